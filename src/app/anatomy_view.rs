@@ -1,0 +1,111 @@
+//! Meshes of the bone, skin and hazards, built from the core's distance fields.
+
+use super::CurrentAnatomy;
+use crate::sim::anatomy::Hazard;
+use crate::sim::mesh::{TriMesh, build_meshes};
+use bevy::asset::RenderAssetUsages;
+use bevy::mesh::{Indices, PrimitiveTopology};
+use bevy::prelude::*;
+
+/// Root of the patient's meshes: maps RAS millimetres onto Bevy's Y-up world.
+#[derive(Component)]
+pub struct PatientRoot;
+
+#[derive(Component)]
+pub struct SkinMesh;
+
+#[derive(Component)]
+pub struct BoneMesh;
+
+pub fn plugin(app: &mut App) {
+    app.add_systems(Startup, spawn_anatomy);
+}
+
+/// RAS (x right, y anterior, z superior) to Bevy (x right, y up, z toward a viewer behind).
+pub fn ras_to_world() -> Transform {
+    Transform::from_rotation(Quat::from_rotation_x(-std::f32::consts::FRAC_PI_2))
+}
+
+pub fn to_bevy_mesh(m: &TriMesh) -> Mesh {
+    Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::default(),
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, m.positions.clone())
+    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, m.normals.clone())
+    .with_inserted_indices(Indices::U32(m.indices.clone()))
+}
+
+pub fn hazard_colour(h: Hazard) -> Color {
+    match h {
+        Hazard::SciaticNerve => Color::srgb(0.98, 0.92, 0.35),
+        Hazard::SuperiorGlutealArtery => Color::srgb(0.85, 0.1, 0.12),
+        Hazard::Lfcn => Color::srgb(1.0, 0.75, 0.2),
+        Hazard::PelvicCavity => Color::srgba(0.5, 0.35, 0.55, 0.3),
+        Hazard::SiJoint => Color::srgb(0.45, 0.75, 0.85),
+        Hazard::Sacrum => Color::srgb(0.8, 0.78, 0.66),
+    }
+}
+
+fn spawn_anatomy(
+    mut commands: Commands,
+    anatomy: Res<CurrentAnatomy>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    let built = build_meshes(&anatomy.0);
+    let bone_material = materials.add(StandardMaterial {
+        base_color: Color::srgb(0.89, 0.85, 0.74),
+        perceptual_roughness: 0.75,
+        reflectance: 0.3,
+        ..default()
+    });
+    let skin_material = materials.add(StandardMaterial {
+        base_color: Color::srgba(0.87, 0.66, 0.55, 0.22),
+        alpha_mode: AlphaMode::Blend,
+        perceptual_roughness: 0.6,
+        double_sided: false,
+        ..default()
+    });
+    commands
+        .spawn((PatientRoot, ras_to_world(), Visibility::default()))
+        .with_children(|root| {
+            root.spawn((
+                BoneMesh,
+                Mesh3d(meshes.add(to_bevy_mesh(&built.bone))),
+                MeshMaterial3d(bone_material),
+            ));
+            for (h, m) in &built.hazards {
+                let mat = materials.add(StandardMaterial {
+                    base_color: hazard_colour(*h),
+                    perceptual_roughness: 0.5,
+                    ..default()
+                });
+                root.spawn((Mesh3d(meshes.add(to_bevy_mesh(m))), MeshMaterial3d(mat)));
+            }
+            root.spawn((
+                SkinMesh,
+                Mesh3d(meshes.add(to_bevy_mesh(&built.skin))),
+                MeshMaterial3d(skin_material),
+            ));
+        });
+    commands.spawn((
+        DirectionalLight {
+            illuminance: 9000.0,
+            ..default()
+        },
+        Transform::from_xyz(300.0, 600.0, 500.0).looking_at(Vec3::ZERO, Vec3::Y),
+    ));
+    commands.spawn((
+        DirectionalLight {
+            illuminance: 3000.0,
+            ..default()
+        },
+        Transform::from_xyz(-400.0, 200.0, -300.0).looking_at(Vec3::ZERO, Vec3::Y),
+    ));
+    commands.insert_resource(GlobalAmbientLight {
+        color: Color::WHITE,
+        brightness: 400.0,
+        affects_lightmapped_meshes: true,
+    });
+}

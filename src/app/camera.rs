@@ -1,0 +1,113 @@
+//! Orbit camera: drag to orbit, right-drag to pan, scroll to zoom, number keys for views.
+
+use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll};
+use bevy::prelude::*;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ViewPreset {
+    Posterior,
+    Lateral,
+    Superior,
+    Anterior,
+}
+
+#[derive(Resource, Clone, Copy)]
+pub struct StartView(pub ViewPreset);
+
+/// Orbit state in Bevy world units (mm), around `target`.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct OrbitCamera {
+    pub target: Vec3,
+    pub yaw: f32,
+    pub pitch: f32,
+    pub distance: f32,
+}
+
+impl OrbitCamera {
+    pub fn preset(view: ViewPreset) -> OrbitCamera {
+        let (yaw, pitch) = match view {
+            ViewPreset::Posterior => (0.0, 0.15),
+            ViewPreset::Lateral => (-std::f32::consts::FRAC_PI_2, 0.1),
+            ViewPreset::Superior => (0.0, 1.45),
+            ViewPreset::Anterior => (std::f32::consts::PI, 0.1),
+        };
+        OrbitCamera {
+            target: Vec3::new(0.0, -20.0, 60.0),
+            yaw,
+            pitch,
+            distance: 720.0,
+        }
+    }
+
+    pub fn transform(&self) -> Transform {
+        let rot = Quat::from_rotation_y(self.yaw) * Quat::from_rotation_x(-self.pitch);
+        let eye = self.target + rot * Vec3::new(0.0, 0.0, self.distance);
+        Transform::from_translation(eye).looking_at(self.target, Vec3::Y)
+    }
+}
+
+pub fn plugin(app: &mut App) {
+    app.add_systems(Startup, spawn_camera)
+        .add_systems(Update, (orbit_input, apply_orbit).chain());
+}
+
+fn spawn_camera(mut commands: Commands, start: Option<Res<StartView>>) {
+    let view = start.map(|s| s.0).unwrap_or(ViewPreset::Posterior);
+    let orbit = OrbitCamera::preset(view);
+    commands.spawn((
+        Camera3d::default(),
+        Projection::Perspective(PerspectiveProjection {
+            fov: 0.6,
+            near: 5.0,
+            far: 5000.0,
+            ..default()
+        }),
+        orbit.transform(),
+        orbit,
+    ));
+}
+
+fn orbit_input(
+    buttons: Option<Res<ButtonInput<MouseButton>>>,
+    keys: Option<Res<ButtonInput<KeyCode>>>,
+    motion: Option<Res<AccumulatedMouseMotion>>,
+    scroll: Option<Res<AccumulatedMouseScroll>>,
+    mut cameras: Query<&mut OrbitCamera>,
+) {
+    let Ok(mut orbit) = cameras.single_mut() else {
+        return;
+    };
+    if let Some(keys) = keys {
+        for (key, view) in [
+            (KeyCode::Digit1, ViewPreset::Posterior),
+            (KeyCode::Digit2, ViewPreset::Lateral),
+            (KeyCode::Digit3, ViewPreset::Superior),
+            (KeyCode::Digit4, ViewPreset::Anterior),
+        ] {
+            if keys.just_pressed(key) {
+                *orbit = OrbitCamera::preset(view);
+            }
+        }
+    }
+    let delta = motion.map(|m| m.delta).unwrap_or(Vec2::ZERO);
+    if let Some(buttons) = buttons {
+        if buttons.pressed(MouseButton::Left) {
+            orbit.yaw -= delta.x * 0.006;
+            orbit.pitch = (orbit.pitch + delta.y * 0.006).clamp(-1.5, 1.5);
+        }
+        if buttons.pressed(MouseButton::Right) {
+            let rot = Quat::from_rotation_y(orbit.yaw) * Quat::from_rotation_x(-orbit.pitch);
+            let scale = orbit.distance * 0.0015;
+            orbit.target += rot * Vec3::new(-delta.x * scale, delta.y * scale, 0.0);
+        }
+    }
+    if let Some(scroll) = scroll {
+        orbit.distance = (orbit.distance * (1.0 - scroll.delta.y * 0.1)).clamp(80.0, 2500.0);
+    }
+}
+
+fn apply_orbit(mut cameras: Query<(&OrbitCamera, &mut Transform), Changed<OrbitCamera>>) {
+    for (orbit, mut transform) in &mut cameras {
+        *transform = orbit.transform();
+    }
+}

@@ -1,0 +1,106 @@
+//! The Bevy front end: it shows the core's anatomy and feeds it input.
+//!
+//! One plugin per feature file; `plugin` wires them in frame order.
+
+pub mod anatomy_view;
+pub mod camera;
+pub mod screenshot;
+
+use crate::sim::anatomy::{Anatomy, Patient, Sex};
+use bevy::prelude::*;
+use clap::Args;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The patient the app shows.
+#[derive(Resource, Clone)]
+pub struct CurrentAnatomy(pub Arc<Anatomy>);
+
+/// How the app was asked to start.
+#[derive(Clone, Debug)]
+pub struct AppOptions {
+    pub patient: Patient,
+    pub view: camera::ViewPreset,
+    pub screenshot: Option<PathBuf>,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        AppOptions {
+            patient: Patient::average("adult_male", Sex::Male),
+            view: camera::ViewPreset::Posterior,
+            screenshot: None,
+            width: 1280,
+            height: 800,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ShotArgs {
+    /// Where to write the PNG.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Camera view: posterior, lateral, superior, anterior.
+    #[arg(long, value_enum, default_value = "posterior")]
+    pub view: camera::ViewPreset,
+    #[arg(long, default_value_t = 1280)]
+    pub width: u32,
+    #[arg(long, default_value_t = 800)]
+    pub height: u32,
+    #[command(flatten)]
+    pub patient: crate::cli::PatientArgs,
+}
+
+/// The simulation and view plugins, without windowing or rendering plugins.
+pub fn plugin(app: &mut App) {
+    app.add_plugins((anatomy_view::plugin, camera::plugin, screenshot::plugin));
+}
+
+fn build_anatomy(patient: &Patient) -> Result<Arc<Anatomy>, String> {
+    Anatomy::build(patient)
+        .map(Arc::new)
+        .map_err(|e| e.to_string())
+}
+
+pub fn run(options: AppOptions) -> Result<(), String> {
+    let anatomy = build_anatomy(&options.patient)?;
+    let mut app = App::new();
+    app.add_plugins(DefaultPlugins.set(WindowPlugin {
+        primary_window: Some(Window {
+            title: "marrowsim — bone marrow harvest simulator".into(),
+            resolution: (options.width, options.height).into(),
+            ..default()
+        }),
+        ..default()
+    }))
+    .insert_resource(ClearColor(Color::srgb(0.09, 0.10, 0.12)))
+    .insert_resource(CurrentAnatomy(anatomy))
+    .insert_resource(camera::StartView(options.view));
+    if let Some(path) = options.screenshot.clone() {
+        app.insert_resource(screenshot::ShotRequest::new(path));
+    }
+    app.add_plugins(plugin);
+    match app.run() {
+        AppExit::Success => Ok(()),
+        AppExit::Error(code) => Err(format!("the app exited with code {code}")),
+    }
+}
+
+pub fn shot(args: &ShotArgs) -> Result<(), String> {
+    let anatomy = args.patient.build()?;
+    let options = AppOptions {
+        patient: anatomy.patient.clone(),
+        view: args.view,
+        screenshot: Some(args.out.clone()),
+        width: args.width,
+        height: args.height,
+    };
+    run(options)?;
+    if !args.out.exists() {
+        return Err(format!("{}: no screenshot was written", args.out.display()));
+    }
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! A small RGB canvas for report images: rectangles, lines and text, written as PNG.
+
+use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
+use std::path::Path;
+
+pub struct Canvas {
+    pub width: usize,
+    pub height: usize,
+    pub pixels: Vec<[u8; 3]>,
+    font: FontRef<'static>,
+}
+
+impl Canvas {
+    pub fn new(width: usize, height: usize, background: [u8; 3]) -> Canvas {
+        let font = FontRef::try_from_slice(epaint_default_fonts::UBUNTU_LIGHT)
+            .expect("the embedded Ubuntu Light font parses");
+        Canvas {
+            width,
+            height,
+            pixels: vec![background; width * height],
+            font,
+        }
+    }
+
+    pub fn set(&mut self, x: i64, y: i64, c: [u8; 3]) {
+        if x >= 0 && y >= 0 && (x as usize) < self.width && (y as usize) < self.height {
+            self.pixels[y as usize * self.width + x as usize] = c;
+        }
+    }
+
+    fn blend(&mut self, x: i64, y: i64, c: [u8; 3], a: f32) {
+        if x >= 0 && y >= 0 && (x as usize) < self.width && (y as usize) < self.height {
+            let p = &mut self.pixels[y as usize * self.width + x as usize];
+            for k in 0..3 {
+                p[k] = (p[k] as f32 * (1.0 - a) + c[k] as f32 * a).round() as u8;
+            }
+        }
+    }
+
+    pub fn fill_rect(&mut self, x: i64, y: i64, w: i64, h: i64, c: [u8; 3]) {
+        for yy in y..y + h {
+            for xx in x..x + w {
+                self.set(xx, yy, c);
+            }
+        }
+    }
+
+    pub fn outline_rect(&mut self, x: i64, y: i64, w: i64, h: i64, c: [u8; 3]) {
+        self.line(x as f32, y as f32, (x + w) as f32, y as f32, c, 1.0);
+        self.line(
+            x as f32,
+            (y + h) as f32,
+            (x + w) as f32,
+            (y + h) as f32,
+            c,
+            1.0,
+        );
+        self.line(x as f32, y as f32, x as f32, (y + h) as f32, c, 1.0);
+        self.line(
+            (x + w) as f32,
+            y as f32,
+            (x + w) as f32,
+            (y + h) as f32,
+            c,
+            1.0,
+        );
+    }
+
+    /// A line `width` pixels wide.
+    pub fn line(&mut self, x0: f32, y0: f32, x1: f32, y1: f32, c: [u8; 3], width: f32) {
+        let len = ((x1 - x0).powi(2) + (y1 - y0).powi(2)).sqrt().max(1.0);
+        let steps = (len * 2.0) as usize + 1;
+        let r = (width * 0.5).max(0.5);
+        for i in 0..=steps {
+            let t = i as f32 / steps as f32;
+            let x = x0 + (x1 - x0) * t;
+            let y = y0 + (y1 - y0) * t;
+            let ri = r.ceil() as i64;
+            for dy in -ri..=ri {
+                for dx in -ri..=ri {
+                    if ((dx * dx + dy * dy) as f32) <= r * r {
+                        self.set(x.round() as i64 + dx, y.round() as i64 + dy, c);
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn text_width(&self, text: &str, size: f32) -> f32 {
+        let f = self.font.as_scaled(PxScale::from(size));
+        text.chars().map(|ch| f.h_advance(f.glyph_id(ch))).sum()
+    }
+
+    /// Draws `text` with its top-left corner at (x, y).
+    pub fn text(&mut self, x: f32, y: f32, text: &str, size: f32, c: [u8; 3]) {
+        let scaled = self.font.as_scaled(PxScale::from(size));
+        let ascent = scaled.ascent();
+        let mut pen = x;
+        let mut coverage = Vec::new();
+        for ch in text.chars() {
+            let id = scaled.glyph_id(ch);
+            let glyph =
+                id.with_scale_and_position(PxScale::from(size), ab_glyph::point(pen, y + ascent));
+            pen += scaled.h_advance(id);
+            if let Some(outlined) = self.font.outline_glyph(glyph) {
+                let bounds = outlined.px_bounds();
+                outlined.draw(|gx, gy, a| {
+                    coverage.push((
+                        bounds.min.x as i64 + gx as i64,
+                        bounds.min.y as i64 + gy as i64,
+                        a,
+                    ));
+                });
+            }
+        }
+        for (px, py, a) in coverage {
+            self.blend(px, py, c, a.min(1.0));
+        }
+    }
+
+    pub fn save_png(&self, path: &Path) -> std::io::Result<()> {
+        let file = std::fs::File::create(path)?;
+        let mut encoder = png::Encoder::new(
+            std::io::BufWriter::new(file),
+            self.width as u32,
+            self.height as u32,
+        );
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().map_err(std::io::Error::other)?;
+        let data: Vec<u8> = self.pixels.iter().flatten().copied().collect();
+        writer
+            .write_image_data(&data)
+            .map_err(std::io::Error::other)?;
+        Ok(())
+    }
+}

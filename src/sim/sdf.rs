@@ -1,0 +1,164 @@
+//! Signed-distance primitives and operators, in millimetres.
+//!
+//! Negative inside, positive outside. Every primitive here is a true distance or a
+//! conservative bound on it, so that callers may skip work when a point is far away.
+
+use glam::{Vec2, Vec3};
+
+pub fn sphere(p: Vec3, centre: Vec3, radius: f32) -> f32 {
+    (p - centre).length() - radius
+}
+
+/// Ellipsoid bound (Inigo Quilez's approximation; exact on the axes, a bound elsewhere).
+pub fn ellipsoid(p: Vec3, centre: Vec3, radii: Vec3) -> f32 {
+    let q = p - centre;
+    let k0 = (q / radii).length();
+    let k1 = (q / (radii * radii)).length();
+    if k1 == 0.0 {
+        return -radii.min_element();
+    }
+    k0 * (k0 - 1.0) / k1
+}
+
+/// Distance from `p` to the segment `a`–`b`, and the segment parameter in [0, 1].
+pub fn segment(p: Vec3, a: Vec3, b: Vec3) -> (f32, f32) {
+    let ab = b - a;
+    let len2 = ab.length_squared();
+    let t = if len2 > 0.0 {
+        ((p - a).dot(ab) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    ((p - (a + ab * t)).length(), t)
+}
+
+pub fn segment_2d(p: Vec2, a: Vec2, b: Vec2) -> f32 {
+    let ab = b - a;
+    let len2 = ab.length_squared();
+    let t = if len2 > 0.0 {
+        ((p - a).dot(ab) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    (p - (a + ab * t)).length()
+}
+
+/// A tube of varying radius along a polyline: `points[i]` carries `radii[i]`.
+pub fn tapered_tube(p: Vec3, points: &[Vec3], radii: &[f32]) -> f32 {
+    let mut best = f32::INFINITY;
+    for i in 0..points.len().saturating_sub(1) {
+        let (d, t) = segment(p, points[i], points[i + 1]);
+        let r = radii[i] + (radii[i + 1] - radii[i]) * t;
+        best = best.min(d - r);
+    }
+    best
+}
+
+/// Exact signed distance to a simple polygon (Inigo Quilez).
+pub fn polygon(p: Vec2, vertices: &[Vec2]) -> f32 {
+    let n = vertices.len();
+    let mut d = (p - vertices[0]).length_squared();
+    let mut s = 1.0f32;
+    let mut j = n - 1;
+    for i in 0..n {
+        let vi = vertices[i];
+        let vj = vertices[j];
+        let e = vj - vi;
+        let w = p - vi;
+        let b = w - e * (w.dot(e) / e.length_squared()).clamp(0.0, 1.0);
+        d = d.min(b.length_squared());
+        let c0 = p.y >= vi.y;
+        let c1 = p.y < vj.y;
+        let c2 = e.x * w.y > e.y * w.x;
+        if (c0 && c1 && c2) || (!c0 && !c1 && !c2) {
+            s = -s;
+        }
+        j = i;
+    }
+    s * d.sqrt()
+}
+
+/// Polynomial smooth minimum; `k` is the blend width in mm.
+pub fn smooth_min(a: f32, b: f32, k: f32) -> f32 {
+    if k <= 0.0 {
+        return a.min(b);
+    }
+    let h = (k - (a - b).abs()).max(0.0) / k;
+    a.min(b) - h * h * k * 0.25
+}
+
+/// Intersection of two fields with the corner rounded by `r`.
+pub fn round_intersect(a: f32, b: f32, r: f32) -> f32 {
+    let u = Vec2::new((a + r).max(0.0), (b + r).max(0.0));
+    u.length() + (a + r).max(b + r).min(0.0) - r
+}
+
+/// Distance from `p` to an axis-aligned box, zero inside. A cheap lower bound for culling.
+pub fn aabb_distance(p: Vec3, min: Vec3, max: Vec3) -> f32 {
+    let q = (min - p).max(p - max).max(Vec3::ZERO);
+    q.length()
+}
+
+/// Piecewise-linear interpolation over `(x, y)` knots sorted by x, clamped at the ends.
+pub fn lerp_table(table: &[(f32, f32)], x: f32) -> f32 {
+    let first = table[0];
+    if x <= first.0 {
+        return first.1;
+    }
+    for w in table.windows(2) {
+        let (x0, y0) = w[0];
+        let (x1, y1) = w[1];
+        if x <= x1 {
+            let t = if x1 > x0 { (x - x0) / (x1 - x0) } else { 1.0 };
+            return y0 + (y1 - y0) * t;
+        }
+    }
+    table[table.len() - 1].1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sphere_is_exact() {
+        assert!((sphere(Vec3::new(3.0, 4.0, 0.0), Vec3::ZERO, 2.0) - 3.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn polygon_sign_and_distance() {
+        let sq = [
+            Vec2::new(0.0, 0.0),
+            Vec2::new(10.0, 0.0),
+            Vec2::new(10.0, 10.0),
+            Vec2::new(0.0, 10.0),
+        ];
+        assert!((polygon(Vec2::new(5.0, 5.0), &sq) + 5.0).abs() < 1e-5);
+        assert!((polygon(Vec2::new(13.0, 5.0), &sq) - 3.0).abs() < 1e-5);
+        assert!((polygon(Vec2::new(5.0, -2.0), &sq) - 2.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn tube_tapers_along_its_length() {
+        let pts = [Vec3::ZERO, Vec3::new(100.0, 0.0, 0.0)];
+        let r = [10.0, 2.0];
+        assert!((tapered_tube(Vec3::new(0.0, 20.0, 0.0), &pts, &r) - 10.0).abs() < 1e-4);
+        assert!((tapered_tube(Vec3::new(100.0, 20.0, 0.0), &pts, &r) - 18.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn smooth_min_never_exceeds_min() {
+        for (a, b) in [(1.0, 2.0), (-3.0, 0.5), (4.0, 4.0)] {
+            assert!(smooth_min(a, b, 5.0) <= a.min(b));
+        }
+        assert_eq!(smooth_min(0.0, 50.0, 5.0), 0.0);
+    }
+
+    #[test]
+    fn lerp_table_clamps_and_interpolates() {
+        let t = [(0.0, 0.0), (10.0, 20.0)];
+        assert_eq!(lerp_table(&t, -5.0), 0.0);
+        assert_eq!(lerp_table(&t, 5.0), 10.0);
+        assert_eq!(lerp_table(&t, 50.0), 20.0);
+    }
+}
