@@ -61,7 +61,7 @@ fn spawn_anatomy(
         ..default()
     });
     let skin_material = materials.add(StandardMaterial {
-        base_color: Color::srgba(0.87, 0.66, 0.55, 0.22),
+        base_color: Color::srgba(0.87, 0.66, 0.55, 0.25),
         alpha_mode: AlphaMode::Blend,
         perceptual_roughness: 0.6,
         double_sided: false,

@@ -1,16 +1,24 @@
-//! Unattended screenshots: wait for the scene to settle, capture, save and exit.
+//! Unattended screenshots: wait until every render pipeline is compiled and the scene has
+//! been drawn, capture the window, save it and exit.
 
 use bevy::prelude::*;
+use bevy::render::render_resource::PipelineCache;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};
+use bevy::render::{Render, RenderApp};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Frames rendered before the capture, so that meshes are uploaded and lit.
-const SETTLE_FRAMES: u32 = 60;
+/// Frames with no pipeline left to compile before the capture.
+const SETTLED_FRAMES: u32 = 4;
+/// Give up waiting for pipelines after this many frames and capture what is there.
+const MAX_FRAMES: u32 = 3000;
 
 #[derive(Resource, Clone, Debug)]
 pub struct ShotRequest {
     pub path: PathBuf,
     frames: u32,
+    settled: u32,
     requested: bool,
 }
 
@@ -19,18 +27,60 @@ impl ShotRequest {
         ShotRequest {
             path,
             frames: 0,
+            settled: 0,
             requested: false,
         }
     }
 }
 
-pub fn plugin(app: &mut App) {
-    app.add_systems(Last, take_shot.run_if(resource_exists::<ShotRequest>));
+/// Pipelines known to the render world, and how many still wait to be compiled.
+#[derive(Resource, Clone, Default)]
+pub struct PipelineStatus {
+    known: Arc<AtomicUsize>,
+    waiting: Arc<AtomicUsize>,
 }
 
-fn take_shot(mut commands: Commands, mut request: ResMut<ShotRequest>) {
+impl PipelineStatus {
+    pub fn ready(&self) -> bool {
+        self.known.load(Ordering::Relaxed) > 0 && self.waiting.load(Ordering::Relaxed) == 0
+    }
+}
+
+pub fn plugin(app: &mut App) {
+    let status = PipelineStatus::default();
+    app.insert_resource(status.clone())
+        .add_systems(Last, take_shot.run_if(resource_exists::<ShotRequest>));
+    if let Some(render_app) = app.get_sub_app_mut(RenderApp) {
+        render_app
+            .insert_resource(status)
+            .add_systems(Render, report_pipelines);
+    }
+}
+
+fn report_pipelines(cache: Res<PipelineCache>, status: Res<PipelineStatus>) {
+    status
+        .known
+        .store(cache.pipelines().count(), Ordering::Relaxed);
+    status
+        .waiting
+        .store(cache.waiting_pipelines().count(), Ordering::Relaxed);
+}
+
+fn take_shot(
+    mut commands: Commands,
+    mut request: ResMut<ShotRequest>,
+    status: Res<PipelineStatus>,
+) {
     request.frames += 1;
-    if request.requested || request.frames < SETTLE_FRAMES {
+    if request.requested {
+        return;
+    }
+    if status.ready() {
+        request.settled += 1;
+    } else {
+        request.settled = 0;
+    }
+    if request.settled < SETTLED_FRAMES && request.frames < MAX_FRAMES {
         return;
     }
     request.requested = true;

@@ -101,7 +101,8 @@ impl Anatomy {
             Some((start, len)) if len > 12.0 => {
                 let from = start - 40.0;
                 let mut best = f32::INFINITY;
-                let mut s = from + 5.0;
+                // The first 10 mm are the PSIS's narrow tip (its table width, measured apart).
+                let mut s = from + 10.0;
                 while s < from + len - 5.0 {
                     best = best.min(gap(psis + dir * s));
                     s += 2.0;
@@ -111,7 +112,7 @@ impl Anatomy {
             _ => 0.0,
         };
         let table = {
-            let p = psis + dir * 3.0;
+            let p = psis + dir * 2.0;
             let iv = self.intervals(p - normal * 30.0, p + normal * 30.0, 0.1);
             let bone: f32 = iv
                 .iter()

@@ -181,10 +181,6 @@ impl Pelvis {
 
     /// The sacrum before it is trimmed at the SI joint.
     fn sacrum_raw(&self, p: Vec3) -> f32 {
-        let bound = sdf::aabb_distance(p, self.sacrum_min, self.sacrum_max);
-        if bound > 30.0 {
-            return bound;
-        }
         let mut best = f32::INFINITY;
         let n = self.sacrum_centre.len();
         for i in 0..n - 1 {
@@ -248,10 +244,13 @@ impl Pelvis {
 
         let side = self.joint_side(p);
         let along = (p - self.joint_point).dot(self.joint_tangent);
-        let trimmed = (side - self.joint_gap * 0.5).max(along - self.joint_extent);
+        let sacrum_raw = self.sacrum_raw(p);
+        // The ilium gives way to the joint only where the sacrum meets it.
+        let trimmed = (side - self.joint_gap * 0.5)
+            .max(along - self.joint_extent)
+            .max(sacrum_raw - 4.0);
         let hip_bone = hip.max(-trimmed);
 
-        let sacrum_raw = self.sacrum_raw(p);
         let sacrum = sacrum_raw.max(side + self.joint_gap * 0.5);
         let si_joint = (side.abs() - self.joint_gap * 0.5)
             .max(hip - 0.5)

@@ -82,6 +82,15 @@ pub struct WingShape {
     pub crest_depth: f32,
     pub buttress: Buttress,
     pub bend: Bend,
+    pub anterior_flare: Flare,
+}
+
+/// Below the ASIS the anterior border turns medially toward the AIIS and the acetabulum:
+/// the mid-surface moves `per_mm` mm medially per mm below v = 0, fading in from `from_u`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Flare {
+    pub from_u: f32,
+    pub per_mm: f32,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -18,6 +18,9 @@ impl Layers {
     }
 }
 
+/// exp(-9): an anchor's weight at three blend radii, where it is dropped.
+const CUTOFF_WEIGHT: f32 = 1.2341e-4;
+
 #[derive(Clone, Debug)]
 pub struct SoftTissue {
     /// Left-side and midline anchors in reference coordinates, with their layers.
@@ -41,7 +44,8 @@ impl SoftTissue {
             if d2 > 9.0 {
                 continue;
             }
-            let w = (-d2).exp();
+            // Shifted so that the weight reaches zero at the cut-off, keeping the field continuous.
+            let w = (-d2).exp() - CUTOFF_WEIGHT;
             wsum += w;
             fat += l.fat * w;
             muscle += l.muscle * w;

@@ -78,12 +78,16 @@ impl Wing {
     }
 
     /// Offset of the mid-surface along `e_n`, zero at the PSIS and the ASIS.
-    pub fn mid(&self, u: f32) -> f32 {
+    pub fn mid(&self, u: f32, v: f32) -> f32 {
         let b = &self.shape.bend;
         let t = (u - b.centre) / b.width;
         let g = b.amplitude * (-t * t).exp();
         let s = (u / self.chord).clamp(0.0, 1.0);
-        g - (self.bend_ends.0 + (self.bend_ends.1 - self.bend_ends.0) * s)
+        let bulge = g - (self.bend_ends.0 + (self.bend_ends.1 - self.bend_ends.0) * s);
+        let f = &self.shape.anterior_flare;
+        let front = ((u - f.from_u) / (self.chord - f.from_u)).clamp(0.0, 1.0);
+        let front = front * front * (3.0 - 2.0 * front);
+        bulge + f.per_mm * v.min(0.0) * front
     }
 
     /// Half-thickness toward the lateral and the medial side of the mid-surface.
@@ -128,11 +132,8 @@ impl Wing {
 
     pub fn sdf_local(&self, l: WingLocal) -> f32 {
         let outline = sdf::polygon(Vec2::new(l.u, l.v), &self.outline);
-        if outline > 40.0 {
-            return outline;
-        }
         let (h_out, h_in) = self.half_thickness(l.u, l.v);
-        let wm = l.w - self.mid(l.u);
+        let wm = l.w - self.mid(l.u, l.v);
         let slab = (wm - h_out).max(-wm - h_in);
         sdf::round_intersect(outline, slab, self.shape.edge_rounding)
     }
@@ -140,22 +141,22 @@ impl Wing {
     /// Signed offset from the medial (inner) table: negative medial of it.
     pub fn inner_offset(&self, l: WingLocal) -> f32 {
         let (_, h_in) = self.half_thickness(l.u, l.v);
-        l.w - self.mid(l.u) + h_in
+        l.w - self.mid(l.u, l.v) + h_in
     }
 
     /// The position of an anchor; `None` for a landmark name, which the caller resolves.
     pub fn anchor(&self, a: &Anchor) -> Option<Vec3> {
         Some(match *a {
             Anchor::At(p) => Vec3::from(p),
-            Anchor::Mid(u, v) => self.point(u, v, self.mid(u)),
+            Anchor::Mid(u, v) => self.point(u, v, self.mid(u, v)),
             Anchor::Landmark(_) => return None,
             Anchor::Outer(u, v, off) => {
                 let (h_out, _) = self.half_thickness(u, v);
-                self.point(u, v, self.mid(u) + h_out + off)
+                self.point(u, v, self.mid(u, v) + h_out + off)
             }
             Anchor::Inner(u, v, off) => {
                 let (_, h_in) = self.half_thickness(u, v);
-                self.point(u, v, self.mid(u) - h_in - off)
+                self.point(u, v, self.mid(u, v) - h_in - off)
             }
         })
     }
