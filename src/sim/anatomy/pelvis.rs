@@ -78,6 +78,7 @@ pub struct Pelvis {
     sacrum_half_width: Vec<f32>,
     sacrum_half_depth: Vec<f32>,
     foramina: Vec<(Vec3, Vec3, f32)>,
+    median_crest: TubeShape,
     pubis_centre: Vec3,
     pubis_half: Vec3,
     symphysis_gap: f32,
@@ -123,8 +124,24 @@ impl Pelvis {
                 (Vec3::new(-x, y0, z), Vec3::new(-x, y1, z), r)
             })
             .collect();
+        let median_crest = {
+            let n = sacrum_centre.len().min(4);
+            let points = (0..n)
+                .map(|i| {
+                    let c = sacrum_centre[i];
+                    let next = sacrum_centre[(i + 1).min(sacrum_centre.len() - 1)];
+                    let prev = sacrum_centre[i.saturating_sub(1)];
+                    let t = (next - prev).normalize_or(Vec3::NEG_Z);
+                    let back = Vec3::new(0.0, -t.z, t.y) * s.half_depth[i];
+                    c + if back.y > 0.0 { -back } else { back }
+                })
+                .collect();
+            let radii = (0..n).map(|i| 6.0 - i as f32 * 1.3).collect();
+            TubeShape::from_points(points, radii)
+        };
         Pelvis {
             wing,
+            median_crest,
             hip_centre: hip,
             acetabulum_radius: p.acetabulum.radius,
             acetabulum_wall: p.acetabulum.wall,
@@ -205,7 +222,7 @@ impl Pelvis {
             } else {
                 -1e3
             };
-            let round = (hd * 0.6).min(10.0);
+            let round = hw.min(hd) * 0.8;
             let q = Vec3::new(
                 rel.x.abs() - hw + round,
                 rel.dot(depth_dir).abs() - hd + round,
@@ -215,6 +232,7 @@ impl Pelvis {
                 - round;
             best = best.min(d);
         }
+        best = sdf::smooth_min(best, self.median_crest.sdf(p, best + 4.0), 4.0);
         for &(a, b, r) in &self.foramina {
             let (d, _) = sdf::segment(p, a, b);
             best = best.max(r - d);

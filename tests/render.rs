@@ -1,0 +1,86 @@
+//! Render smoke test: the real app, under Xvfb with Mesa's software Vulkan, must put the
+//! pelvis on screen. CI installs xvfb and mesa-vulkan-drivers (see .ci/run).
+
+use std::path::Path;
+use std::process::Command;
+
+fn shot(out: &Path, extra: &[&str]) {
+    let exe = env!("CARGO_BIN_EXE_marrowsim");
+    let mut args: Vec<String> = vec!["shot".into(), "--out".into(), out.display().to_string()];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let status = if std::env::var_os("DISPLAY").is_some() {
+        Command::new(exe).args(&args).status()
+    } else {
+        Command::new("xvfb-run")
+            .args(["-a", "-s", "-screen 0 1280x800x24", exe])
+            .args(&args)
+            .status()
+    }
+    .expect("xvfb-run (apt-get install xvfb mesa-vulkan-drivers) or a DISPLAY is needed for the render test");
+    assert!(status.success(), "marrowsim shot failed: {status}");
+}
+
+fn load_rgb(path: &Path) -> (usize, usize, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(path).expect("screenshot exists"),
+    ));
+    let mut reader = decoder.read_info().expect("screenshot is a PNG");
+    let mut buf = vec![0; reader.output_buffer_size().expect("size")];
+    let info = reader.next_frame(&mut buf).expect("PNG decodes");
+    let channels = info.color_type.samples();
+    let rgb = buf
+        .chunks_exact(channels)
+        .flat_map(|px| [px[0], px[1], px[2]])
+        .collect();
+    (info.width as usize, info.height as usize, rgb)
+}
+
+fn is_bone(px: &[u8]) -> bool {
+    let (r, g, b) = (px[0] as i32, px[1] as i32, px[2] as i32);
+    r > 150 && g > 140 && b > 120 && r >= b && r - b < 70
+}
+
+#[test]
+fn posterior_view_shows_the_pelvis() {
+    let dir = std::env::temp_dir().join(format!("marrowsim-render-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let out = dir.join("posterior.png");
+    shot(
+        &out,
+        &["--view", "posterior", "--width", "960", "--height", "600"],
+    );
+    let (w, h, rgb) = load_rgb(&out);
+    assert_eq!((w, h), (960, 600));
+
+    let fraction = |x0: f32, x1: f32, y0: f32, y1: f32| {
+        let (mut bone, mut all) = (0usize, 0usize);
+        for y in (y0 * h as f32) as usize..(y1 * h as f32) as usize {
+            for x in (x0 * w as f32) as usize..(x1 * w as f32) as usize {
+                all += 1;
+                if is_bone(&rgb[(y * w + x) * 3..]) {
+                    bone += 1;
+                }
+            }
+        }
+        bone as f32 / all as f32
+    };
+    let centre = fraction(0.3, 0.7, 0.25, 0.75);
+    let corners = fraction(0.0, 0.12, 0.0, 0.15);
+    assert!(
+        centre > 0.15,
+        "only {:.1}% bone-coloured pixels in the centre",
+        centre * 100.0
+    );
+    assert!(
+        corners < 0.01,
+        "bone colour in the corner ({:.1}%): the view is off",
+        corners * 100.0
+    );
+    let left = fraction(0.3, 0.5, 0.25, 0.6);
+    let right = fraction(0.5, 0.7, 0.25, 0.6);
+    assert!(
+        (left - right).abs() < 0.1,
+        "the pelvis should be symmetric: {left} vs {right}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
