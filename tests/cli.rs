@@ -153,3 +153,120 @@ fn every_subcommand_has_help() {
         );
     }
 }
+
+#[test]
+fn validate_passes_the_shipped_scenes_and_fails_broken_ones() {
+    let mut args = vec!["validate".to_string()];
+    for e in std::fs::read_dir("scenes").unwrap() {
+        args.push(e.unwrap().path().display().to_string());
+    }
+    let argv: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+    let o = run(&argv);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = run(&[
+        "validate",
+        "scenes/psis_standard.ron",
+        "tests/bad_scenes/unknown_landmark.ron",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let (_, err) = text(&o);
+    assert!(
+        err.contains("tests/bad_scenes/unknown_landmark.ron:21:31: unknown landmark 'psis_lft'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn score_json_matches_the_library() {
+    let o = run(&[
+        "score",
+        "--scene",
+        "scenes/psis_standard.ron",
+        "--attempt",
+        "tests/golden/expert_psis_to_asis.ron",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["verdict"], "pass");
+    assert!(v["total"].as_f64().unwrap() >= 85.0);
+    assert!(v["components"].as_array().unwrap().len() >= 8);
+    let lib = marrowsim::cli::scene_cmds::score_files(
+        std::path::Path::new("scenes/psis_standard.ron"),
+        std::path::Path::new("tests/golden/expert_psis_to_asis.ron"),
+    )
+    .unwrap();
+    let lib: serde_json::Value =
+        serde_json::from_str(&serde_json::to_string(&lib).unwrap()).unwrap();
+    assert_eq!(v, lib);
+    let t = run(&[
+        "score",
+        "--scene",
+        "scenes/psis_standard.ron",
+        "--attempt",
+        "tests/golden/inner_table_breach.ron",
+    ]);
+    let (out, _) = text(&t);
+    assert!(out.starts_with("Unsafe:"), "{out}");
+}
+
+#[test]
+fn feasibility_writes_an_attempt_that_scores_as_a_pass() {
+    let dir = std::env::temp_dir().join(format!("marrowsim-feas-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("best.ron");
+    let o = run(&[
+        "feasibility",
+        "scenes/anterior_crest.ron",
+        "--samples",
+        "300",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.contains("success rate"));
+    let s = run(&[
+        "score",
+        "--scene",
+        "scenes/anterior_crest.ron",
+        "--attempt",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&s.stdout).expect("JSON");
+    assert_eq!(v["verdict"], "pass");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn bad_attempt_files_give_clear_errors() {
+    let dir = std::env::temp_dir().join(format!("marrowsim-att-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.ron");
+    std::fs::write(&bad, "Attempt(\n  version: 1,\n  patient: 12,\n)").unwrap();
+    let o = run(&[
+        "score",
+        "--scene",
+        "scenes/psis_standard.ron",
+        "--attempt",
+        bad.to_str().unwrap(),
+    ]);
+    let (_, err) = text(&o);
+    assert!(!o.status.success());
+    assert!(err.contains(&format!("{}:3:", bad.display())), "{err}");
+    let o = run(&[
+        "score",
+        "--scene",
+        "tests/bad_scenes/unknown_landmark.ron",
+        "--attempt",
+        "tests/golden/expert_psis_to_asis.ron",
+    ]);
+    assert!(
+        text(&o).1.contains("unknown_landmark.ron:21:31"),
+        "{:?}",
+        text(&o)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -2,6 +2,7 @@
 
 pub mod anatomy_cmd;
 pub mod raster;
+pub mod scene_cmds;
 pub mod slice;
 
 use clap::{Args, Parser, Subcommand};
@@ -28,6 +29,12 @@ pub enum Command {
     Slice(slice::SliceArgs),
     /// Render the 3D view to a PNG without anyone at the keyboard.
     Shot(crate::app::ShotArgs),
+    /// Check scenario files; exits 1 and lists every error (file:line:col) if any is bad.
+    Validate(scene_cmds::ValidateArgs),
+    /// Score an attempt file against its scenario.
+    Score(scene_cmds::ScoreArgs),
+    /// Sample insertions in a scenario's zones to prove it can be passed.
+    Feasibility(scene_cmds::FeasibilityArgs),
 }
 
 /// The patient options shared by the commands that build an anatomy.
@@ -69,6 +76,9 @@ pub fn main() -> ExitCode {
         Command::Anatomy(args) => anatomy_cmd::run(&args),
         Command::Slice(args) => slice::run(&args),
         Command::Shot(args) => crate::app::shot(&args),
+        Command::Validate(args) => scene_cmds::validate(&args),
+        Command::Score(args) => scene_cmds::score(&args),
+        Command::Feasibility(args) => scene_cmds::feasibility(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -42,11 +42,18 @@ impl TriMesh {
 
 /// Samples `field` on a grid of `voxel` mm over `[min, max]` and extracts its zero surface.
 ///
-/// The field is evaluated in full only in blocks whose centre lies within the block's
-/// half-diagonal (times a safety factor for fields that are bounds, not distances) of the
-/// surface; elsewhere the block takes its centre's value, which has the right sign.
-/// The box's faces are treated as outside, so the mesh is always closed.
-pub fn extract(field: impl Fn(Vec3) -> f32 + Sync, min: Vec3, max: Vec3, voxel: f32) -> TriMesh {
+/// The grid is filled hierarchically: an 8³ block, then its 4³ and 2³ children, is sampled
+/// at its centre, and only where the surface may pass within it (its half-diagonal times
+/// `lipschitz`, the field's worst slope) are its points evaluated; elsewhere they take the
+/// centre's value, which has the right sign. The box's faces count as outside, so the mesh
+/// is always closed.
+pub fn extract(
+    field: impl Fn(Vec3) -> f32 + Sync,
+    min: Vec3,
+    max: Vec3,
+    voxel: f32,
+    lipschitz: f32,
+) -> TriMesh {
     const BLOCK: u32 = 8;
     let cells = ((max - min) / voxel).ceil().as_uvec3() + glam::UVec3::splat(3);
     let blocks = (cells + glam::UVec3::splat(BLOCK - 1)) / BLOCK;
@@ -54,7 +61,6 @@ pub fn extract(field: impl Fn(Vec3) -> f32 + Sync, min: Vec3, max: Vec3, voxel: 
     let shape = RuntimeShape::<u32, 3>::new([dims.x, dims.y, dims.z]);
     let origin = min - Vec3::splat(voxel);
     let mut sdf = vec![1.0f32; shape.size() as usize];
-    let half_diag = voxel * BLOCK as f32 * 0.5 * 3f32.sqrt();
 
     let block_list: Vec<glam::UVec3> = (0..blocks.z)
         .flat_map(|z| {
@@ -65,44 +71,26 @@ pub fn extract(field: impl Fn(Vec3) -> f32 + Sync, min: Vec3, max: Vec3, voxel: 
         .map(|n| n.get())
         .unwrap_or(1);
     let chunk = block_list.len().div_ceil(threads).max(1);
-    let results: Vec<Vec<(u32, f32)>> = std::thread::scope(|scope| {
+    let filler = Filler {
+        field: &field,
+        origin,
+        voxel,
+        lipschitz,
+        cells,
+    };
+    let results: Vec<Vec<(glam::UVec3, [f32; 512])>> = std::thread::scope(|scope| {
         let handles: Vec<_> = block_list
             .chunks(chunk)
             .map(|part| {
-                let field = &field;
-                let shape = &shape;
+                let filler = &filler;
                 scope.spawn(move || {
-                    let mut out = Vec::new();
-                    for b in part {
-                        let base = *b * BLOCK;
-                        let centre =
-                            origin + (base.as_vec3() + Vec3::splat(BLOCK as f32 * 0.5)) * voxel;
-                        let c = field(centre);
-                        let near = c.abs() < half_diag * 1.6 + voxel;
-                        for z in 0..BLOCK {
-                            for y in 0..BLOCK {
-                                for x in 0..BLOCK {
-                                    let g = base + glam::UVec3::new(x, y, z);
-                                    let idx = shape.linearize([g.x, g.y, g.z]);
-                                    let border = g.x == 0
-                                        || g.y == 0
-                                        || g.z == 0
-                                        || g.x >= cells.x - 1
-                                        || g.y >= cells.y - 1
-                                        || g.z >= cells.z - 1;
-                                    let v = if border {
-                                        voxel
-                                    } else if near {
-                                        field(origin + g.as_vec3() * voxel)
-                                    } else {
-                                        c
-                                    };
-                                    out.push((idx, v));
-                                }
-                            }
-                        }
-                    }
-                    out
+                    part.iter()
+                        .map(|b| {
+                            let mut values = [0.0f32; 512];
+                            filler.fill(*b * BLOCK, BLOCK, glam::UVec3::ZERO, &mut values);
+                            (*b, values)
+                        })
+                        .collect()
                 })
             })
             .collect();
@@ -112,8 +100,14 @@ pub fn extract(field: impl Fn(Vec3) -> f32 + Sync, min: Vec3, max: Vec3, voxel: 
             .collect()
     });
     for part in results {
-        for (idx, v) in part {
-            sdf[idx as usize] = v;
+        for (b, values) in part {
+            let base = b * BLOCK;
+            for (i, v) in values.iter().enumerate() {
+                let i = i as u32;
+                let g =
+                    base + glam::UVec3::new(i % BLOCK, (i / BLOCK) % BLOCK, i / (BLOCK * BLOCK));
+                sdf[shape.linearize([g.x, g.y, g.z]) as usize] = *v;
+            }
         }
     }
 
@@ -140,6 +134,70 @@ pub fn extract(field: impl Fn(Vec3) -> f32 + Sync, min: Vec3, max: Vec3, voxel: 
     }
 }
 
+struct Filler<'a, F> {
+    field: &'a F,
+    origin: Vec3,
+    voxel: f32,
+    lipschitz: f32,
+    cells: glam::UVec3,
+}
+
+impl<F: Fn(Vec3) -> f32> Filler<'_, F> {
+    fn is_border(&self, g: glam::UVec3) -> bool {
+        g.x == 0
+            || g.y == 0
+            || g.z == 0
+            || g.x >= self.cells.x - 1
+            || g.y >= self.cells.y - 1
+            || g.z >= self.cells.z - 1
+    }
+
+    /// Fills the `size`³ cube at grid point `at` (block-local `local`) into an 8³ block.
+    fn fill(&self, at: glam::UVec3, size: u32, local: glam::UVec3, out: &mut [f32; 512]) {
+        let put = |out: &mut [f32; 512], l: glam::UVec3, v: f32| {
+            out[(l.x + l.y * 8 + l.z * 64) as usize] = v;
+        };
+        if size == 1 {
+            let v = if self.is_border(at) {
+                self.voxel
+            } else {
+                (self.field)(self.origin + at.as_vec3() * self.voxel)
+            };
+            put(out, local, v);
+            return;
+        }
+        let centre =
+            self.origin + (at.as_vec3() + Vec3::splat((size - 1) as f32 * 0.5)) * self.voxel;
+        let c = (self.field)(centre);
+        let half_diag = (size - 1) as f32 * 0.5 * 3f32.sqrt() * self.voxel;
+        if c.abs() > half_diag * self.lipschitz + self.voxel {
+            for z in 0..size {
+                for y in 0..size {
+                    for x in 0..size {
+                        let d = glam::UVec3::new(x, y, z);
+                        let v = if self.is_border(at + d) {
+                            self.voxel
+                        } else {
+                            c
+                        };
+                        put(out, local + d, v);
+                    }
+                }
+            }
+            return;
+        }
+        let h = size / 2;
+        for z in 0..2 {
+            for y in 0..2 {
+                for x in 0..2 {
+                    let d = glam::UVec3::new(x, y, z) * h;
+                    self.fill(at + d, h, local + d, out);
+                }
+            }
+        }
+    }
+}
+
 /// The bone, skin and hazard meshes of one patient.
 pub struct AnatomyMeshes {
     pub bone: TriMesh,
@@ -149,14 +207,14 @@ pub struct AnatomyMeshes {
 
 pub fn build_meshes(anatomy: &Anatomy) -> AnatomyMeshes {
     let (lo, hi) = anatomy.bone_bounds();
-    let bone = extract(|p| anatomy.bone_sdf(p), lo, hi, 1.5);
+    let bone = extract(|p| anatomy.bone_sdf(p), lo, hi, 1.5, 1.3);
     let (blo, bhi) = anatomy.body_bounds();
-    let skin = extract(|p| anatomy.skin_sdf(p), blo, bhi, 4.0);
+    let skin = extract(|p| anatomy.skin_sdf(p), blo, bhi, 4.0, 1.8);
     let hazards = Hazard::ALL
         .into_iter()
         .filter_map(|h| {
             let (lo, hi) = anatomy.hazard_bounds(h)?;
-            Some((h, extract(|p| anatomy.hazard_sdf(h, p), lo, hi, 1.0)))
+            Some((h, extract(|p| anatomy.hazard_sdf(h, p), lo, hi, 1.0, 1.1)))
         })
         .collect();
     AnatomyMeshes {
@@ -176,6 +234,7 @@ mod tests {
             |p| p.length() - 10.0,
             Vec3::splat(-12.0),
             Vec3::splat(12.0),
+            1.0,
             1.0,
         );
         assert!(m.triangle_count() > 500);

@@ -1,0 +1,182 @@
+//! Proof that a scenario can be passed: sample entry points and directions inside its zones,
+//! mark each straight insertion, and keep the best as an attempt file.
+
+use crate::sim::anatomy::{Anatomy, Patient};
+use crate::sim::attempt::{self, Attempt, SiteAttempt};
+use crate::sim::needle::{Pose, Sample};
+use crate::sim::scenario::Scenario;
+use crate::sim::scoring::{self, Verdict};
+use crate::sim::tissue::Tissue;
+use glam::{Quat, Vec3};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+#[derive(Clone, Debug)]
+pub struct SiteFeasibility {
+    pub site: usize,
+    pub samples: usize,
+    pub passes: usize,
+    pub best_total: f32,
+    pub best: Option<Pose>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Feasibility {
+    pub patient: Patient,
+    pub sites: Vec<SiteFeasibility>,
+    /// The best insertion of every site, as an attempt that `marrowsim score` accepts.
+    pub best_attempt: Option<Attempt>,
+}
+
+impl Feasibility {
+    /// The share of sampled insertions that pass, for the hardest site.
+    pub fn success_rate(&self) -> f32 {
+        self.sites
+            .iter()
+            .map(|s| s.passes as f32 / s.samples.max(1) as f32)
+            .fold(1.0, f32::min)
+    }
+}
+
+/// One sampled insertion: a bone entry point in the zone, a direction in the cone, and the
+/// skin point and depth that make it a straight push into the depth window.
+fn sample_pose(
+    anatomy: &Anatomy,
+    zone: &crate::sim::scenario::ResolvedSite,
+    needle_len: f32,
+    rng: &mut ChaCha8Rng,
+) -> Option<Pose> {
+    let aim = zone.aim;
+    let helper = if aim.x.abs() < 0.9 { Vec3::X } else { Vec3::Y };
+    let u = aim.cross(helper).normalize();
+    let v = aim.cross(u);
+    let r = zone.entry_radius * rng.random_range(0.0f32..1.0).sqrt();
+    let a = rng.random_range(0.0..std::f32::consts::TAU);
+    let target = zone.entry_centre + (u * a.cos() + v * a.sin()) * r;
+    let tilt = zone.tolerance_deg.to_radians() * rng.random_range(0.0f32..1.0).sqrt();
+    let spin = rng.random_range(0.0..std::f32::consts::TAU);
+    let axis = u * spin.cos() + v * spin.sin();
+    let dir = (Quat::from_axis_angle(axis, tilt) * aim).normalize();
+
+    let outside = target - dir * 200.0;
+    let iv = anatomy.intervals(outside, target + dir * 2.0, 0.5);
+    let skin = iv.iter().find(|i| i.tissue != Tissue::Air)?.start;
+    let entry = outside + dir * skin;
+    let shaft = anatomy.intervals(entry, entry + dir * needle_len, 0.25);
+    let cortex = shaft.iter().position(|i| i.tissue == Tissue::Cortex)?;
+    let marrow = shaft[cortex..]
+        .iter()
+        .find(|i| i.tissue == Tissue::Marrow)?;
+    let hi = zone.max_mm.min(marrow.length() - 0.5);
+    if hi <= zone.min_mm {
+        return None;
+    }
+    let past = rng.random_range(zone.min_mm..hi);
+    Some(Pose {
+        entry,
+        direction: dir,
+        depth: marrow.start + past,
+    })
+}
+
+/// A straight insertion at a steady 2 mm/s, as a timeline.
+pub fn straight_insertion(pose: &Pose) -> Vec<Sample> {
+    let secs = (pose.depth / 2.0).max(1.0);
+    vec![
+        Sample::new(
+            0.0,
+            Pose {
+                depth: 0.0,
+                ..*pose
+            },
+        ),
+        Sample::new(secs, *pose),
+    ]
+}
+
+pub fn run(
+    scenario: &Scenario,
+    patient_seed: u64,
+    samples: usize,
+    seed: u64,
+) -> Result<Feasibility, String> {
+    let patient = scenario.patient(patient_seed);
+    let anatomy = Anatomy::build(&patient).map_err(|e| e.to_string())?;
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    let mut sites = Vec::new();
+    for site in 0..scenario.sites.len() {
+        let zone = scenario
+            .resolve(site, &anatomy)
+            .ok_or("the scenario's landmarks are missing on this patient")?;
+        let per = samples.div_ceil(threads);
+        let results: Vec<(usize, usize, f32, Option<Pose>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|k| {
+                    let (anatomy, zone) = (&anatomy, &zone);
+                    scope.spawn(move || {
+                        let mut rng =
+                            ChaCha8Rng::seed_from_u64(seed ^ ((site as u64) << 32) ^ k as u64);
+                        let (mut n, mut pass, mut best, mut best_pose) = (0, 0, f32::MIN, None);
+                        for _ in 0..per.min(samples.saturating_sub(k * per)) {
+                            n += 1;
+                            let Some(pose) =
+                                sample_pose(anatomy, zone, scenario.needle.length_mm, &mut rng)
+                            else {
+                                continue;
+                            };
+                            let (total, verdict) = scoring::quick(scenario, anatomy, site, &pose);
+                            if verdict == Verdict::Pass {
+                                pass += 1;
+                            }
+                            if total > best {
+                                best = total;
+                                best_pose = Some(pose);
+                            }
+                        }
+                        (n, pass, best, best_pose)
+                    })
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        });
+        let mut f = SiteFeasibility {
+            site,
+            samples: 0,
+            passes: 0,
+            best_total: f32::MIN,
+            best: None,
+        };
+        for (n, pass, best, pose) in results {
+            f.samples += n;
+            f.passes += pass;
+            if best > f.best_total && pose.is_some() {
+                f.best_total = best;
+                f.best = pose;
+            }
+        }
+        sites.push(f);
+    }
+    let best_attempt = sites.iter().all(|s| s.best.is_some()).then(|| Attempt {
+        version: attempt::VERSION,
+        scene: scenario.title.clone(),
+        patient: patient.clone(),
+        sites: sites
+            .iter()
+            .filter_map(|s| {
+                Some(SiteAttempt {
+                    site: s.site,
+                    timeline: straight_insertion(&s.best?),
+                    events: Vec::new(),
+                })
+            })
+            .collect(),
+    });
+    Ok(Feasibility {
+        patient,
+        sites,
+        best_attempt,
+    })
+}
