@@ -6,7 +6,8 @@ pub mod anatomy_view;
 pub mod camera;
 pub mod screenshot;
 
-use crate::sim::anatomy::{Anatomy, Patient, Sex};
+use crate::sim::anatomy::{Anatomy, Patient};
+use crate::sim::scenario::Scenario;
 use bevy::prelude::*;
 use clap::Args;
 use std::path::PathBuf;
@@ -26,10 +27,29 @@ pub struct AppOptions {
     pub height: u32,
 }
 
+/// The scene the app opens with no argument: the standard PSIS harvest, built into the binary.
+pub fn default_scenario() -> Scenario {
+    Scenario::parse(
+        include_str!("../../scenes/psis_standard.ron"),
+        "scenes/psis_standard.ron",
+    )
+    .unwrap_or_else(|errors| panic!("the embedded default scene is invalid: {errors:?}"))
+}
+
+impl AppOptions {
+    /// Options to show a scenario's patient.
+    pub fn for_scenario(scenario: &Scenario) -> AppOptions {
+        AppOptions {
+            patient: scenario.patient(0),
+            ..AppOptions::default()
+        }
+    }
+}
+
 impl Default for AppOptions {
     fn default() -> Self {
         AppOptions {
-            patient: Patient::average("adult_male", Sex::Male),
+            patient: Patient::average("adult_male", crate::sim::anatomy::Sex::Male),
             view: camera::ViewPreset::Posterior,
             screenshot: None,
             width: 1280,

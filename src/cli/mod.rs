@@ -21,8 +21,11 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Open the simulator window (the default when no command is given).
-    Run,
+    /// Open the simulator window on a scene (the default when no command is given).
+    Run {
+        /// A scenario file; without one, the built-in standard PSIS scene.
+        scene: Option<std::path::PathBuf>,
+    },
     /// Print an anatomy instance's landmarks and measured dimensions.
     Anatomy(anatomy_cmd::AnatomyArgs),
     /// Write a tissue-coloured section image with a legend.
@@ -69,10 +72,24 @@ impl PatientArgs {
     }
 }
 
+fn run_scene(path: Option<&std::path::Path>) -> Result<(), String> {
+    let scenario = match path {
+        None => crate::app::default_scenario(),
+        Some(p) => crate::sim::scenario::Scenario::load(p).map_err(|errors| {
+            errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })?,
+    };
+    crate::app::run(crate::app::AppOptions::for_scenario(&scenario))
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command.unwrap_or(Command::Run) {
-        Command::Run => crate::app::run(crate::app::AppOptions::default()),
+    let result = match cli.command.unwrap_or(Command::Run { scene: None }) {
+        Command::Run { scene } => run_scene(scene.as_deref()),
         Command::Anatomy(args) => anatomy_cmd::run(&args),
         Command::Slice(args) => slice::run(&args),
         Command::Shot(args) => crate::app::shot(&args),

@@ -81,7 +81,7 @@ impl Attempt {
                 ));
             }
             for w in s.timeline.windows(2) {
-                if !(w[1].t >= w[0].t) {
+                if w[1].t < w[0].t || w[1].t.is_nan() {
                     return Err(AttemptError::Invalid(
                         file.into(),
                         format!("site {}: time goes backwards at t = {}", s.site, w[1].t),

@@ -252,6 +252,7 @@ mod tests {
             Vec3::splat(-10.0),
             Vec3::splat(10.0),
             1.0,
+            1.0,
         );
         assert!(m.is_watertight());
     }

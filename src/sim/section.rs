@@ -22,7 +22,7 @@ impl SectionPlane {
         }
     }
 
-    /// Sagittal: seen from the patient's left, anterior to the image's left... superior up.
+    /// Sagittal: seen from the patient's left, anterior on the image's left, superior up.
     pub fn sagittal(x: f32) -> SectionPlane {
         SectionPlane {
             origin: Vec3::new(x, -60.0, -20.0),
@@ -35,7 +35,7 @@ impl SectionPlane {
     pub fn coronal(y: f32) -> SectionPlane {
         SectionPlane {
             origin: Vec3::new(0.0, y, -20.0),
-            right: Vec3::X,
+            right: -Vec3::X,
             up: Vec3::Z,
         }
     }

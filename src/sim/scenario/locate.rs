@@ -162,14 +162,14 @@ mod tests {
                 DOC,
                 &[Field("sites"), Index(0), Field("entry"), Field("radius")]
             ),
-            (5, 35)
+            (5, 33)
         );
         assert_eq!(
             locate(
                 DOC,
                 &[Field("sites"), Index(1), Field("entry"), Field("landmark")]
             ),
-            (6, 33)
+            (6, 35)
         );
     }
 

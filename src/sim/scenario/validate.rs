@@ -196,7 +196,7 @@ fn check(c: &mut Checker, s: &Scenario) {
             );
         }
     }
-    if !(w.total() > 0.0) {
+    if w.total().is_nan() || w.total() <= 0.0 {
         c.err(
             &[Field("weights")],
             "the weights add up to nothing: at least one must be positive",
@@ -435,7 +435,7 @@ fn check_site(c: &mut Checker, s: &Scenario, i: usize, site: &super::Site, prese
         150.0,
         "mm",
     );
-    if !(hi > lo) {
+    if hi.is_nan() || lo.is_nan() || hi <= lo {
         c.err(
             &at(&[Field("depth"), Field("max_mm")]),
             format!("depth window is impossible: max_mm {hi} is not above min_mm {lo}"),
