@@ -1,7 +1,7 @@
 //! Proof that a scenario can be passed: sample entry points and directions inside its zones,
 //! mark each straight insertion, and keep the best as an attempt file.
 
-use crate::sim::anatomy::{Anatomy, Patient};
+use crate::sim::anatomy::{Anatomy, Interval, Patient};
 use crate::sim::attempt::{self, Attempt, SiteAttempt};
 use crate::sim::needle::{Pose, Sample};
 use crate::sim::scenario::Scenario;
@@ -45,7 +45,7 @@ fn sample_pose(
     zone: &crate::sim::scenario::ResolvedSite,
     needle_len: f32,
     rng: &mut ChaCha8Rng,
-) -> Option<Pose> {
+) -> Option<(Pose, Vec<Interval>)> {
     let aim = zone.aim;
     let helper = if aim.x.abs() < 0.9 { Vec3::X } else { Vec3::Y };
     let u = aim.cross(helper).normalize();
@@ -58,11 +58,8 @@ fn sample_pose(
     let axis = u * spin.cos() + v * spin.sin();
     let dir = (Quat::from_axis_angle(axis, tilt) * aim).normalize();
 
-    let outside = target - dir * 200.0;
-    let iv = anatomy.intervals(outside, target + dir * 2.0, 0.5);
-    let skin = iv.iter().find(|i| i.tissue != Tissue::Air)?.start;
-    let entry = outside + dir * skin;
-    let shaft = anatomy.intervals(entry, entry + dir * needle_len, 0.25);
+    let entry = skin_point(anatomy, target, dir)?;
+    let mut shaft = anatomy.intervals(entry, entry + dir * needle_len, 0.25);
     let cortex = shaft.iter().position(|i| i.tissue == Tissue::Cortex)?;
     let marrow = shaft[cortex..]
         .iter()
@@ -72,11 +69,38 @@ fn sample_pose(
         return None;
     }
     let past = rng.random_range(zone.min_mm..hi);
-    Some(Pose {
-        entry,
-        direction: dir,
-        depth: marrow.start + past,
-    })
+    let depth = marrow.start + past;
+    shaft.retain(|i| i.start < depth);
+    if let Some(last) = shaft.last_mut() {
+        last.end = depth;
+    }
+    Some((
+        Pose {
+            entry,
+            direction: dir,
+            depth,
+        },
+        shaft,
+    ))
+}
+
+/// Where the line reaching `target` along `dir` crosses the skin, by sphere tracing the skin
+/// field inward from 200 mm outside.
+fn skin_point(anatomy: &Anatomy, target: Vec3, dir: Vec3) -> Option<Vec3> {
+    let start = target - dir * 200.0;
+    let mut t = 0.0;
+    for _ in 0..400 {
+        let p = start + dir * t;
+        let d = anatomy.skin_sdf(p);
+        if d < 0.05 {
+            return (d > -1.0).then_some(p);
+        }
+        t += (d * 0.5).max(0.02);
+        if t > 200.0 {
+            return None;
+        }
+    }
+    None
 }
 
 /// A straight insertion at a steady 2 mm/s, as a timeline.
@@ -122,12 +146,13 @@ pub fn run(
                         let (mut n, mut pass, mut best, mut best_pose) = (0, 0, f32::MIN, None);
                         for _ in 0..per.min(samples.saturating_sub(k * per)) {
                             n += 1;
-                            let Some(pose) =
+                            let Some((pose, shaft)) =
                                 sample_pose(anatomy, zone, scenario.needle.length_mm, &mut rng)
                             else {
                                 continue;
                             };
-                            let (total, verdict) = scoring::quick(scenario, anatomy, site, &pose);
+                            let (total, verdict) =
+                                scoring::quick_with(scenario, anatomy, site, zone, &pose, shaft);
                             if verdict == Verdict::Pass {
                                 pass += 1;
                             }

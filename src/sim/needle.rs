@@ -222,18 +222,30 @@ fn shaft_base(anatomy: &Anatomy, pose: &Pose) -> Option<Vec3> {
     Some(pose.entry + pose.direction * d)
 }
 
-/// Closest approach (mm, negative inside) of the shaft to a hazard, to within 0.25 mm.
-pub fn closest_approach(anatomy: &Anatomy, hazard: Hazard, pose: &Pose) -> f32 {
+/// Closest approach (mm, negative inside) of the shaft to each of `hazards`, to within
+/// 0.25 mm: the shaft is sphere-traced by the nearest of them.
+pub fn closest_approaches(anatomy: &Anatomy, hazards: &[Hazard], pose: &Pose) -> Vec<f32> {
+    let index: Vec<usize> = hazards
+        .iter()
+        .map(|h| Hazard::ALL.iter().position(|x| x == h).unwrap_or(0))
+        .collect();
     let (a, len) = (pose.entry, pose.depth.max(0.0));
-    let mut best = f32::INFINITY;
+    let mut best = vec![f32::INFINITY; hazards.len()];
+    if hazards.is_empty() {
+        return best;
+    }
     let mut t = 0.0;
     loop {
-        let d = anatomy.hazard_sdf(hazard, a + pose.direction * t);
-        best = best.min(d);
+        let all = anatomy.hazard_sdf_all(a + pose.direction * t);
+        let mut near = f32::INFINITY;
+        for (b, &i) in best.iter_mut().zip(&index) {
+            *b = b.min(all[i]);
+            near = near.min(all[i].abs());
+        }
         if t >= len {
             break;
         }
-        t = (t + (d.abs() * 0.8).max(0.25)).min(len);
+        t = (t + (near * 0.8).max(0.25)).min(len);
     }
     best
 }

@@ -73,7 +73,11 @@ pub struct FinalShaft {
 }
 
 pub fn final_shaft(anatomy: &Anatomy, pose: &Pose) -> FinalShaft {
-    let intervals = anatomy.intervals(pose.entry, pose.tip(), 0.25);
+    shaft_from(anatomy.intervals(pose.entry, pose.tip(), 0.25), pose)
+}
+
+/// The final shaft from intervals already found from the entry point to the tip.
+pub fn shaft_from(intervals: Vec<Interval>, pose: &Pose) -> FinalShaft {
     let tip_tissue = intervals.last().map(|i| i.tissue).unwrap_or(Tissue::Air);
     let bone_entry = intervals
         .iter()
@@ -178,17 +182,21 @@ fn score_site(
         depth: 0.0,
     });
     let shaft = final_shaft(anatomy, &last);
-    let closest: Vec<f32> = scenario
+    let hazards: Vec<Hazard> = scenario
         .hazard_rules(attempt.site)
         .iter()
-        .map(|(h, _, _)| {
-            attempt
-                .timeline
-                .iter()
-                .map(|s| needle::closest_approach(anatomy, *h, &s.pose()))
-                .fold(f32::INFINITY, f32::min)
-        })
+        .map(|r| r.0)
         .collect();
+    let mut closest = vec![f32::INFINITY; hazards.len()];
+    for s in &attempt.timeline {
+        for (c, d) in
+            closest
+                .iter_mut()
+                .zip(needle::closest_approaches(anatomy, &hazards, &s.pose()))
+        {
+            *c = c.min(d);
+        }
+    }
     Ok(assemble(
         scenario,
         attempt.site,
@@ -206,7 +214,26 @@ pub fn quick(scenario: &Scenario, anatomy: &Anatomy, site: usize, pose: &Pose) -
     let Some(zone) = scenario.resolve(site, anatomy) else {
         return (0.0, Verdict::Fail);
     };
-    let shaft = final_shaft(anatomy, pose);
+    quick_with(
+        scenario,
+        anatomy,
+        site,
+        &zone,
+        pose,
+        anatomy.intervals(pose.entry, pose.tip(), 0.25),
+    )
+}
+
+/// [`quick`] with the site's zones and the shaft's intervals (entry to tip) already found.
+pub fn quick_with(
+    scenario: &Scenario,
+    anatomy: &Anatomy,
+    site: usize,
+    zone: &ResolvedSite,
+    pose: &Pose,
+    intervals: Vec<Interval>,
+) -> (f32, Verdict) {
+    let shaft = shaft_from(intervals, pose);
     let mut replay = Replay {
         elapsed: (pose.depth / 2.0).max(1.0),
         ..Replay::default()
@@ -225,12 +252,9 @@ pub fn quick(scenario: &Scenario, anatomy: &Anatomy, site: usize, pose: &Pose) -
             replay.path_in_tissue += i.length();
         }
     }
-    let closest: Vec<f32> = scenario
-        .hazard_rules(site)
-        .iter()
-        .map(|(h, _, _)| needle::closest_approach(anatomy, *h, pose))
-        .collect();
-    let s = assemble(scenario, site, &zone, pose, &shaft, &replay, &closest);
+    let hazards: Vec<Hazard> = scenario.hazard_rules(site).iter().map(|r| r.0).collect();
+    let closest = needle::closest_approaches(anatomy, &hazards, pose);
+    let s = assemble(scenario, site, zone, pose, &shaft, &replay, &closest);
     (s.total, s.verdict)
 }
 

@@ -78,6 +78,53 @@ pub fn polygon(p: Vec2, vertices: &[Vec2]) -> f32 {
     s * d.sqrt()
 }
 
+/// A simple polygon with its edges precomputed, for repeated distance queries.
+#[derive(Clone, Debug)]
+pub struct Polygon {
+    vertices: Vec<Vec2>,
+    /// Edge from each vertex to the previous one, and 1 / its squared length.
+    edges: Vec<(Vec2, f32)>,
+}
+
+impl Polygon {
+    pub fn new(vertices: Vec<Vec2>) -> Polygon {
+        let n = vertices.len();
+        let edges = (0..n)
+            .map(|i| {
+                let e = vertices[(i + n - 1) % n] - vertices[i];
+                (e, 1.0 / e.length_squared().max(1e-12))
+            })
+            .collect();
+        Polygon { vertices, edges }
+    }
+
+    pub fn vertices(&self) -> &[Vec2] {
+        &self.vertices
+    }
+
+    /// Exact signed distance, as [`polygon`].
+    pub fn distance(&self, p: Vec2) -> f32 {
+        let mut d = f32::INFINITY;
+        let mut s = 1.0f32;
+        let n = self.vertices.len();
+        for i in 0..n {
+            let vi = self.vertices[i];
+            let vj = self.vertices[(i + n - 1) % n];
+            let (e, inv) = self.edges[i];
+            let w = p - vi;
+            let b = w - e * (w.dot(e) * inv).clamp(0.0, 1.0);
+            d = d.min(b.length_squared());
+            let c0 = p.y >= vi.y;
+            let c1 = p.y < vj.y;
+            let c2 = e.x * w.y > e.y * w.x;
+            if (c0 && c1 && c2) || (!c0 && !c1 && !c2) {
+                s = -s;
+            }
+        }
+        s * d.sqrt()
+    }
+}
+
 /// Polynomial smooth minimum; `k` is the blend width in mm.
 pub fn smooth_min(a: f32, b: f32, k: f32) -> f32 {
     if k <= 0.0 {
@@ -136,6 +183,28 @@ mod tests {
         assert!((polygon(Vec2::new(5.0, 5.0), &sq) + 5.0).abs() < 1e-5);
         assert!((polygon(Vec2::new(13.0, 5.0), &sq) - 3.0).abs() < 1e-5);
         assert!((polygon(Vec2::new(5.0, -2.0), &sq) - 2.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn precomputed_polygon_matches_the_plain_one() {
+        let v = vec![
+            Vec2::new(0.0, 0.0),
+            Vec2::new(10.0, 2.0),
+            Vec2::new(12.0, 9.0),
+            Vec2::new(4.0, 6.0),
+            Vec2::new(1.0, 12.0),
+        ];
+        let poly = Polygon::new(v.clone());
+        for (x, y) in [
+            (5.0, 5.0),
+            (-3.0, 1.0),
+            (11.0, 8.0),
+            (2.0, 9.0),
+            (20.0, -4.0),
+        ] {
+            let p = Vec2::new(x, y);
+            assert!((poly.distance(p) - polygon(p, &v)).abs() < 1e-4, "at {p}");
+        }
     }
 
     #[test]

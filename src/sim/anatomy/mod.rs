@@ -246,6 +246,22 @@ impl Anatomy {
             .sdf(hazard, &self.pelvis, q, self.distance_scale)
     }
 
+    /// Signed distances to every hazard, in [`Hazard::ALL`] order, sampling the bones once.
+    pub fn hazard_sdf_all(&self, p: Vec3) -> [f32; 6] {
+        let q = self.folded(p);
+        let s = self.distance_scale;
+        let b = self.pelvis.sample(q);
+        let h = &self.hazards;
+        [
+            h.sciatic.sdf(q, f32::INFINITY) * s,
+            h.artery.sdf(q, f32::INFINITY) * s,
+            h.lfcn.sdf(q, f32::INFINITY) * s,
+            h.cavity(b.hip_bone.min(b.sacrum), b.inner_offset, q) * s,
+            b.si_joint * s,
+            b.sacrum * s,
+        ]
+    }
+
     /// Distances from a point to every hazard (negative inside it).
     pub fn hazard_distances(&self, p: Vec3) -> Vec<(Hazard, f32)> {
         Hazard::ALL

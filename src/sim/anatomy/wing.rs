@@ -16,7 +16,7 @@ pub struct Wing {
     pub e_v: Vec3,
     pub e_n: Vec3,
     pub chord: f32,
-    outline: Vec<Vec2>,
+    outline: sdf::Polygon,
     shape: WingShape,
     thickness_scale: f32,
     bend_ends: (f32, f32),
@@ -53,11 +53,13 @@ impl Wing {
             e_v,
             e_n,
             chord,
-            outline: shape
-                .outline
-                .iter()
-                .map(|&(u, v)| Vec2::new(u, v))
-                .collect(),
+            outline: sdf::Polygon::new(
+                shape
+                    .outline
+                    .iter()
+                    .map(|&(u, v)| Vec2::new(u, v))
+                    .collect(),
+            ),
             shape: shape.clone(),
             thickness_scale,
             bend_ends: (g(0.0), g(chord)),
@@ -131,7 +133,7 @@ impl Wing {
     }
 
     pub fn sdf_local(&self, l: WingLocal) -> f32 {
-        let outline = sdf::polygon(Vec2::new(l.u, l.v), &self.outline);
+        let outline = self.outline.distance(Vec2::new(l.u, l.v));
         let (h_out, h_in) = self.half_thickness(l.u, l.v);
         let wm = l.w - self.mid(l.u, l.v);
         let slab = (wm - h_out).max(-wm - h_in);
@@ -162,7 +164,7 @@ impl Wing {
     }
 
     pub fn outline(&self) -> &[Vec2] {
-        &self.outline
+        self.outline.vertices()
     }
 }
 
