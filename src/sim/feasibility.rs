@@ -191,10 +191,11 @@ pub fn run(
         sites: sites
             .iter()
             .filter_map(|s| {
+                let timeline = straight_insertion(&s.best?);
                 Some(SiteAttempt {
                     site: s.site,
-                    timeline: straight_insertion(&s.best?),
-                    events: Vec::new(),
+                    events: crate::sim::needle::replay(&anatomy, &timeline).events,
+                    timeline,
                 })
             })
             .collect(),
