@@ -5,6 +5,8 @@
 pub mod anatomy_view;
 pub mod camera;
 pub mod screenshot;
+pub mod session;
+pub mod testing;
 
 use crate::sim::anatomy::{Anatomy, Patient};
 use crate::sim::scenario::Scenario;
@@ -21,6 +23,8 @@ pub struct CurrentAnatomy(pub Arc<Anatomy>);
 #[derive(Clone, Debug)]
 pub struct AppOptions {
     pub patient: Patient,
+    /// The scenario the trainee works in; `None` shows the anatomy only.
+    pub scenario: Option<Scenario>,
     pub view: camera::ViewPreset,
     pub screenshot: Option<PathBuf>,
     pub width: u32,
@@ -41,6 +45,7 @@ impl AppOptions {
     pub fn for_scenario(scenario: &Scenario) -> AppOptions {
         AppOptions {
             patient: scenario.patient(0),
+            scenario: Some(scenario.clone()),
             ..AppOptions::default()
         }
     }
@@ -50,6 +55,7 @@ impl Default for AppOptions {
     fn default() -> Self {
         AppOptions {
             patient: Patient::average("adult_male", crate::sim::anatomy::Sex::Male),
+            scenario: None,
             view: camera::ViewPreset::Posterior,
             screenshot: None,
             width: 1280,
@@ -76,7 +82,12 @@ pub struct ShotArgs {
 
 /// The simulation and view plugins, without windowing or rendering plugins.
 pub fn plugin(app: &mut App) {
-    app.add_plugins((anatomy_view::plugin, camera::plugin, screenshot::plugin));
+    app.add_plugins((
+        anatomy_view::plugin,
+        camera::plugin,
+        screenshot::plugin,
+        session::plugin,
+    ));
 }
 
 fn build_anatomy(patient: &Patient) -> Result<Arc<Anatomy>, String> {
@@ -97,8 +108,13 @@ pub fn run(options: AppOptions) -> Result<(), String> {
         ..default()
     }))
     .insert_resource(ClearColor(Color::srgb(0.09, 0.10, 0.12)))
-    .insert_resource(CurrentAnatomy(anatomy))
+    .insert_resource(CurrentAnatomy(anatomy.clone()))
     .insert_resource(camera::StartView(options.view));
+    if let Some(scenario) = options.scenario.clone() {
+        app.insert_resource(session::SessionState(crate::sim::session::Session::new(
+            scenario, anatomy,
+        )));
+    }
     if let Some(path) = options.screenshot.clone() {
         app.insert_resource(screenshot::ShotRequest::new(path));
     }
@@ -113,6 +129,7 @@ pub fn shot(args: &ShotArgs) -> Result<(), String> {
     let anatomy = args.patient.build()?;
     let options = AppOptions {
         patient: anatomy.patient.clone(),
+        scenario: None,
         view: args.view,
         screenshot: Some(args.out.clone()),
         width: args.width,

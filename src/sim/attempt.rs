@@ -74,12 +74,6 @@ impl Attempt {
             return Err(AttemptError::Version(file.to_string(), a.version));
         }
         for s in &a.sites {
-            if s.timeline.is_empty() {
-                return Err(AttemptError::Invalid(
-                    file.into(),
-                    format!("site {} has an empty timeline", s.site),
-                ));
-            }
             for w in s.timeline.windows(2) {
                 if w[1].t < w[0].t || w[1].t.is_nan() {
                     return Err(AttemptError::Invalid(

@@ -10,4 +10,5 @@ pub mod scenario;
 pub mod scoring;
 pub mod sdf;
 pub mod section;
+pub mod session;
 pub mod tissue;

@@ -175,6 +175,25 @@ fn score_site(
     let zone = scenario
         .resolve(attempt.site, anatomy)
         .ok_or(ScoreError::Unresolved)?;
+    if attempt.timeline.is_empty() {
+        let name = scenario.sites[attempt.site].name.clone();
+        return Ok(SiteScore {
+            site: attempt.site,
+            total: 0.0,
+            verdict: Verdict::Fail,
+            components: vec![Component {
+                key: "placement".into(),
+                label: "Needle placed".into(),
+                value: 0.0,
+                unit: "",
+                points: 0.0,
+                max_points: 100.0,
+                feedback: format!("No needle was placed at the {name}."),
+                severity: 2,
+            }],
+            name,
+        });
+    }
     let replay = needle::replay(anatomy, &attempt.timeline);
     let last = attempt.timeline.last().map(|s| s.pose()).unwrap_or(Pose {
         entry: zone.entry_centre,

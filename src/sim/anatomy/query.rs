@@ -169,6 +169,27 @@ impl Anatomy {
         out
     }
 
+    /// First point where the ray from `origin` along `dir` meets the skin, within `max` mm.
+    pub fn raycast_skin(&self, origin: Vec3, dir: Vec3, max: f32) -> Option<Vec3> {
+        let dir = dir.normalize_or_zero();
+        if dir == Vec3::ZERO {
+            return None;
+        }
+        let mut t = 0.0;
+        for _ in 0..2000 {
+            let p = origin + dir * t;
+            let d = self.skin_sdf(p);
+            if d < 0.05 {
+                return Some(p);
+            }
+            t += (d * 0.5).max(0.05);
+            if t > max {
+                return None;
+            }
+        }
+        None
+    }
+
     /// Tissue sampled every `step` mm along `a`→`b`: the plain reference the intervals are checked against.
     pub fn sample_path(&self, a: Vec3, b: Vec3, step: f32) -> Vec<Tissue> {
         let length = (b - a).length();
