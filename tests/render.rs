@@ -84,3 +84,47 @@ fn posterior_view_shows_the_pelvis() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_placed_needle_is_drawn_with_its_handle() {
+    let dir = std::env::temp_dir().join(format!("marrowsim-render-needle-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let out = dir.join("needle.png");
+    shot(
+        &out,
+        &[
+            "--scene",
+            "scenes/psis_standard.ron",
+            "--attempt",
+            "tests/golden/expert_psis_to_asis.ron",
+            "--view",
+            "superior",
+        ],
+    );
+    let (w, h, rgb) = load_rgb(&out);
+    let is_handle = |px: &[u8]| {
+        let (r, g, b) = (px[0] as i32, px[1] as i32, px[2] as i32);
+        b > 120 && b > r + 50 && b > g + 20
+    };
+    let (mut handle, mut bone) = (0, 0);
+    for y in 0..h {
+        for x in 0..(w * 7 / 10) {
+            let px = &rgb[(y * w + x) * 3..];
+            if is_handle(px) {
+                handle += 1;
+            }
+            if is_bone(px) {
+                bone += 1;
+            }
+        }
+    }
+    assert!(
+        handle > 500,
+        "the needle's blue handle should be on screen: {handle} pixels"
+    );
+    assert!(
+        bone > 20_000,
+        "the pelvis should be on screen: {bone} pixels"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

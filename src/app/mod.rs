@@ -4,6 +4,8 @@
 
 pub mod anatomy_view;
 pub mod camera;
+pub mod hud;
+pub mod needle_view;
 pub mod screenshot;
 pub mod session;
 pub mod testing;
@@ -25,6 +27,8 @@ pub struct AppOptions {
     pub patient: Patient,
     /// The scenario the trainee works in; `None` shows the anatomy only.
     pub scenario: Option<Scenario>,
+    /// A session to start from instead of a fresh one (screenshots of a finished attempt).
+    pub session: Option<crate::sim::session::Session>,
     pub view: camera::ViewPreset,
     pub screenshot: Option<PathBuf>,
     pub width: u32,
@@ -46,6 +50,7 @@ impl AppOptions {
         AppOptions {
             patient: scenario.patient(0),
             scenario: Some(scenario.clone()),
+            session: None,
             ..AppOptions::default()
         }
     }
@@ -56,6 +61,7 @@ impl Default for AppOptions {
         AppOptions {
             patient: Patient::average("adult_male", crate::sim::anatomy::Sex::Male),
             scenario: None,
+            session: None,
             view: camera::ViewPreset::Posterior,
             screenshot: None,
             width: 1280,
@@ -78,6 +84,15 @@ pub struct ShotArgs {
     pub height: u32,
     #[command(flatten)]
     pub patient: crate::cli::PatientArgs,
+    /// Show this scene's needle, guides and panel (its patient replaces --preset/--seed).
+    #[arg(long)]
+    pub scene: Option<PathBuf>,
+    /// Put the needle where this attempt ended (needs --scene).
+    #[arg(long, requires = "scene")]
+    pub attempt: Option<PathBuf>,
+    /// Also mark the attempt and show the score card.
+    #[arg(long, requires = "attempt")]
+    pub scorecard: bool,
 }
 
 /// The simulation and view plugins, without windowing or rendering plugins.
@@ -87,6 +102,7 @@ pub fn plugin(app: &mut App) {
         camera::plugin,
         screenshot::plugin,
         session::plugin,
+        needle_view::plugin,
     ));
 }
 
@@ -110,7 +126,11 @@ pub fn run(options: AppOptions) -> Result<(), String> {
     .insert_resource(ClearColor(Color::srgb(0.09, 0.10, 0.12)))
     .insert_resource(CurrentAnatomy(anatomy.clone()))
     .insert_resource(camera::StartView(options.view));
-    if let Some(scenario) = options.scenario.clone() {
+    app.add_plugins(bevy_egui::EguiPlugin::default())
+        .add_plugins(hud::plugin);
+    if let Some(s) = options.session.clone() {
+        app.insert_resource(session::SessionState(s));
+    } else if let Some(scenario) = options.scenario.clone() {
         app.insert_resource(session::SessionState(crate::sim::session::Session::new(
             scenario, anatomy,
         )));
@@ -125,11 +145,70 @@ pub fn run(options: AppOptions) -> Result<(), String> {
     }
 }
 
+/// A session showing where an attempt ended, with its force trace and, if asked, its score.
+fn replayed_session(
+    scenario: Scenario,
+    attempt_path: &std::path::Path,
+    scorecard: bool,
+) -> Result<crate::sim::session::Session, String> {
+    use crate::sim::session::{Needle, Session};
+    let attempt = crate::sim::attempt::Attempt::load(attempt_path).map_err(|e| e.to_string())?;
+    let anatomy = Arc::new(Anatomy::build(&attempt.patient).map_err(|e| e.to_string())?);
+    let mut session = Session::new(scenario.clone(), anatomy.clone());
+    let last = attempt
+        .sites
+        .first()
+        .and_then(|s| s.timeline.last())
+        .ok_or_else(|| format!("{}: the attempt has no samples", attempt_path.display()))?
+        .pose();
+    session.needle = Some(Needle {
+        entry: last.entry,
+        base: last.direction,
+        lateral_deg: 0.0,
+        cephalad_deg: 0.0,
+        depth: last.depth,
+    });
+    session.trace =
+        crate::sim::insertion::force_profile(&anatomy, last.entry, last.direction, last.depth, 0.5);
+    if scorecard {
+        let score =
+            crate::sim::scoring::score(&scenario, &anatomy, &attempt).map_err(|e| e.to_string())?;
+        session.score = Some(score);
+    }
+    Ok(session)
+}
+
 pub fn shot(args: &ShotArgs) -> Result<(), String> {
+    if let Some(scene) = &args.scene {
+        let scenario = Scenario::load(scene).map_err(|errors| {
+            errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })?;
+        let mut options = AppOptions::for_scenario(&scenario);
+        options.view = args.view;
+        options.screenshot = Some(args.out.clone());
+        options.width = args.width;
+        options.height = args.height;
+        if let Some(attempt) = &args.attempt {
+            let session = replayed_session(scenario, attempt, args.scorecard)?;
+            options.patient = session.anatomy.patient.clone();
+            options.session = Some(session);
+        }
+        run(options)?;
+        return if args.out.exists() {
+            Ok(())
+        } else {
+            Err(format!("{}: no screenshot was written", args.out.display()))
+        };
+    }
     let anatomy = args.patient.build()?;
     let options = AppOptions {
         patient: anatomy.patient.clone(),
         scenario: None,
+        session: None,
         view: args.view,
         screenshot: Some(args.out.clone()),
         width: args.width,

@@ -43,6 +43,8 @@ pub struct Session {
     pub site: usize,
     pub needle: Option<Needle>,
     pub last: Option<PushOutcome>,
+    /// Depth (mm), resistance (N) and tip tissue after each push on this site: the force plot.
+    pub trace: Vec<(f32, f32, Tissue)>,
     /// Finished sites' timelines.
     done: Vec<SiteAttempt>,
     timeline: Vec<Sample>,
@@ -57,6 +59,7 @@ impl Session {
             site: 0,
             needle: None,
             last: None,
+            trace: Vec::new(),
             done: Vec::new(),
             timeline: Vec::new(),
             score: None,
@@ -133,6 +136,7 @@ impl Session {
             n.depth = pose.depth;
         }
         self.last = Some(out);
+        self.trace.push((pose.depth, out.force, out.tip));
         self.record(t);
         Some(out)
     }
@@ -168,6 +172,7 @@ impl Session {
         });
         self.needle = None;
         self.last = None;
+        self.trace.clear();
         if self.site + 1 < self.scenario.sites.len() {
             self.site += 1;
             return Ok(None);
