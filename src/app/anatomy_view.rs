@@ -50,10 +50,14 @@ pub fn hazard_colour(h: Hazard) -> Color {
 fn spawn_anatomy(
     mut commands: Commands,
     anatomy: Res<CurrentAnatomy>,
+    session: Option<Res<super::session::SessionState>>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
     let built = build_meshes(&anatomy.0);
+    // Assessment hides the bone under opaque skin; practice shows it through.
+    let assessment =
+        session.is_some_and(|s| s.0.scenario.mode == crate::sim::scenario::Mode::Assessment);
     let bone_material = materials.add(StandardMaterial {
         base_color: Color::srgb(0.89, 0.85, 0.74),
         perceptual_roughness: 0.75,
@@ -61,8 +65,12 @@ fn spawn_anatomy(
         ..default()
     });
     let skin_material = materials.add(StandardMaterial {
-        base_color: Color::srgba(0.87, 0.66, 0.55, 0.25),
-        alpha_mode: AlphaMode::Blend,
+        base_color: Color::srgba(0.87, 0.66, 0.55, if assessment { 1.0 } else { 0.25 }),
+        alpha_mode: if assessment {
+            AlphaMode::Opaque
+        } else {
+            AlphaMode::Blend
+        },
         perceptual_roughness: 0.6,
         double_sided: false,
         ..default()

@@ -9,10 +9,115 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 pub fn plugin(app: &mut App) {
-    app.add_systems(
-        EguiPrimaryContextPass,
-        (panel, score_card).run_if(resource_exists::<SessionState>),
-    );
+    app.init_resource::<SectionView>()
+        .init_resource::<HelpOpen>()
+        .add_systems(
+            Update,
+            (toggle_help, update_section).run_if(resource_exists::<SessionState>),
+        )
+        .add_systems(
+            EguiPrimaryContextPass,
+            (panel, score_card, help_overlay).run_if(resource_exists::<SessionState>),
+        );
+}
+
+/// The tissue section in the needle's plane, resampled when the needle moves.
+#[derive(Resource, Default)]
+pub struct SectionView {
+    pose: Option<crate::sim::needle::Pose>,
+    image: Option<egui::ColorImage>,
+    texture: Option<egui::TextureHandle>,
+    dirty: bool,
+}
+
+const SECTION_PX: [usize; 2] = [180, 130];
+const SECTION_MM_PER_PX: f32 = 0.8;
+
+fn update_section(session: Res<SessionState>, mut view: ResMut<SectionView>) {
+    let pose = session.0.pose();
+    if pose == view.pose {
+        return;
+    }
+    view.pose = pose;
+    let Some(pose) = pose else {
+        view.image = None;
+        view.dirty = true;
+        return;
+    };
+    use crate::sim::section::{Section, SectionPlane};
+    let a = &session.0.anatomy;
+    let mut plane = SectionPlane::along(pose.entry, pose.tip() + pose.direction, glam::Vec3::Z);
+    plane.origin = pose.entry + pose.direction * 45.0;
+    let section = Section::sample(a, plane, SECTION_PX[0], SECTION_PX[1], SECTION_MM_PER_PX);
+    let mut pixels: Vec<egui::Color32> = section
+        .tissues
+        .iter()
+        .map(|t| {
+            let [r, g, b] = t.colour();
+            egui::Color32::from_rgb(r, g, b)
+        })
+        .collect();
+    let (x0, y0) = section.pixel_of(pose.entry);
+    let (x1, y1) = section.pixel_of(pose.tip());
+    let steps = ((x1 - x0).hypot(y1 - y0) as usize).max(1);
+    for k in 0..=steps {
+        let f = k as f32 / steps as f32;
+        let (x, y) = (x0 + (x1 - x0) * f, y0 + (y1 - y0) * f);
+        if x >= 0.0 && y >= 0.0 && (x as usize) < SECTION_PX[0] && (y as usize) < SECTION_PX[1] {
+            pixels[y as usize * SECTION_PX[0] + x as usize] = egui::Color32::from_rgb(40, 230, 255);
+        }
+    }
+    view.image = Some(egui::ColorImage::new(SECTION_PX, pixels));
+    view.dirty = true;
+}
+
+#[derive(Resource, Default)]
+pub struct HelpOpen(pub bool);
+
+fn toggle_help(keys: Option<Res<ButtonInput<KeyCode>>>, mut open: ResMut<HelpOpen>) {
+    if keys.is_some_and(|k| k.just_pressed(KeyCode::KeyH) || k.just_pressed(KeyCode::F1)) {
+        open.0 = !open.0;
+    }
+}
+
+/// Every control, in one place (H or F1).
+pub const CONTROLS: [(&str, &str); 11] = [
+    ("Ctrl + click skin", "place the needle there, straight in"),
+    ("← / →", "tilt medially / laterally (2°; Shift 0.5°)"),
+    ("↑ / ↓", "tilt toward the head / the feet"),
+    ("W / S", "advance / withdraw 1 mm (Shift 0.25 mm) at 250 N"),
+    ("hold F", "push firmly, 500 N"),
+    ("hold T", "twist: the cortex yields to half the push"),
+    ("Enter", "submit the site"),
+    ("left drag", "orbit the view"),
+    ("right drag / scroll", "pan / zoom"),
+    ("1 2 3 4", "posterior, lateral, superior, anterior view"),
+    ("H or F1", "show or hide this help"),
+];
+
+fn help_overlay(mut contexts: EguiContexts, mut open: ResMut<HelpOpen>) -> Result {
+    if !open.0 {
+        return Ok(());
+    }
+    let ctx = contexts.ctx_mut()?;
+    let mut still_open = true;
+    egui::Window::new("Controls")
+        .open(&mut still_open)
+        .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+        .show(ctx, |ui| {
+            egui::Grid::new("controls")
+                .num_columns(2)
+                .striped(true)
+                .show(ui, |ui| {
+                    for (key, what) in CONTROLS {
+                        ui.label(egui::RichText::new(key).strong());
+                        ui.label(what);
+                        ui.end_row();
+                    }
+                });
+        });
+    open.0 = still_open;
+    Ok(())
 }
 
 fn tissue_colour(t: crate::sim::tissue::Tissue) -> egui::Color32 {
@@ -20,8 +125,19 @@ fn tissue_colour(t: crate::sim::tissue::Tissue) -> egui::Color32 {
     egui::Color32::from_rgb(r, g, b)
 }
 
-fn panel(mut contexts: EguiContexts, session: Res<SessionState>) -> Result {
+fn panel(
+    mut contexts: EguiContexts,
+    session: Res<SessionState>,
+    mut section: ResMut<SectionView>,
+) -> Result {
     let ctx = contexts.ctx_mut()?;
+    if section.dirty {
+        section.dirty = false;
+        section.texture = section
+            .image
+            .take()
+            .map(|img| ctx.load_texture("section", img, egui::TextureOptions::NEAREST));
+    }
     let s = &session.0;
     let mut viewport_ui = egui::Ui::new(
         ctx.clone(),
@@ -30,33 +146,42 @@ fn panel(mut contexts: EguiContexts, session: Res<SessionState>) -> Result {
             .layer_id(egui::LayerId::background())
             .max_rect(ctx.viewport_rect()),
     );
-    egui::Panel::right("trainee").exact_size(380.0).show(&mut viewport_ui, |ui| {
-        ui.heading(&s.scenario.title);
-        let site = &s.scenario.sites[s.site.min(s.scenario.sites.len() - 1)];
-        ui.label(format!(
-            "{} mode · site {} of {}: {}",
-            match s.scenario.mode {
-                Mode::Practice => "Practice",
-                Mode::Assessment => "Assessment",
-            },
-            s.site + 1,
-            s.scenario.sites.len(),
-            site.name
-        ));
-        ui.separator();
-        egui::CollapsingHeader::new("Instructions").default_open(true).show(ui, |ui| {
-            for line in &s.scenario.instructions {
-                ui.label(format!("• {line}"));
+    egui::Panel::right("trainee")
+        .exact_size(380.0)
+        .show(&mut viewport_ui, |ui| {
+            ui.heading(&s.scenario.title);
+            let site = &s.scenario.sites[s.site.min(s.scenario.sites.len() - 1)];
+            ui.label(format!(
+                "{} mode · site {} of {}: {}",
+                match s.scenario.mode {
+                    Mode::Practice => "Practice",
+                    Mode::Assessment => "Assessment",
+                },
+                s.site + 1,
+                s.scenario.sites.len(),
+                site.name
+            ));
+            ui.separator();
+            egui::CollapsingHeader::new("Instructions")
+                .default_open(true)
+                .show(ui, |ui| {
+                    for line in &s.scenario.instructions {
+                        ui.label(format!("• {line}"));
+                    }
+                });
+            ui.separator();
+            readouts(ui, s);
+            ui.separator();
+            ui.label("Resistance against depth");
+            force_plot(ui, s);
+            ui.separator();
+            if let Some(tex) = &section.texture {
+                ui.label("Section in the needle's plane");
+                ui.image((tex.id(), egui::vec2(360.0, 260.0)));
+                ui.separator();
             }
+            ui.label("Press H for the controls.");
         });
-        ui.separator();
-        readouts(ui, s);
-        ui.separator();
-        ui.label("Resistance against depth");
-        force_plot(ui, s);
-        ui.separator();
-        ui.label("Ctrl+click skin: place · arrows: tilt (Shift fine) · W/S: advance/withdraw · hold T: twist · hold F: firm push · Enter: submit · 1–4: views");
-    });
     Ok(())
 }
 
