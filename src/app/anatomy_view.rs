@@ -18,12 +18,48 @@ pub struct SkinMesh;
 pub struct BoneMesh;
 
 pub fn plugin(app: &mut App) {
-    app.add_systems(Startup, spawn_anatomy);
+    app.init_resource::<PatientFrame>()
+        .add_systems(Startup, spawn_anatomy);
 }
 
-/// RAS (x right, y anterior, z superior) to Bevy (x right, y up, z toward a viewer behind).
+/// RAS (x right, y anterior, z superior) to Bevy (x right, y up, z toward a viewer behind),
+/// for a standing patient.
 pub fn ras_to_world() -> Transform {
     Transform::from_rotation(Quat::from_rotation_x(-std::f32::consts::FRAC_PI_2))
+}
+
+/// World-from-RAS for the patient as they lie on the table.
+#[derive(Resource, Clone, Copy, Debug)]
+pub struct PatientFrame(pub Transform);
+
+impl Default for PatientFrame {
+    fn default() -> Self {
+        PatientFrame(ras_to_world())
+    }
+}
+
+impl PatientFrame {
+    /// Prone: back up, head away from the default camera. Supine: front up.
+    /// Lateral decubitus: lying on the right side, left side up.
+    pub fn for_position(position: crate::sim::scenario::Position) -> PatientFrame {
+        use crate::sim::scenario::Position;
+        let (x, y, z) = match position {
+            Position::Prone => (Vec3::X, Vec3::NEG_Y, Vec3::NEG_Z),
+            Position::Supine => (Vec3::NEG_X, Vec3::Y, Vec3::NEG_Z),
+            Position::LateralDecubitus => (Vec3::NEG_Y, Vec3::NEG_X, Vec3::NEG_Z),
+        };
+        PatientFrame(Transform::from_rotation(Quat::from_mat3(&Mat3::from_cols(
+            x, y, z,
+        ))))
+    }
+
+    pub fn point(&self, ras: Vec3) -> Vec3 {
+        self.0.transform_point(ras)
+    }
+
+    pub fn to_ras(&self, world: Vec3) -> Vec3 {
+        self.0.rotation.inverse() * world
+    }
 }
 
 pub fn to_bevy_mesh(m: &TriMesh) -> Mesh {
@@ -49,6 +85,7 @@ pub fn hazard_colour(h: Hazard) -> Color {
 
 fn spawn_anatomy(
     mut commands: Commands,
+    frame: Res<PatientFrame>,
     anatomy: Res<CurrentAnatomy>,
     session: Option<Res<super::session::SessionState>>,
     mut meshes: ResMut<Assets<Mesh>>,
@@ -76,7 +113,7 @@ fn spawn_anatomy(
         ..default()
     });
     commands
-        .spawn((PatientRoot, ras_to_world(), Visibility::default()))
+        .spawn((PatientRoot, frame.0, Visibility::default()))
         .with_children(|root| {
             root.spawn((
                 BoneMesh,

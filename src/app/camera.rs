@@ -1,5 +1,8 @@
 //! Orbit camera: drag to orbit, right-drag to pan, scroll to zoom, number keys for views.
 
+use super::anatomy_view::PatientFrame;
+use super::session::SessionState;
+use crate::sim::needle::Pose;
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll};
 use bevy::prelude::*;
 
@@ -9,6 +12,8 @@ pub enum ViewPreset {
     Lateral,
     Superior,
     Anterior,
+    /// Down the needle's axis, from behind its handle.
+    NeedleEye,
 }
 
 #[derive(Resource, Clone, Copy)]
@@ -24,18 +29,27 @@ pub struct OrbitCamera {
 }
 
 impl OrbitCamera {
-    pub fn preset(view: ViewPreset) -> OrbitCamera {
-        let (yaw, pitch) = match view {
-            ViewPreset::Posterior => (0.0, 0.15),
-            ViewPreset::Lateral => (-std::f32::consts::FRAC_PI_2, 0.1),
-            ViewPreset::Superior => (0.0, 1.45),
-            ViewPreset::Anterior => (std::f32::consts::PI, 0.1),
+    /// A preset view of the patient as they lie: the eye's direction from the pelvis is given
+    /// in the patient's axes (RAS) and turned into the world by `frame`.
+    pub fn preset(view: ViewPreset, frame: &PatientFrame, needle: Option<Pose>) -> OrbitCamera {
+        let centre = Vec3::new(0.0, -60.0, 0.0);
+        let (eye_dir, target, distance) = match (view, needle) {
+            (ViewPreset::NeedleEye, Some(p)) => {
+                ((-p.direction + Vec3::Z * 0.4).normalize(), p.tip(), 380.0)
+            }
+            (ViewPreset::Posterior | ViewPreset::NeedleEye, _) => {
+                (Vec3::new(0.0, -1.0, -0.15), centre, 720.0)
+            }
+            (ViewPreset::Lateral, _) => (Vec3::new(-1.0, 0.0, 0.1), centre, 720.0),
+            (ViewPreset::Superior, _) => (Vec3::new(0.0, -0.12, 1.0), centre, 720.0),
+            (ViewPreset::Anterior, _) => (Vec3::new(0.0, 1.0, 0.1), centre, 720.0),
         };
+        let d = (frame.0.rotation * eye_dir).normalize();
         OrbitCamera {
-            target: Vec3::new(0.0, -20.0, 60.0),
-            yaw,
-            pitch,
-            distance: 720.0,
+            target: frame.point(target),
+            yaw: d.x.atan2(d.z),
+            pitch: d.y.clamp(-1.0, 1.0).asin().clamp(-1.45, 1.45),
+            distance,
         }
     }
 
@@ -51,9 +65,14 @@ pub fn plugin(app: &mut App) {
         .add_systems(Update, (orbit_input, apply_orbit).chain());
 }
 
-fn spawn_camera(mut commands: Commands, start: Option<Res<StartView>>) {
+fn spawn_camera(
+    mut commands: Commands,
+    start: Option<Res<StartView>>,
+    frame: Res<PatientFrame>,
+    session: Option<Res<SessionState>>,
+) {
     let view = start.map(|s| s.0).unwrap_or(ViewPreset::Posterior);
-    let orbit = OrbitCamera::preset(view);
+    let orbit = OrbitCamera::preset(view, &frame, session.and_then(|s| s.0.pose()));
     commands.spawn((
         Camera3d::default(),
         Projection::Perspective(PerspectiveProjection {
@@ -73,6 +92,8 @@ fn orbit_input(
     motion: Option<Res<AccumulatedMouseMotion>>,
     scroll: Option<Res<AccumulatedMouseScroll>>,
     mut cameras: Query<&mut OrbitCamera>,
+    frame: Res<PatientFrame>,
+    session: Option<Res<SessionState>>,
 ) {
     let Ok(mut orbit) = cameras.single_mut() else {
         return;
@@ -83,9 +104,11 @@ fn orbit_input(
             (KeyCode::Digit2, ViewPreset::Lateral),
             (KeyCode::Digit3, ViewPreset::Superior),
             (KeyCode::Digit4, ViewPreset::Anterior),
+            (KeyCode::Digit5, ViewPreset::NeedleEye),
         ] {
             if keys.just_pressed(key) {
-                *orbit = OrbitCamera::preset(view);
+                let pose = session.as_ref().and_then(|s| s.0.pose());
+                *orbit = OrbitCamera::preset(view, &frame, pose);
             }
         }
     }

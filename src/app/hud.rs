@@ -91,7 +91,10 @@ pub const CONTROLS: [(&str, &str); 11] = [
     ("Enter", "submit the site"),
     ("left drag", "orbit the view"),
     ("right drag / scroll", "pan / zoom"),
-    ("1 2 3 4", "posterior, lateral, superior, anterior view"),
+    (
+        "1 2 3 4 5",
+        "posterior, lateral, superior, anterior, needle's-eye view",
+    ),
     ("H or F1", "show or hide this help"),
 ];
 

@@ -128,6 +128,9 @@ pub fn run(options: AppOptions) -> Result<(), String> {
     .insert_resource(camera::StartView(options.view));
     app.add_plugins(bevy_egui::EguiPlugin::default())
         .add_plugins(hud::plugin);
+    if let Some(scenario) = &options.scenario {
+        app.insert_resource(anatomy_view::PatientFrame::for_position(scenario.position));
+    }
     if let Some(s) = options.session.clone() {
         app.insert_resource(session::SessionState(s));
     } else if let Some(scenario) = options.scenario.clone() {

@@ -1,7 +1,7 @@
 //! The Jamshidi needle at true scale (T handle, 11 G cannula, bevelled stylet tip) following
 //! the session's pose, and the practice guides: entry zone, aim line and depth window.
 
-use super::anatomy_view::{PatientRoot, ras_to_world};
+use super::anatomy_view::PatientFrame;
 use super::session::SessionState;
 use crate::sim::scenario::Mode;
 use bevy::prelude::*;
@@ -78,9 +78,10 @@ pub fn needle_transform(tip: Vec3, direction: Vec3) -> Transform {
 
 fn place_needle(
     session: Res<SessionState>,
+    frame: Res<PatientFrame>,
     mut needles: Query<(&mut Transform, &mut Visibility), With<NeedleModel>>,
 ) {
-    let world = ras_to_world();
+    let world = frame.0;
     for (mut tf, mut vis) in &mut needles {
         match session.0.pose() {
             Some(pose) => {
@@ -93,7 +94,7 @@ fn place_needle(
     }
 }
 
-fn draw_guides(session: Res<SessionState>, mut gizmos: Gizmos, _root: Query<&PatientRoot>) {
+fn draw_guides(session: Res<SessionState>, frame: Res<PatientFrame>, mut gizmos: Gizmos) {
     let s = &session.0;
     if s.scenario.mode == Mode::Assessment || s.score.is_some() {
         return;
@@ -101,7 +102,7 @@ fn draw_guides(session: Res<SessionState>, mut gizmos: Gizmos, _root: Query<&Pat
     let Some(zone) = s.scenario.resolve(s.site, &s.anatomy) else {
         return;
     };
-    let w = ras_to_world();
+    let w = frame.0;
     let to_world = |p: Vec3| w.transform_point(p);
     let green = Color::srgb(0.2, 0.95, 0.4);
     let aim_end = zone.entry_centre + zone.aim * 120.0;

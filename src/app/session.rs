@@ -1,7 +1,7 @@
 //! The trainee's attempt in the app: keys and clicks become needle commands, which the
 //! core's [`Session`] carries out. Runs headless, so tests drive it with `app.update()`.
 
-use super::anatomy_view::ras_to_world;
+use super::anatomy_view::PatientFrame;
 use crate::sim::session::Session;
 use bevy::prelude::*;
 
@@ -90,6 +90,7 @@ fn click_to_place(
     windows: Query<&Window>,
     cameras: Query<(&Camera, &GlobalTransform)>,
     session: Res<SessionState>,
+    frame: Res<PatientFrame>,
     mut out: MessageWriter<NeedleCommand>,
 ) {
     let (Some(buttons), Some(keys)) = (buttons, keys) else {
@@ -108,9 +109,8 @@ fn click_to_place(
     let Ok(ray) = camera.viewport_to_world(cam_tf, cursor) else {
         return;
     };
-    let to_ras = ras_to_world().rotation.inverse();
-    let origin = to_ras * ray.origin;
-    let dir = to_ras * *ray.direction;
+    let origin = frame.to_ras(ray.origin);
+    let dir = frame.to_ras(*ray.direction);
     if let Some(p) = session.0.anatomy.raycast_skin(origin, dir, 5000.0) {
         out.write(NeedleCommand::Place(p));
     }

@@ -16,6 +16,9 @@ pub fn headless_app(scenario: Scenario) -> Result<App, String> {
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, InputPlugin))
         .insert_resource(super::CurrentAnatomy(anatomy.clone()))
+        .insert_resource(super::anatomy_view::PatientFrame::for_position(
+            scenario.position,
+        ))
         .insert_resource(SessionState(Session::new(scenario, anatomy)))
         .add_plugins(session::plugin);
     app.update();
