@@ -33,14 +33,7 @@ pub fn segment(p: Vec3, a: Vec3, b: Vec3) -> (f32, f32) {
 }
 
 pub fn segment_2d(p: Vec2, a: Vec2, b: Vec2) -> f32 {
-    let ab = b - a;
-    let len2 = ab.length_squared();
-    let t = if len2 > 0.0 {
-        ((p - a).dot(ab) / len2).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    (p - (a + ab * t)).length()
+    segment(p.extend(0.0), a.extend(0.0), b.extend(0.0)).0
 }
 
 /// A tube of varying radius along a polyline: `points[i]` carries `radii[i]`.

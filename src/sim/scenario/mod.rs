@@ -269,17 +269,18 @@ impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, Vec<ScenarioError>> {
         let file = path.display().to_string();
-        let meta = std::fs::metadata(path).map_err(|e| {
+        let unreadable = |e: std::io::Error| {
             vec![ScenarioError {
                 file: file.clone(),
                 line: 0,
                 col: 0,
                 message: format!("cannot read: {e}"),
             }]
-        })?;
+        };
+        let meta = std::fs::metadata(path).map_err(unreadable)?;
         if meta.len() > MAX_FILE_BYTES as u64 {
             return Err(vec![ScenarioError {
-                file,
+                file: file.clone(),
                 line: 1,
                 col: 1,
                 message: format!(
@@ -288,14 +289,7 @@ impl Scenario {
                 ),
             }]);
         }
-        let bytes = std::fs::read(path).map_err(|e| {
-            vec![ScenarioError {
-                file: file.clone(),
-                line: 0,
-                col: 0,
-                message: format!("cannot read: {e}"),
-            }]
-        })?;
+        let bytes = std::fs::read(path).map_err(unreadable)?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let (line, col) = locate::line_col(
                 &String::from_utf8_lossy(&e.as_bytes()[..e.utf8_error().valid_up_to()]),
