@@ -31,6 +31,30 @@ pub struct Component {
     pub severity: u8,
 }
 
+impl Component {
+    /// A component earning `share` (0–1) of `max` points; below full marks it counts as lost points.
+    fn graded(
+        key: &str,
+        label: &str,
+        value: f32,
+        unit: &'static str,
+        max: f32,
+        share: f32,
+        feedback: String,
+    ) -> Component {
+        Component {
+            key: key.into(),
+            label: label.into(),
+            value,
+            unit,
+            points: max * share,
+            max_points: max,
+            feedback,
+            severity: u8::from(share < 1.0),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct SiteScore {
     pub site: usize,
@@ -391,16 +415,7 @@ fn entry_component(zone: &ResolvedSite, shaft: &FinalShaft, pose: &Pose, max: f3
             zone.entry_radius
         )
     };
-    Component {
-        key: "entry".into(),
-        label: "Entry point".into(),
-        value: dist,
-        unit: "mm",
-        points: max * f,
-        max_points: max,
-        feedback,
-        severity: u8::from(f < 1.0),
-    }
+    Component::graded("entry", "Entry point", dist, "mm", max, f, feedback)
 }
 
 fn angle_component(zone: &ResolvedSite, pose: &Pose, max: f32) -> Component {
@@ -417,16 +432,7 @@ fn angle_component(zone: &ResolvedSite, pose: &Pose, max: f32) -> Component {
             zone.tolerance_deg
         )
     };
-    Component {
-        key: "angle".into(),
-        label: "Angle to the aim".into(),
-        value: angle,
-        unit: "deg",
-        points: max * f,
-        max_points: max,
-        feedback,
-        severity: u8::from(f < 1.0),
-    }
+    Component::graded("angle", "Angle to the aim", angle, "deg", max, f, feedback)
 }
 
 fn depth_component(zone: &ResolvedSite, shaft: &FinalShaft, max: f32) -> Component {
@@ -564,15 +570,16 @@ fn technique_components(replay: &Replay, shaft: &FinalShaft, max: f32) -> Vec<Co
                 share: f32,
                 f: f32,
                 good: String,
-                bad: String| Component {
-        key: key.into(),
-        label: label.into(),
-        value,
-        unit,
-        points: max * share * f,
-        max_points: max * share,
-        feedback: if f >= 1.0 { good } else { bad },
-        severity: u8::from(f < 1.0),
+                bad: String| {
+        Component::graded(
+            key,
+            label,
+            value,
+            unit,
+            max * share,
+            f,
+            if f >= 1.0 { good } else { bad },
+        )
     };
     vec![
         make(
