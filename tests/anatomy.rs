@@ -249,3 +249,29 @@ fn hazards_are_where_the_reference_puts_them() {
     let nerve = a.hazard_sdf(Hazard::SciaticNerve, psis);
     assert!(nerve > 30.0, "sciatic nerve only {nerve} mm from the PSIS");
 }
+
+#[test]
+fn sections_skip_by_clearance_yet_match_every_pixel() {
+    use marrowsim::sim::section::{Section, SectionPlane};
+    let a = Anatomy::build(&Patient::average("adult_male", Sex::Male)).unwrap();
+    let psis = a.landmark("psis_left").unwrap();
+    let asis = a.landmark("asis_left").unwrap();
+    for plane in [
+        SectionPlane::along(psis, asis, Vec3::Z),
+        SectionPlane::axial(psis.z),
+        SectionPlane::coronal(-100.0),
+    ] {
+        let s = Section::sample(&a, plane, 160, 120, 0.9);
+        let mut differ = 0;
+        for row in 0..s.height {
+            for col in 0..s.width {
+                let x = (col as f32 + 0.5 - s.width as f32 * 0.5) * s.mm_per_px;
+                let y = (s.height as f32 * 0.5 - row as f32 - 0.5) * s.mm_per_px;
+                if a.tissue_at(plane.point(x, y)) != s.at(col, row) {
+                    differ += 1;
+                }
+            }
+        }
+        assert_eq!(differ, 0, "every pixel must be the tissue at its centre");
+    }
+}

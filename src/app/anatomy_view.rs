@@ -17,9 +17,29 @@ pub struct SkinMesh;
 #[derive(Component)]
 pub struct BoneMesh;
 
+/// How opaque the skin is in practice (0 to 1); assessment always shows it opaque.
+#[derive(Resource, Clone, Copy, Debug, PartialEq)]
+pub struct SkinOpacity(pub f32);
+
+impl Default for SkinOpacity {
+    fn default() -> Self {
+        SkinOpacity(0.25)
+    }
+}
+
 pub fn plugin(app: &mut App) {
     app.init_resource::<PatientFrame>()
-        .add_systems(Startup, spawn_anatomy);
+        .init_resource::<SkinOpacity>()
+        .add_systems(Startup, spawn_lights)
+        .add_systems(
+            Update,
+            (
+                spawn_anatomy.run_if(resource_changed::<CurrentAnatomy>),
+                follow_frame.run_if(resource_changed::<PatientFrame>),
+                skin_opacity,
+            )
+                .chain(),
+        );
 }
 
 /// RAS (x right, y anterior, z superior) to Bevy (x right, y up, z toward a viewer behind),
@@ -87,14 +107,14 @@ fn spawn_anatomy(
     mut commands: Commands,
     frame: Res<PatientFrame>,
     anatomy: Res<CurrentAnatomy>,
-    session: Option<Res<super::session::SessionState>>,
+    old: Query<Entity, With<PatientRoot>>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
+    for e in &old {
+        commands.entity(e).despawn();
+    }
     let built = build_meshes(&anatomy.0);
-    // Assessment hides the bone under opaque skin; practice shows it through.
-    let assessment =
-        session.is_some_and(|s| s.0.scenario.mode == crate::sim::scenario::Mode::Assessment);
     let bone_material = materials.add(StandardMaterial {
         base_color: Color::srgb(0.89, 0.85, 0.74),
         perceptual_roughness: 0.75,
@@ -102,14 +122,8 @@ fn spawn_anatomy(
         ..default()
     });
     let skin_material = materials.add(StandardMaterial {
-        base_color: Color::srgba(0.87, 0.66, 0.55, if assessment { 1.0 } else { 0.25 }),
-        alpha_mode: if assessment {
-            AlphaMode::Opaque
-        } else {
-            AlphaMode::Blend
-        },
+        base_color: Color::srgba(0.87, 0.66, 0.55, 1.0),
         perceptual_roughness: 0.6,
-        double_sided: false,
         ..default()
     });
     commands
@@ -134,6 +148,49 @@ fn spawn_anatomy(
                 MeshMaterial3d(skin_material),
             ));
         });
+}
+
+fn follow_frame(frame: Res<PatientFrame>, mut roots: Query<&mut Transform, With<PatientRoot>>) {
+    for mut tf in &mut roots {
+        *tf = frame.0;
+    }
+}
+
+/// The skin's alpha: opaque in assessment (the trainee palpates, not looks), the slider's
+/// value in practice.
+fn skin_opacity(
+    opacity: Res<SkinOpacity>,
+    session: Option<Res<super::session::SessionState>>,
+    skins: Query<&MeshMaterial3d<StandardMaterial>, With<SkinMesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    let assessment =
+        session.is_some_and(|s| s.0.scenario.mode == crate::sim::scenario::Mode::Assessment);
+    let alpha = if assessment {
+        1.0
+    } else {
+        opacity.0.clamp(0.0, 1.0)
+    };
+    let mode = if alpha >= 1.0 {
+        AlphaMode::Opaque
+    } else {
+        AlphaMode::Blend
+    };
+    for handle in &skins {
+        let Some(current) = materials.get(&handle.0) else {
+            continue;
+        };
+        if current.base_color.alpha() == alpha && current.alpha_mode == mode {
+            continue;
+        }
+        if let Some(mut m) = materials.get_mut(&handle.0) {
+            m.base_color.set_alpha(alpha);
+            m.alpha_mode = mode;
+        }
+    }
+}
+
+fn spawn_lights(mut commands: Commands) {
     commands.spawn((
         DirectionalLight {
             illuminance: 9000.0,

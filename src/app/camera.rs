@@ -1,6 +1,7 @@
 //! Orbit camera: drag to orbit, right-drag to pan, scroll to zoom, number keys for views.
 
 use super::anatomy_view::PatientFrame;
+use super::input_guard::{keyboard_free, pointer_free};
 use super::session::SessionState;
 use crate::sim::needle::Pose;
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll};
@@ -61,8 +62,18 @@ impl OrbitCamera {
 }
 
 pub fn plugin(app: &mut App) {
-    app.add_systems(Startup, spawn_camera)
-        .add_systems(Update, (orbit_input, apply_orbit).chain());
+    app.add_systems(Startup, spawn_camera).add_systems(
+        Update,
+        (
+            preset_keys.run_if(keyboard_free),
+            orbit_mouse.run_if(pointer_free),
+            reframe.run_if(
+                resource_changed::<PatientFrame>.and_then(not(resource_added::<PatientFrame>)),
+            ),
+            apply_orbit,
+        )
+            .chain(),
+    );
 }
 
 fn spawn_camera(
@@ -86,45 +97,69 @@ fn spawn_camera(
     ));
 }
 
-fn orbit_input(
+/// The patient was turned (another scene's position): look again from the start view.
+fn reframe(
+    mut cameras: Query<&mut OrbitCamera>,
+    frame: Res<PatientFrame>,
+    start: Option<Res<StartView>>,
+) {
+    let view = start.map(|s| s.0).unwrap_or(ViewPreset::Posterior);
+    for mut orbit in &mut cameras {
+        *orbit = OrbitCamera::preset(view, &frame, None);
+    }
+}
+
+fn preset_keys(
+    keys: Option<Res<ButtonInput<KeyCode>>>,
+    mut cameras: Query<&mut OrbitCamera>,
+    frame: Res<PatientFrame>,
+    session: Option<Res<SessionState>>,
+) {
+    let (Some(keys), Ok(mut orbit)) = (keys, cameras.single_mut()) else {
+        return;
+    };
+    for (key, view) in [
+        (KeyCode::Digit1, ViewPreset::Posterior),
+        (KeyCode::Digit2, ViewPreset::Lateral),
+        (KeyCode::Digit3, ViewPreset::Superior),
+        (KeyCode::Digit4, ViewPreset::Anterior),
+        (KeyCode::Digit5, ViewPreset::NeedleEye),
+    ] {
+        if keys.just_pressed(key) {
+            let pose = session.as_ref().and_then(|s| s.0.pose());
+            *orbit = OrbitCamera::preset(view, &frame, pose);
+        }
+    }
+}
+
+/// Left drag orbits, right drag pans, the wheel zooms; not while Alt hands the mouse to the
+/// needle.
+fn orbit_mouse(
     buttons: Option<Res<ButtonInput<MouseButton>>>,
     keys: Option<Res<ButtonInput<KeyCode>>>,
     motion: Option<Res<AccumulatedMouseMotion>>,
     scroll: Option<Res<AccumulatedMouseScroll>>,
     mut cameras: Query<&mut OrbitCamera>,
-    frame: Res<PatientFrame>,
-    session: Option<Res<SessionState>>,
 ) {
     let Ok(mut orbit) = cameras.single_mut() else {
         return;
     };
-    if let Some(keys) = keys {
-        for (key, view) in [
-            (KeyCode::Digit1, ViewPreset::Posterior),
-            (KeyCode::Digit2, ViewPreset::Lateral),
-            (KeyCode::Digit3, ViewPreset::Superior),
-            (KeyCode::Digit4, ViewPreset::Anterior),
-            (KeyCode::Digit5, ViewPreset::NeedleEye),
-        ] {
-            if keys.just_pressed(key) {
-                let pose = session.as_ref().and_then(|s| s.0.pose());
-                *orbit = OrbitCamera::preset(view, &frame, pose);
-            }
-        }
+    if keys.is_some_and(|k| super::session::needle_hand(&k)) {
+        return;
     }
     let delta = motion.map(|m| m.delta).unwrap_or(Vec2::ZERO);
     if let Some(buttons) = buttons {
-        if buttons.pressed(MouseButton::Left) {
+        if buttons.pressed(MouseButton::Left) && delta != Vec2::ZERO {
             orbit.yaw -= delta.x * 0.006;
             orbit.pitch = (orbit.pitch + delta.y * 0.006).clamp(-1.5, 1.5);
         }
-        if buttons.pressed(MouseButton::Right) {
+        if buttons.pressed(MouseButton::Right) && delta != Vec2::ZERO {
             let rot = Quat::from_rotation_y(orbit.yaw) * Quat::from_rotation_x(-orbit.pitch);
             let scale = orbit.distance * 0.0015;
             orbit.target += rot * Vec3::new(-delta.x * scale, delta.y * scale, 0.0);
         }
     }
-    if let Some(scroll) = scroll {
+    if let Some(scroll) = scroll.filter(|s| s.delta.y != 0.0) {
         orbit.distance = (orbit.distance * (1.0 - scroll.delta.y * 0.1)).clamp(80.0, 2500.0);
     }
 }

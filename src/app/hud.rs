@@ -1,25 +1,78 @@
-//! The trainee's panel (egui): the case, live readouts, the force–depth plot, the controls,
-//! and the score card after submitting.
+//! The trainee's panel (egui): the case and its buttons, the timer, live readouts, the
+//! force–depth plot, the live section, the view options and the controls overlay. It also
+//! records which input the panels claimed, so the 3D view and the needle leave it alone.
 
+use super::anatomy_view::SkinOpacity;
+use super::case::{Case, CaseCommand, Catalogue, fresh_draw};
+use super::input_guard::{UiClaims, keyboard_free};
+use super::labels::LabelsOn;
+use super::section_image::{NEEDLE_CYAN, Track, section_image};
 use super::session::SessionState;
 use crate::sim::scenario::Mode;
-use crate::sim::scoring::Verdict;
 use crate::sim::session::Session;
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+
+/// The systems that draw panels and windows; input claims are taken after them.
+#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct HudDraw;
 
 pub fn plugin(app: &mut App) {
     app.init_resource::<SectionView>()
         .init_resource::<HelpOpen>()
+        .init_resource::<UiClaims>()
+        .init_resource::<ViewportRect>()
         .add_systems(
             Update,
-            (toggle_help, update_section).run_if(resource_exists::<SessionState>),
+            (
+                toggle_help.run_if(keyboard_free),
+                update_section.after(super::session::NeedleUpdate),
+            )
+                .run_if(resource_exists::<SessionState>),
         )
         .add_systems(
             EguiPrimaryContextPass,
-            (panel, score_card, help_overlay).run_if(resource_exists::<SessionState>),
+            (
+                (panel, help_overlay).in_set(HudDraw),
+                claim_input.after(HudDraw),
+            )
+                .run_if(resource_exists::<SessionState>),
         );
 }
+
+/// The part of the window the 3D view still has after the side panel.
+#[derive(Resource, Clone, Copy, Debug)]
+pub struct ViewportRect(pub egui::Rect);
+
+impl Default for ViewportRect {
+    fn default() -> Self {
+        ViewportRect(egui::Rect::EVERYTHING)
+    }
+}
+
+fn claim_input(
+    mut contexts: EguiContexts,
+    viewport: Res<ViewportRect>,
+    mut claims: ResMut<UiClaims>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    let over_ui = ctx.pointer_hover_pos().is_some_and(|p| {
+        !viewport.0.contains(p)
+            || ctx
+                .layer_id_at(p)
+                .is_some_and(|l| l.order != egui::Order::Background)
+    });
+    let now = UiClaims {
+        pointer: over_ui || ctx.egui_is_using_pointer(),
+        keyboard: ctx.egui_wants_keyboard_input(),
+    };
+    claims.set_if_neq(now);
+    Ok(())
+}
+
+const SECTION_PX: [usize; 2] = [180, 130];
+const SECTION_MM_PER_PX: f32 = 0.8;
 
 /// The tissue section in the needle's plane, resampled when the needle moves.
 #[derive(Resource, Default)]
@@ -30,67 +83,79 @@ pub struct SectionView {
     dirty: bool,
 }
 
-const SECTION_PX: [usize; 2] = [180, 130];
-const SECTION_MM_PER_PX: f32 = 0.8;
+impl SectionView {
+    /// The current section image, if the needle is placed (for tests and the frame budget).
+    pub fn image(&self) -> Option<&egui::ColorImage> {
+        self.image.as_ref()
+    }
+}
 
-fn update_section(session: Res<SessionState>, mut view: ResMut<SectionView>) {
+pub fn update_section(session: Res<SessionState>, mut view: ResMut<SectionView>) {
     let pose = session.0.pose();
     if pose == view.pose {
         return;
     }
     view.pose = pose;
-    let Some(pose) = pose else {
-        view.image = None;
-        view.dirty = true;
-        return;
-    };
-    use crate::sim::section::{Section, SectionPlane};
-    let a = &session.0.anatomy;
-    let mut plane = SectionPlane::along(pose.entry, pose.tip() + pose.direction, glam::Vec3::Z);
-    plane.origin = pose.entry + pose.direction * 45.0;
-    let section = Section::sample(a, plane, SECTION_PX[0], SECTION_PX[1], SECTION_MM_PER_PX);
-    let mut pixels: Vec<egui::Color32> = section
-        .tissues
-        .iter()
-        .map(|t| {
-            let [r, g, b] = t.colour();
-            egui::Color32::from_rgb(r, g, b)
-        })
-        .collect();
-    let (x0, y0) = section.pixel_of(pose.entry);
-    let (x1, y1) = section.pixel_of(pose.tip());
-    let steps = ((x1 - x0).hypot(y1 - y0) as usize).max(1);
-    for k in 0..=steps {
-        let f = k as f32 / steps as f32;
-        let (x, y) = (x0 + (x1 - x0) * f, y0 + (y1 - y0) * f);
-        if x >= 0.0 && y >= 0.0 && (x as usize) < SECTION_PX[0] && (y as usize) < SECTION_PX[1] {
-            pixels[y as usize * SECTION_PX[0] + x as usize] = egui::Color32::from_rgb(40, 230, 255);
-        }
-    }
-    view.image = Some(egui::ColorImage::new(SECTION_PX, pixels));
     view.dirty = true;
+    view.image = pose.map(|pose| {
+        use crate::sim::section::SectionPlane;
+        let mut plane = SectionPlane::along(pose.entry, pose.tip() + pose.direction, glam::Vec3::Z);
+        plane.origin = pose.entry + pose.direction * 45.0;
+        section_image(
+            &session.0.anatomy,
+            plane,
+            SECTION_PX,
+            SECTION_MM_PER_PX,
+            &[Track {
+                from: pose.entry,
+                to: pose.tip(),
+                colour: NEEDLE_CYAN,
+            }],
+        )
+    });
 }
 
 #[derive(Resource, Default)]
 pub struct HelpOpen(pub bool);
 
-fn toggle_help(keys: Option<Res<ButtonInput<KeyCode>>>, mut open: ResMut<HelpOpen>) {
-    if keys.is_some_and(|k| k.just_pressed(KeyCode::KeyH) || k.just_pressed(KeyCode::F1)) {
+fn toggle_help(
+    keys: Option<Res<ButtonInput<KeyCode>>>,
+    mut open: ResMut<HelpOpen>,
+    mut labels: ResMut<LabelsOn>,
+) {
+    let Some(k) = keys else { return };
+    if k.just_pressed(KeyCode::KeyH) || k.just_pressed(KeyCode::F1) {
         open.0 = !open.0;
+    }
+    if k.just_pressed(KeyCode::KeyL) {
+        labels.0 = !labels.0;
     }
 }
 
-/// Every control, in one place (H or F1).
-pub const CONTROLS: [(&str, &str); 11] = [
+/// Every control, in one place (H or F1, and the README).
+pub const CONTROLS: [(&str, &str); 18] = [
     ("Ctrl + click skin", "place the needle there, straight in"),
     ("← / →", "tilt medially / laterally (2°; Shift 0.5°)"),
     ("↑ / ↓", "tilt toward the head / the feet"),
+    (
+        "Alt + left drag",
+        "tilt the needle with the mouse (Shift: finer)",
+    ),
     ("W / S", "advance / withdraw 1 mm (Shift 0.25 mm) at 250 N"),
+    (
+        "Alt + wheel",
+        "advance / withdraw 1 mm a notch (Shift 0.25 mm)",
+    ),
     ("hold F", "push firmly, 500 N"),
     ("hold T", "twist: the cortex yields to half the push"),
     ("Enter", "submit the site"),
+    ("R", "retry: the same scene and patient"),
+    ("N", "a new patient for this scene"),
+    ("Page Down", "the next scene"),
+    ("E", "open or close the scene editor"),
+    ("L", "landmark labels"),
     ("left drag", "orbit the view"),
-    ("right drag / scroll", "pan / zoom"),
+    ("right drag / wheel", "pan / zoom"),
     (
         "1 2 3 4 5",
         "posterior, lateral, superior, anterior, needle's-eye view",
@@ -128,20 +193,58 @@ fn tissue_colour(t: crate::sim::tissue::Tissue) -> egui::Color32 {
     egui::Color32::from_rgb(r, g, b)
 }
 
+/// Everything the trainee panel shows and may change.
+pub struct PanelModel<'a> {
+    pub session: &'a Session,
+    pub case: Option<&'a Case>,
+    pub catalogue: Option<&'a Catalogue>,
+    pub section: Option<&'a egui::TextureHandle>,
+    pub skin_opacity: &'a mut f32,
+    pub labels: &'a mut bool,
+    /// Seconds on the app's clock, as the session's samples are stamped.
+    pub now: f32,
+}
+
+/// What the trainee clicked in the panel.
+#[derive(Default)]
+pub struct PanelActions {
+    pub case: Vec<CaseCommand>,
+    pub toggle_editor: bool,
+}
+
+/// The case, its scene list, and where the panel's requests about them go.
+#[derive(SystemParam)]
+struct CaseParams<'w> {
+    case: Option<Res<'w, Case>>,
+    catalogue: Option<Res<'w, Catalogue>>,
+    out: MessageWriter<'w, CaseCommand>,
+    editor: Option<ResMut<'w, super::editor::EditorState>>,
+}
+
+/// The view settings the panel changes, and the part of the window it leaves to the view.
+#[derive(SystemParam)]
+struct ViewParams<'w> {
+    opacity: ResMut<'w, SkinOpacity>,
+    labels: ResMut<'w, LabelsOn>,
+    viewport: ResMut<'w, ViewportRect>,
+}
+
 fn panel(
     mut contexts: EguiContexts,
     session: Res<SessionState>,
+    time: Res<Time>,
     mut section: ResMut<SectionView>,
+    mut cases: CaseParams,
+    mut view: ViewParams,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     if section.dirty {
         section.dirty = false;
         section.texture = section
             .image
-            .take()
+            .clone()
             .map(|img| ctx.load_texture("section", img, egui::TextureOptions::NEAREST));
     }
-    let s = &session.0;
     let mut viewport_ui = egui::Ui::new(
         ctx.clone(),
         "viewport".into(),
@@ -149,43 +252,184 @@ fn panel(
             .layer_id(egui::LayerId::background())
             .max_rect(ctx.viewport_rect()),
     );
-    egui::Panel::right("trainee")
-        .exact_size(380.0)
+    let mut skin = view.opacity.0;
+    let mut labels_on = view.labels.0;
+    let actions = egui::Panel::right("trainee")
+        .exact_size(PANEL_WIDTH)
         .show(&mut viewport_ui, |ui| {
-            ui.heading(&s.scenario.title);
-            let site = &s.scenario.sites[s.site.min(s.scenario.sites.len() - 1)];
-            ui.label(format!(
-                "{} mode · site {} of {}: {}",
-                match s.scenario.mode {
-                    Mode::Practice => "Practice",
-                    Mode::Assessment => "Assessment",
-                },
-                s.site + 1,
-                s.scenario.sites.len(),
-                site.name
-            ));
-            ui.separator();
-            egui::CollapsingHeader::new("Instructions")
-                .default_open(true)
+            egui::ScrollArea::vertical()
                 .show(ui, |ui| {
-                    for line in &s.scenario.instructions {
-                        ui.label(format!("• {line}"));
-                    }
-                });
-            ui.separator();
-            readouts(ui, s);
-            ui.separator();
-            ui.label("Resistance against depth");
-            force_plot(ui, s);
-            ui.separator();
-            if let Some(tex) = &section.texture {
-                ui.label("Section in the needle's plane");
-                ui.image((tex.id(), egui::vec2(360.0, 260.0)));
-                ui.separator();
-            }
-            ui.label("Press H for the controls.");
-        });
+                    trainee_panel(
+                        ui,
+                        PanelModel {
+                            session: &session.0,
+                            case: cases.case.as_deref(),
+                            catalogue: cases.catalogue.as_deref(),
+                            section: section.texture.as_ref(),
+                            skin_opacity: &mut skin,
+                            labels: &mut labels_on,
+                            now: time.elapsed_secs(),
+                        },
+                    )
+                })
+                .inner
+        })
+        .inner;
+    view.viewport.0 = viewport_ui.available_rect_before_wrap();
+    if skin != view.opacity.0 {
+        view.opacity.0 = skin;
+    }
+    if labels_on != view.labels.0 {
+        view.labels.0 = labels_on;
+    }
+    cases.out.write_batch(actions.case);
+    if actions.toggle_editor
+        && let Some(editor) = cases.editor.as_mut()
+    {
+        editor.toggle(cases.case.as_deref());
+    }
     Ok(())
+}
+
+pub const PANEL_WIDTH: f32 = 380.0;
+
+/// The panel's contents, drawn into any egui `Ui` (the app's side panel, or a bare context
+/// when the frame budget is measured).
+pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
+    let mut actions = PanelActions::default();
+    let s = m.session;
+    ui.heading(&s.scenario.title);
+    let site = &s.scenario.sites[s.site.min(s.scenario.sites.len() - 1)];
+    ui.label(format!(
+        "{} mode · site {} of {}: {}",
+        match s.scenario.mode {
+            Mode::Practice => "Practice",
+            Mode::Assessment => "Assessment",
+        },
+        s.site + 1,
+        s.scenario.sites.len(),
+        site.name
+    ));
+    ui.label(patient_line(&s.anatomy.patient));
+    case_controls(ui, &m, &mut actions);
+    if let Some(case) = m.case.filter(|c| !c.errors.is_empty()) {
+        ui.colored_label(
+            egui::Color32::LIGHT_RED,
+            "The scene file has errors; the last good version stays in use:",
+        );
+        for e in &case.errors {
+            ui.colored_label(egui::Color32::LIGHT_RED, egui::RichText::new(e).monospace());
+        }
+    }
+    ui.separator();
+    timer(ui, s, m.now);
+    egui::CollapsingHeader::new("Instructions")
+        .default_open(true)
+        .show(ui, |ui| {
+            for line in &s.scenario.instructions {
+                ui.label(format!("• {line}"));
+            }
+        });
+    ui.separator();
+    readouts(ui, s);
+    ui.separator();
+    ui.label("Resistance against depth");
+    force_plot(ui, s);
+    if let Some(tex) = m.section {
+        ui.label("Section in the needle's plane");
+        ui.image((tex.id(), egui::vec2(360.0, 260.0)));
+    }
+    ui.separator();
+    ui.horizontal(|ui| {
+        if s.scenario.mode == Mode::Practice {
+            ui.label("Skin");
+            ui.add(egui::Slider::new(m.skin_opacity, 0.0..=1.0).text("opacity"));
+        }
+        ui.checkbox(m.labels, "Labels (L)");
+    });
+    ui.label("Press H for the controls.");
+    actions
+}
+
+fn patient_line(p: &crate::sim::anatomy::Patient) -> String {
+    let who = match p.seed {
+        None => "the mean patient".to_string(),
+        Some(seed) => format!("patient #{seed}"),
+    };
+    format!(
+        "{} · BMI {:.0} · size {:.2} · {who}",
+        p.preset.replace('_', " "),
+        p.bmi,
+        p.scale
+    )
+}
+
+fn case_controls(ui: &mut egui::Ui, m: &PanelModel, actions: &mut PanelActions) {
+    if let Some(cat) = m.catalogue.filter(|c| !c.scenes.is_empty()) {
+        let current = m.case.and_then(|c| c.path());
+        let selected = current
+            .and_then(|p| p.file_name())
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "built-in standard scene".into());
+        egui::ComboBox::from_label("Scene")
+            .selected_text(selected)
+            .width(240.0)
+            .show_ui(ui, |ui| {
+                for entry in &cat.scenes {
+                    let name = entry
+                        .path
+                        .file_name()
+                        .map(|f| f.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    match &entry.title {
+                        Ok(title) => {
+                            let chosen = current == Some(entry.path.as_path());
+                            if ui
+                                .selectable_label(chosen, format!("{title}  ({name})"))
+                                .clicked()
+                                && !chosen
+                            {
+                                actions.case.push(CaseCommand::Open(entry.path.clone()));
+                            }
+                        }
+                        Err(why) => {
+                            ui.add_enabled(false, egui::Button::new(format!("{name}: invalid")))
+                                .on_disabled_hover_text(why);
+                        }
+                    }
+                }
+            });
+    }
+    ui.horizontal(|ui| {
+        if ui.button("Retry (R)").clicked() {
+            actions.case.push(CaseCommand::Retry);
+        }
+        if ui.button("New patient (N)").clicked() {
+            actions.case.push(CaseCommand::NewPatient(fresh_draw()));
+        }
+        if ui.button("Next scene (PgDn)").clicked() {
+            actions.case.push(CaseCommand::NextScene);
+        }
+    });
+    if m.case.is_some() && ui.button("Edit scene (E)").clicked() {
+        actions.toggle_editor = true;
+    }
+}
+
+fn timer(ui: &mut egui::Ui, s: &Session, now: f32) {
+    let elapsed = s.started().map(|t0| (now - t0).max(0.0)).unwrap_or(0.0);
+    let clock = |t: f32| format!("{}:{:02}", (t / 60.0) as u32, (t % 60.0) as u32);
+    let text = match s.scenario.time_limit_s {
+        Some(limit) => format!("Time {} of {}", clock(elapsed), clock(limit)),
+        None => format!("Time {}", clock(elapsed)),
+    };
+    let over = s.scenario.time_limit_s.is_some_and(|l| elapsed > l);
+    let colour = if over {
+        egui::Color32::LIGHT_RED
+    } else {
+        ui.visuals().text_color()
+    };
+    ui.colored_label(colour, egui::RichText::new(text).size(18.0).monospace());
 }
 
 fn readouts(ui: &mut egui::Ui, s: &Session) {
@@ -281,57 +525,4 @@ fn force_plot(ui: &mut egui::Ui, s: &Session) {
         egui::FontId::proportional(11.0),
         grey,
     );
-}
-
-fn score_card(mut contexts: EguiContexts, mut session: ResMut<SessionState>) -> Result {
-    let ctx = contexts.ctx_mut()?;
-    let Some(score) = session.0.score.clone() else {
-        return Ok(());
-    };
-    let mut retry = false;
-    egui::Window::new("Score")
-        .collapsible(false)
-        .default_width(560.0)
-        .anchor(egui::Align2::LEFT_TOP, [16.0, 16.0])
-        .show(ctx, |ui| {
-            let (colour, word) = match score.verdict {
-                Verdict::Pass => (egui::Color32::from_rgb(80, 220, 120), "PASS"),
-                Verdict::Fail => (egui::Color32::from_rgb(240, 180, 60), "FAIL"),
-                Verdict::Unsafe => (egui::Color32::from_rgb(240, 70, 70), "UNSAFE"),
-            };
-            ui.horizontal(|ui| {
-                ui.colored_label(colour, egui::RichText::new(word).size(26.0).strong());
-                ui.label(
-                    egui::RichText::new(format!(
-                        "{:.1} / 100 (pass mark {:.0})",
-                        score.total, score.pass_mark
-                    ))
-                    .size(20.0),
-                );
-            });
-            ui.separator();
-            egui::Grid::new("components")
-                .striped(true)
-                .num_columns(3)
-                .show(ui, |ui| {
-                    for c in &score.components {
-                        ui.label(&c.label);
-                        ui.label(format!("{:.1} {}", c.value, c.unit));
-                        ui.label(format!("{:.1} / {:.1}", c.points, c.max_points));
-                        ui.end_row();
-                    }
-                });
-            ui.separator();
-            ui.label(egui::RichText::new("What to work on").strong());
-            for f in &score.feedback {
-                ui.label(format!("• {f}"));
-            }
-            ui.separator();
-            retry = ui.button("Retry this scene").clicked();
-        });
-    if retry {
-        let s = &session.0;
-        session.0 = Session::new(s.scenario.clone(), s.anatomy.clone());
-    }
-    Ok(())
 }

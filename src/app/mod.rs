@@ -4,9 +4,16 @@
 
 pub mod anatomy_view;
 pub mod camera;
+pub mod case;
+pub mod editor;
 pub mod hud;
+pub mod input_guard;
+pub mod labels;
 pub mod needle_view;
+pub mod perf;
+pub mod score_card;
 pub mod screenshot;
+pub mod section_image;
 pub mod session;
 pub mod testing;
 
@@ -27,29 +34,43 @@ pub struct AppOptions {
     pub patient: Patient,
     /// The scenario the trainee works in; `None` shows the anatomy only.
     pub scenario: Option<Scenario>,
+    /// Where the scenario came from (a file is watched and listed with its neighbours).
+    pub source: case::SceneSource,
     /// A session to start from instead of a fresh one (screenshots of a finished attempt).
     pub session: Option<crate::sim::session::Session>,
     pub view: camera::ViewPreset,
     pub screenshot: Option<PathBuf>,
     pub width: u32,
     pub height: u32,
+    /// Time the frames and print a report instead of waiting for the user.
+    pub probe: Option<perf::FrameProbe>,
+    /// Only the meshes, camera and lights (the baseline the frame rate is compared with).
+    pub bare: bool,
+    /// Start with the landmark labels shown.
+    pub labels: bool,
+    /// Start with the scene editor open.
+    pub editor: bool,
 }
+
+/// The standard PSIS harvest scene, built into the binary.
+pub const DEFAULT_SCENE_TEXT: &str = include_str!("../../scenes/psis_standard.ron");
+/// Where the default scene lives in a checkout; opened from there when present, so it can be
+/// edited and reloaded.
+pub const DEFAULT_SCENE_PATH: &str = "scenes/psis_standard.ron";
 
 /// The scene the app opens with no argument: the standard PSIS harvest, built into the binary.
 pub fn default_scenario() -> Scenario {
-    Scenario::parse(
-        include_str!("../../scenes/psis_standard.ron"),
-        "scenes/psis_standard.ron",
-    )
-    .unwrap_or_else(|errors| panic!("the embedded default scene is invalid: {errors:?}"))
+    Scenario::parse(DEFAULT_SCENE_TEXT, DEFAULT_SCENE_PATH)
+        .unwrap_or_else(|errors| panic!("the embedded default scene is invalid: {errors:?}"))
 }
 
 impl AppOptions {
     /// Options to show a scenario's patient.
-    pub fn for_scenario(scenario: &Scenario) -> AppOptions {
+    pub fn for_scenario(scenario: &Scenario, source: case::SceneSource) -> AppOptions {
         AppOptions {
             patient: scenario.patient(0),
             scenario: Some(scenario.clone()),
+            source,
             session: None,
             ..AppOptions::default()
         }
@@ -61,11 +82,16 @@ impl Default for AppOptions {
         AppOptions {
             patient: Patient::average("adult_male", crate::sim::anatomy::Sex::Male),
             scenario: None,
+            source: case::SceneSource::BuiltIn,
             session: None,
             view: camera::ViewPreset::Posterior,
             screenshot: None,
             width: 1280,
             height: 800,
+            probe: None,
+            bare: false,
+            labels: false,
+            editor: false,
         }
     }
 }
@@ -93,6 +119,12 @@ pub struct ShotArgs {
     /// Also mark the attempt and show the score card.
     #[arg(long, requires = "attempt")]
     pub scorecard: bool,
+    /// Show the landmark labels.
+    #[arg(long)]
+    pub labels: bool,
+    /// Open the scene editor on the scene (needs --scene).
+    #[arg(long, requires = "scene")]
+    pub editor: bool,
 }
 
 /// The simulation and view plugins, without windowing or rendering plugins.
@@ -101,9 +133,31 @@ pub fn plugin(app: &mut App) {
         anatomy_view::plugin,
         camera::plugin,
         screenshot::plugin,
+        case::plugin,
         session::plugin,
         needle_view::plugin,
     ));
+}
+
+/// The panels and windows (egui): trainee panel, score card, labels, editor.
+pub fn ui_plugin(app: &mut App) {
+    app.add_plugins((
+        hud::plugin,
+        score_card::plugin,
+        labels::plugin,
+        editor::plugin,
+    ));
+}
+
+/// The scene directory the picker lists for a source.
+fn catalogue_for(source: &case::SceneSource) -> case::Catalogue {
+    let dir = match source {
+        case::SceneSource::File(p) => p.parent().map(std::path::Path::to_path_buf),
+        case::SceneSource::BuiltIn => Some(PathBuf::from("scenes")),
+    };
+    dir.filter(|d| d.is_dir())
+        .map(|d| case::Catalogue::of_dir(&d))
+        .unwrap_or_default()
 }
 
 fn build_anatomy(patient: &Patient) -> Result<Arc<Anatomy>, String> {
@@ -115,10 +169,16 @@ fn build_anatomy(patient: &Patient) -> Result<Arc<Anatomy>, String> {
 pub fn run(options: AppOptions) -> Result<(), String> {
     let anatomy = build_anatomy(&options.patient)?;
     let mut app = App::new();
+    let present_mode = if options.probe.is_some() {
+        bevy::window::PresentMode::AutoNoVsync
+    } else {
+        bevy::window::PresentMode::AutoVsync
+    };
     app.add_plugins(DefaultPlugins.set(WindowPlugin {
         primary_window: Some(Window {
             title: "marrowsim — bone marrow harvest simulator".into(),
             resolution: (options.width, options.height).into(),
+            present_mode,
             ..default()
         }),
         ..default()
@@ -126,10 +186,29 @@ pub fn run(options: AppOptions) -> Result<(), String> {
     .insert_resource(ClearColor(Color::srgb(0.09, 0.10, 0.12)))
     .insert_resource(CurrentAnatomy(anatomy.clone()))
     .insert_resource(camera::StartView(options.view));
+    if let Some(probe) = options.probe.clone() {
+        app.insert_resource(probe).add_plugins(perf::plugin);
+    }
+    if options.bare {
+        if let Some(scenario) = &options.scenario {
+            app.insert_resource(anatomy_view::PatientFrame::for_position(scenario.position));
+        }
+        app.add_plugins((anatomy_view::plugin, camera::plugin, screenshot::plugin));
+        return finish(app);
+    }
     app.add_plugins(bevy_egui::EguiPlugin::default())
-        .add_plugins(hud::plugin);
+        .add_plugins(ui_plugin)
+        .insert_resource(labels::LabelsOn(options.labels));
     if let Some(scenario) = &options.scenario {
-        app.insert_resource(anatomy_view::PatientFrame::for_position(scenario.position));
+        let case = case::Case::new(options.source.clone());
+        let mut editor = editor::EditorState::default();
+        if options.editor {
+            editor.toggle(Some(&case));
+        }
+        app.insert_resource(anatomy_view::PatientFrame::for_position(scenario.position))
+            .insert_resource(catalogue_for(&options.source))
+            .insert_resource(case)
+            .insert_resource(editor);
     }
     if let Some(s) = options.session.clone() {
         app.insert_resource(session::SessionState(s));
@@ -142,6 +221,10 @@ pub fn run(options: AppOptions) -> Result<(), String> {
         app.insert_resource(screenshot::ShotRequest::new(path));
     }
     app.add_plugins(plugin);
+    finish(app)
+}
+
+fn finish(mut app: App) -> Result<(), String> {
     match app.run() {
         AppExit::Success => Ok(()),
         AppExit::Error(code) => Err(format!("the app exited with code {code}")),
@@ -154,31 +237,15 @@ fn replayed_session(
     attempt_path: &std::path::Path,
     scorecard: bool,
 ) -> Result<crate::sim::session::Session, String> {
-    use crate::sim::session::{Needle, Session};
     let attempt = crate::sim::attempt::Attempt::load(attempt_path).map_err(|e| e.to_string())?;
     let anatomy = Arc::new(Anatomy::build(&attempt.patient).map_err(|e| e.to_string())?);
-    let mut session = Session::new(scenario.clone(), anatomy.clone());
-    let last = attempt
-        .sites
-        .first()
-        .and_then(|s| s.timeline.last())
-        .ok_or_else(|| format!("{}: the attempt has no samples", attempt_path.display()))?
-        .pose();
-    session.needle = Some(Needle {
-        entry: last.entry,
-        base: last.direction,
-        lateral_deg: 0.0,
-        cephalad_deg: 0.0,
-        depth: last.depth,
-    });
-    session.trace =
-        crate::sim::insertion::force_profile(&anatomy, last.entry, last.direction, last.depth, 0.5);
-    if scorecard {
-        let score =
-            crate::sim::scoring::score(&scenario, &anatomy, &attempt).map_err(|e| e.to_string())?;
-        session.score = Some(score);
-    }
-    Ok(session)
+    let score = if scorecard {
+        Some(crate::sim::scoring::score(&scenario, &anatomy, &attempt).map_err(|e| e.to_string())?)
+    } else {
+        None
+    };
+    crate::sim::session::Session::review(scenario, anatomy, &attempt, score)
+        .ok_or_else(|| format!("{}: the attempt has no samples", attempt_path.display()))
 }
 
 pub fn shot(args: &ShotArgs) -> Result<(), String> {
@@ -190,11 +257,14 @@ pub fn shot(args: &ShotArgs) -> Result<(), String> {
                 .collect::<Vec<_>>()
                 .join("\n")
         })?;
-        let mut options = AppOptions::for_scenario(&scenario);
+        let mut options =
+            AppOptions::for_scenario(&scenario, case::SceneSource::File(scene.clone()));
         options.view = args.view;
         options.screenshot = Some(args.out.clone());
         options.width = args.width;
         options.height = args.height;
+        options.labels = args.labels;
+        options.editor = args.editor;
         if let Some(attempt) = &args.attempt {
             let session = replayed_session(scenario, attempt, args.scorecard)?;
             options.patient = session.anatomy.patient.clone();
@@ -211,11 +281,14 @@ pub fn shot(args: &ShotArgs) -> Result<(), String> {
     let options = AppOptions {
         patient: anatomy.patient.clone(),
         scenario: None,
+        source: case::SceneSource::BuiltIn,
         session: None,
         view: args.view,
         screenshot: Some(args.out.clone()),
         width: args.width,
         height: args.height,
+        labels: args.labels,
+        ..AppOptions::default()
     };
     run(options)?;
     if !args.out.exists() {

@@ -2,31 +2,40 @@
 //! the session's pose, and the practice guides: entry zone, aim line and depth window.
 
 use super::anatomy_view::PatientFrame;
+use super::score_card::site_tracks;
+use super::section_image::{IDEAL_GREEN, NEEDLE_CYAN};
 use super::session::SessionState;
-use crate::sim::scenario::Mode;
+use crate::sim::scenario::{Mode, NeedleSpec};
 use bevy::prelude::*;
 
+/// The needle's model, built for this specification (a new scene may use another needle).
 #[derive(Component)]
-pub struct NeedleModel;
+pub struct NeedleModel(pub NeedleSpec);
 
 pub fn plugin(app: &mut App) {
     app.add_systems(
-        Startup,
-        spawn_needle.run_if(resource_exists::<SessionState>),
-    )
-    .add_systems(
         Update,
-        (place_needle, draw_guides).run_if(resource_exists::<SessionState>),
+        (spawn_needle, place_needle, draw_guides, draw_tracks)
+            .chain()
+            .after(super::session::NeedleUpdate)
+            .run_if(resource_exists::<SessionState>),
     );
 }
 
 fn spawn_needle(
     mut commands: Commands,
     session: Res<SessionState>,
+    models: Query<(Entity, &NeedleModel)>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
     let spec = session.0.scenario.needle;
+    if models.iter().any(|(_, m)| m.0 == spec) {
+        return;
+    }
+    for (e, _) in &models {
+        commands.entity(e).despawn();
+    }
     let length = spec.length_mm;
     let radius = spec.outer_diameter() * 0.5;
     let steel = materials.add(StandardMaterial {
@@ -41,7 +50,7 @@ fn spawn_needle(
         ..default()
     });
     commands
-        .spawn((NeedleModel, Transform::default(), Visibility::Hidden))
+        .spawn((NeedleModel(spec), Transform::default(), Visibility::Hidden))
         .with_children(|n| {
             n.spawn((
                 Mesh3d(meshes.add(Cylinder::new(radius, length))),
@@ -124,4 +133,16 @@ fn draw_guides(session: Res<SessionState>, frame: Res<PatientFrame>, mut gizmos:
         to_world(window_to),
         Color::srgb(1.0, 0.85, 0.2),
     );
+}
+
+/// After scoring: each site's ideal track beside where the trainee's needle ended.
+fn draw_tracks(session: Res<SessionState>, frame: Res<PatientFrame>, mut gizmos: Gizmos) {
+    let colour = |c: bevy_egui::egui::Color32| Color::srgb_u8(c.r(), c.g(), c.b());
+    for t in site_tracks(&session.0) {
+        let (a, b) = t.ideal;
+        gizmos.line(frame.point(a), frame.point(b), colour(IDEAL_GREEN));
+        if let Some((entry, tip)) = t.yours {
+            gizmos.line(frame.point(entry), frame.point(tip), colour(NEEDLE_CYAN));
+        }
+    }
 }

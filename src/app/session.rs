@@ -2,7 +2,9 @@
 //! core's [`Session`] carries out. Runs headless, so tests drive it with `app.update()`.
 
 use super::anatomy_view::PatientFrame;
+use super::input_guard::{keyboard_free, pointer_free};
 use crate::sim::session::Session;
+use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit};
 use bevy::prelude::*;
 
 #[derive(Resource)]
@@ -34,14 +36,87 @@ pub const FINE_MM: f32 = 0.25;
 /// The push of W alone, and with F held (N): the cortex needs F, or W while twisting (T).
 pub const PUSH_N: f32 = 250.0;
 pub const FIRM_PUSH_N: f32 = 500.0;
+/// Alt + drag tilts by this much per pixel (degrees); Shift gives a quarter of it.
+pub const DRAG_DEG_PER_PX: f32 = 0.1;
+/// A pixel-precise wheel (touchpad) scrolls this many pixels per wheel notch.
+const PIXELS_PER_NOTCH: f32 = 40.0;
+
+/// The systems that turn input into needle moves; views of the needle run after it.
+#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NeedleUpdate;
 
 pub fn plugin(app: &mut App) {
     app.add_message::<NeedleCommand>().add_systems(
         Update,
-        (keyboard_commands, click_to_place, apply_commands)
+        (
+            keyboard_commands.run_if(keyboard_free),
+            (click_to_place, mouse_commands).run_if(pointer_free),
+            apply_commands,
+        )
             .chain()
+            .in_set(NeedleUpdate)
             .run_if(resource_exists::<SessionState>),
     );
+}
+
+fn held(keys: &ButtonInput<KeyCode>, a: KeyCode, b: KeyCode) -> bool {
+    keys.pressed(a) || keys.pressed(b)
+}
+
+/// Whether the mouse works the needle (Alt held) rather than the camera.
+pub fn needle_hand(keys: &ButtonInput<KeyCode>) -> bool {
+    held(keys, KeyCode::AltLeft, KeyCode::AltRight)
+}
+
+/// The force and twist the held keys ask for.
+fn push_style(keys: &ButtonInput<KeyCode>) -> (f32, bool) {
+    let force = if keys.pressed(KeyCode::KeyF) {
+        FIRM_PUSH_N
+    } else {
+        PUSH_N
+    };
+    (force, keys.pressed(KeyCode::KeyT))
+}
+
+/// Alt + left drag tilts the needle (right: lateral, up: cephalad); Alt + wheel advances it
+/// (away from you) or withdraws it, a millimetre a notch (Shift: a quarter).
+fn mouse_commands(
+    keys: Option<Res<ButtonInput<KeyCode>>>,
+    buttons: Option<Res<ButtonInput<MouseButton>>>,
+    motion: Option<Res<AccumulatedMouseMotion>>,
+    scroll: Option<Res<AccumulatedMouseScroll>>,
+    mut out: MessageWriter<NeedleCommand>,
+) {
+    let Some(keys) = keys else { return };
+    if !needle_hand(&keys) {
+        return;
+    }
+    let fine = held(&keys, KeyCode::ShiftLeft, KeyCode::ShiftRight);
+    let dragging = buttons.is_some_and(|b| b.pressed(MouseButton::Left));
+    if let Some(m) = motion.filter(|m| dragging && m.delta != Vec2::ZERO) {
+        let k = if fine {
+            DRAG_DEG_PER_PX * 0.25
+        } else {
+            DRAG_DEG_PER_PX
+        };
+        out.write(NeedleCommand::Tilt {
+            lateral: m.delta.x * k,
+            cephalad: -m.delta.y * k,
+        });
+    }
+    if let Some(s) = scroll.filter(|s| s.delta.y != 0.0) {
+        let notches = match s.unit {
+            MouseScrollUnit::Line => s.delta.y,
+            MouseScrollUnit::Pixel => s.delta.y / PIXELS_PER_NOTCH,
+        };
+        let step = if fine { FINE_MM } else { COARSE_MM };
+        let (force, twist) = push_style(&keys);
+        out.write(NeedleCommand::Push {
+            mm: notches * step,
+            force,
+            twist,
+        });
+    }
 }
 
 fn keyboard_commands(
@@ -49,7 +124,7 @@ fn keyboard_commands(
     mut out: MessageWriter<NeedleCommand>,
 ) {
     let Some(keys) = keys else { return };
-    let fine = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);
+    let fine = held(&keys, KeyCode::ShiftLeft, KeyCode::ShiftRight);
     let deg = if fine { FINE_DEG } else { COARSE_DEG };
     let mm = if fine { FINE_MM } else { COARSE_MM };
     for (key, lateral, cephalad) in [
@@ -62,12 +137,7 @@ fn keyboard_commands(
             out.write(NeedleCommand::Tilt { lateral, cephalad });
         }
     }
-    let force = if keys.pressed(KeyCode::KeyF) {
-        FIRM_PUSH_N
-    } else {
-        PUSH_N
-    };
-    let twist = keys.pressed(KeyCode::KeyT);
+    let (force, twist) = push_style(&keys);
     if keys.just_pressed(KeyCode::KeyW) {
         out.write(NeedleCommand::Push { mm, force, twist });
     }
@@ -96,7 +166,7 @@ fn click_to_place(
     let (Some(buttons), Some(keys)) = (buttons, keys) else {
         return;
     };
-    let ctrl = keys.pressed(KeyCode::ControlLeft) || keys.pressed(KeyCode::ControlRight);
+    let ctrl = held(&keys, KeyCode::ControlLeft, KeyCode::ControlRight);
     if !(ctrl && buttons.just_pressed(MouseButton::Left)) {
         return;
     }

@@ -1,6 +1,7 @@
 //! The command line: the same core, headless and scriptable.
 
 pub mod anatomy_cmd;
+pub mod perf_cmd;
 pub mod raster;
 pub mod scene_cmds;
 pub mod slice;
@@ -38,6 +39,15 @@ pub enum Command {
     Score(scene_cmds::ScoreArgs),
     /// Sample insertions in a scenario's zones to prove it can be passed.
     Feasibility(scene_cmds::FeasibilityArgs),
+    /// Measure the app: frame budget headless, frame rate and start-up time in a window.
+    Perf(perf_cmd::PerfArgs),
+}
+
+static LAUNCHED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// When this process started (as near as `main` can tell).
+pub fn launched() -> std::time::Instant {
+    *LAUNCHED.get_or_init(std::time::Instant::now)
 }
 
 /// The patient options shared by the commands that build an anatomy.
@@ -73,20 +83,25 @@ impl PatientArgs {
 }
 
 fn run_scene(path: Option<&std::path::Path>) -> Result<(), String> {
-    let scenario = match path {
-        None => crate::app::default_scenario(),
-        Some(p) => crate::sim::scenario::Scenario::load(p).map_err(|errors| {
-            errors
-                .iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        })?,
+    use crate::app::case::SceneSource;
+    use crate::sim::scenario::Scenario;
+    let on_disk = std::path::Path::new(crate::app::DEFAULT_SCENE_PATH);
+    let (scenario, source) = match path {
+        Some(p) => (
+            Scenario::load(p)
+                .map_err(|errors| crate::app::case::errors_text(&errors).join("\n"))?,
+            SceneSource::File(p.to_path_buf()),
+        ),
+        None => match Scenario::load(on_disk) {
+            Ok(s) => (s, SceneSource::File(on_disk.to_path_buf())),
+            Err(_) => (crate::app::default_scenario(), SceneSource::BuiltIn),
+        },
     };
-    crate::app::run(crate::app::AppOptions::for_scenario(&scenario))
+    crate::app::run(crate::app::AppOptions::for_scenario(&scenario, source))
 }
 
 pub fn main() -> ExitCode {
+    launched();
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Run { scene: None }) {
         Command::Run { scene } => run_scene(scene.as_deref()),
@@ -96,6 +111,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => scene_cmds::validate(&args),
         Command::Score(args) => scene_cmds::score(&args),
         Command::Feasibility(args) => scene_cmds::feasibility(&args),
+        Command::Perf(args) => perf_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

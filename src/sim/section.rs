@@ -77,9 +77,14 @@ impl Section {
         let mut tissues = Vec::with_capacity(width * height);
         for row in 0..height {
             let y = (height as f32 * 0.5 - row as f32 - 0.5) * mm_per_px;
-            for col in 0..width {
+            let mut col = 0;
+            while col < width {
                 let x = (col as f32 + 0.5 - width as f32 * 0.5) * mm_per_px;
-                tissues.push(anatomy.tissue_at(plane.point(x, y)));
+                let probe = anatomy.probe(plane.point(x, y));
+                // Every pixel within the probe's clearance has the same tissue.
+                let run = ((probe.clearance / mm_per_px).floor() as usize).clamp(1, width - col);
+                tissues.extend(std::iter::repeat_n(probe.tissue, run));
+                col += run;
             }
         }
         Section {

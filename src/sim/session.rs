@@ -66,6 +66,30 @@ impl Session {
         }
     }
 
+    /// A finished attempt to look at: the needle where the last site ended (with its force
+    /// trace) and, if given, the score.
+    pub fn review(
+        scenario: Scenario,
+        anatomy: Arc<Anatomy>,
+        attempt: &Attempt,
+        score: Option<Score>,
+    ) -> Option<Session> {
+        let last = attempt.sites.last()?.timeline.last()?.pose();
+        let mut s = Session::new(scenario, anatomy);
+        s.needle = Some(Needle {
+            entry: last.entry,
+            base: last.direction,
+            lateral_deg: 0.0,
+            cephalad_deg: 0.0,
+            depth: last.depth,
+        });
+        s.trace = insertion::force_profile(&s.anatomy, last.entry, last.direction, last.depth, 0.5);
+        s.site = attempt.sites.last()?.site;
+        s.done = attempt.sites.clone();
+        s.score = score;
+        Some(s)
+    }
+
     /// Whether the current site is on the patient's left.
     pub fn left_side(&self) -> bool {
         let s = &self.scenario.sites[self.site.min(self.scenario.sites.len() - 1)];
@@ -139,6 +163,11 @@ impl Session {
         self.trace.push((pose.depth, out.force, out.tip));
         self.record(t);
         Some(out)
+    }
+
+    /// When the current site's first sample was taken: its clock starts then.
+    pub fn started(&self) -> Option<f32> {
+        self.timeline.first().map(|s| s.t)
     }
 
     /// Tissue at the tip, depth past the skin and past the cortex.

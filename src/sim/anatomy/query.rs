@@ -171,23 +171,12 @@ impl Anatomy {
 
     /// First point where the ray from `origin` along `dir` meets the skin, within `max` mm.
     pub fn raycast_skin(&self, origin: Vec3, dir: Vec3, max: f32) -> Option<Vec3> {
-        let dir = dir.normalize_or_zero();
-        if dir == Vec3::ZERO {
-            return None;
-        }
-        let mut t = 0.0;
-        for _ in 0..2000 {
-            let p = origin + dir * t;
-            let d = self.skin_sdf(p);
-            if d < 0.05 {
-                return Some(p);
-            }
-            t += (d * 0.5).max(0.05);
-            if t > max {
-                return None;
-            }
-        }
-        None
+        march(|p| self.skin_sdf(p), origin, dir, max)
+    }
+
+    /// First point where the ray from `origin` along `dir` meets bone, within `max` mm.
+    pub fn raycast_bone(&self, origin: Vec3, dir: Vec3, max: f32) -> Option<Vec3> {
+        march(|p| self.bone_sdf(p), origin, dir, max)
     }
 
     /// Tissue sampled every `step` mm along `a`→`b`: the plain reference the intervals are checked against.
@@ -203,4 +192,25 @@ impl Anatomy {
             .map(|i| self.tissue_at(a + dir * (i as f32 * step)))
             .collect()
     }
+}
+
+/// Sphere-traces a distance field (half steps: the fields are bounds, not exact distances).
+fn march(sdf: impl Fn(Vec3) -> f32, origin: Vec3, dir: Vec3, max: f32) -> Option<Vec3> {
+    let dir = dir.normalize_or_zero();
+    if dir == Vec3::ZERO {
+        return None;
+    }
+    let mut t = 0.0;
+    for _ in 0..2000 {
+        let p = origin + dir * t;
+        let d = sdf(p);
+        if d < 0.05 {
+            return Some(p);
+        }
+        t += (d * 0.5).max(0.05);
+        if t > max {
+            return None;
+        }
+    }
+    None
 }

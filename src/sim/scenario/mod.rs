@@ -265,6 +265,18 @@ pub struct ResolvedSite {
     pub max_mm: f32,
 }
 
+impl ResolvedSite {
+    /// The ideal track: from the skin over the entry zone's centre, along the aim, to the far
+    /// end of the depth window past the cortex.
+    pub fn ideal_track(&self, anatomy: &crate::sim::anatomy::Anatomy) -> (glam::Vec3, glam::Vec3) {
+        let skin = anatomy
+            .raycast_skin(self.entry_centre - self.aim * 150.0, self.aim, 300.0)
+            .unwrap_or(self.entry_centre - self.aim * 20.0);
+        let end = self.entry_centre + self.aim * (anatomy.cortex_thickness() + self.max_mm);
+        (skin, end)
+    }
+}
+
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, Vec<ScenarioError>> {
@@ -342,6 +354,18 @@ impl Scenario {
                     seed: Some(rng.random()),
                 }
             }
+        }
+    }
+
+    /// A different patient for the same scene ("new patient"): a random scene draws again, a
+    /// fixed one keeps its preset, sex, BMI and size and varies the anatomy with `draw`.
+    pub fn another_patient(&self, draw: u64) -> Patient {
+        match &self.patient {
+            PatientSpec::Fixed { .. } => Patient {
+                seed: Some(draw),
+                ..self.patient(0)
+            },
+            PatientSpec::Random { .. } => self.patient(draw),
         }
     }
 

@@ -1,0 +1,154 @@
+//! `marrowsim perf`: the app's frame budget headless, and frame rate and start-up time in a
+//! window against a bare scene with the same meshes.
+
+use crate::app::case::SceneSource;
+use crate::app::perf::{self, FrameProbe, WindowReport};
+use crate::app::{AppOptions, default_scenario};
+use crate::sim::scenario::Scenario;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct PerfArgs {
+    #[command(subcommand)]
+    pub what: PerfCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PerfCommand {
+    /// Time the app's own systems and panel per frame, with no window (JSON).
+    Headless {
+        /// A scenario file (default: the built-in standard scene).
+        scene: Option<PathBuf>,
+        #[arg(long, default_value_t = 1000)]
+        frames: u32,
+    },
+    /// Open a window, play the scripted attempt and time the frames (one JSON line).
+    Window {
+        scene: Option<PathBuf>,
+        #[arg(long, default_value_t = 600)]
+        frames: u32,
+        #[arg(long, default_value_t = 1280)]
+        width: u32,
+        #[arg(long, default_value_t = 720)]
+        height: u32,
+        /// Only the meshes, camera and lights.
+        #[arg(long)]
+        bare: bool,
+    },
+    /// Run `window` bare and full, one after the other, and compare them.
+    Compare {
+        scene: Option<PathBuf>,
+        #[arg(long, default_value_t = 600)]
+        frames: u32,
+        #[arg(long, default_value_t = 1280)]
+        width: u32,
+        #[arg(long, default_value_t = 720)]
+        height: u32,
+    },
+}
+
+fn scene_of(path: Option<&PathBuf>) -> Result<(Scenario, SceneSource, String), String> {
+    match path {
+        None => Ok((
+            default_scenario(),
+            SceneSource::BuiltIn,
+            crate::app::DEFAULT_SCENE_PATH.into(),
+        )),
+        Some(p) => Scenario::load(p)
+            .map(|s| (s, SceneSource::File(p.clone()), p.display().to_string()))
+            .map_err(|e| crate::app::case::errors_text(&e).join("\n")),
+    }
+}
+
+pub fn run(args: &PerfArgs) -> Result<(), String> {
+    match &args.what {
+        PerfCommand::Headless { scene, frames } => {
+            let (scenario, _, _) = scene_of(scene.as_ref())?;
+            let budget = perf::headless_budget(scenario, *frames)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&budget).map_err(|e| e.to_string())?
+            );
+            Ok(())
+        }
+        PerfCommand::Window {
+            scene,
+            frames,
+            width,
+            height,
+            bare,
+        } => {
+            let (scenario, source, name) = scene_of(scene.as_ref())?;
+            let mut options = AppOptions::for_scenario(&scenario, source);
+            options.width = *width;
+            options.height = *height;
+            options.bare = *bare;
+            options.probe = Some(FrameProbe::new(
+                super::launched(),
+                *frames,
+                &name,
+                (*width, *height),
+                *bare,
+            ));
+            crate::app::run(options)
+        }
+        PerfCommand::Compare {
+            scene,
+            frames,
+            width,
+            height,
+        } => {
+            let run_one = |bare: bool| -> Result<WindowReport, String> {
+                let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+                let mut cmd = std::process::Command::new(exe);
+                cmd.args(["perf", "window", "--frames", &frames.to_string()])
+                    .args([
+                        "--width",
+                        &width.to_string(),
+                        "--height",
+                        &height.to_string(),
+                    ]);
+                if bare {
+                    cmd.arg("--bare");
+                }
+                if let Some(s) = scene {
+                    cmd.arg(s);
+                }
+                let out = cmd.output().map_err(|e| e.to_string())?;
+                let stdout = String::from_utf8_lossy(&out.stdout);
+                let line = stdout
+                    .lines()
+                    .rev()
+                    .find(|l| l.starts_with('{'))
+                    .ok_or_else(|| {
+                        format!(
+                            "the window run printed no report:\n{}",
+                            String::from_utf8_lossy(&out.stderr)
+                        )
+                    })?;
+                serde_json::from_str(line).map_err(|e| e.to_string())
+            };
+            let bare = run_one(true)?;
+            let full = run_one(false)?;
+            for r in [&bare, &full] {
+                println!(
+                    "{:5} {}x{}: median frame {:.2} ms ({:.1} fps), p95 {:.2} ms; first frame {:.0} ms, interactive {:.0} ms after launch",
+                    if r.bare { "bare" } else { "full" },
+                    r.width,
+                    r.height,
+                    r.frame.median_ms,
+                    r.fps_median,
+                    r.frame.p95_ms,
+                    r.launch_to_first_frame_ms,
+                    r.launch_to_interactive_ms
+                );
+            }
+            println!(
+                "full/bare median frame time: {:.2}",
+                full.frame.median_ms / bare.frame.median_ms
+            );
+            Ok(())
+        }
+    }
+}
