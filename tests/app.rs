@@ -2,6 +2,8 @@
 //! must equal what `marrowsim score` gives for the recorded attempt.
 
 use bevy::prelude::*;
+use marrowsim::app::score_card::{site_tracks, track_figure};
+use marrowsim::app::section_image::{IDEAL_GREEN, NEEDLE_CYAN};
 use marrowsim::app::session::{NeedleCommand, SessionState};
 use marrowsim::app::testing::{headless_app, tap};
 use marrowsim::sim::scenario::Scenario;
@@ -96,6 +98,28 @@ fn a_whole_psis_attempt_by_keyboard_scores_as_the_cli_does() {
     let score = session(&app).score.clone().expect("submitted and scored");
     assert_eq!(score.verdict, Verdict::Pass, "{:?}", score.feedback);
 
+    // The score card's figure: the ideal track and the trainee's, on a section through both.
+    let tracks = site_tracks(session(&app));
+    assert_eq!(tracks.len(), 1);
+    let t = tracks[0];
+    let (entry, tip) = t.yours.expect("the trainee's track");
+    let zone = session(&app)
+        .scenario
+        .resolve(0, &session(&app).anatomy)
+        .unwrap();
+    assert!(
+        (tip - entry)
+            .normalize()
+            .angle_between(zone.aim)
+            .to_degrees()
+            < 3.0
+    );
+    let figure = track_figure(session(&app), &t);
+    for colour in [IDEAL_GREEN, NEEDLE_CYAN] {
+        let n = figure.pixels.iter().filter(|p| **p == colour).count();
+        assert!(n > 50, "{colour:?} drawn on {n} pixels");
+    }
+
     let dir = std::env::temp_dir().join(format!("marrowsim-app-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("attempt.ron");
@@ -120,4 +144,102 @@ fn commands_after_the_score_change_nothing() {
     tap(&mut app, KeyCode::KeyW, &[]);
     assert_eq!(session(&app).score.as_ref().map(|s| s.total), total);
     assert!(session(&app).needle.is_none());
+}
+
+/// A whole anterior-crest attempt with the mouse only: Alt+drag to angle, Alt+wheel (with
+/// T held to twist) to advance 9 mm into the marrow (the window is 8–30 mm; the crest is
+/// narrow), and the score must again equal the CLI's.
+#[test]
+fn a_whole_anterior_crest_attempt_by_mouse_scores_as_the_cli_does() {
+    use bevy::input::ButtonState;
+    use bevy::input::mouse::{MouseButtonInput, MouseMotion, MouseScrollUnit, MouseWheel};
+    use marrowsim::app::testing::{press, release};
+
+    let scene = Path::new("scenes/anterior_crest.ron");
+    let mut app = headless_app(Scenario::load(scene).unwrap()).expect("app");
+    let entry = {
+        let s = session(&app);
+        let zone = s.scenario.resolve(0, &s.anatomy).unwrap();
+        zone.ideal_track(&s.anatomy).0
+    };
+    app.world_mut().write_message(NeedleCommand::Place(entry));
+    app.update();
+
+    let button = |state| MouseButtonInput {
+        button: MouseButton::Left,
+        state,
+        window: Entity::PLACEHOLDER,
+    };
+    press(&mut app, &[KeyCode::AltLeft]);
+    app.world_mut().write_message(button(ButtonState::Pressed));
+    app.update();
+    for _ in 0..200 {
+        let now = session(&app).angle_to_aim().unwrap();
+        if now < 1.0 {
+            break;
+        }
+        let mut best = (now, Vec2::ZERO);
+        let px = (now * 4.0).clamp(4.0, 40.0);
+        for d in [Vec2::X, Vec2::NEG_X, Vec2::Y, Vec2::NEG_Y].map(|d| d * px) {
+            let mut trial = session(&app).clone();
+            trial.tilt(d.x * 0.1, -d.y * 0.1, 0.0);
+            let a = trial.angle_to_aim().unwrap();
+            if a < best.0 {
+                best = (a, d);
+            }
+        }
+        assert_ne!(best.1, Vec2::ZERO, "stuck at {now:.1}°");
+        app.world_mut().write_message(MouseMotion { delta: best.1 });
+        app.update();
+    }
+    app.world_mut().write_message(button(ButtonState::Released));
+    app.update();
+    let angle = session(&app).angle_to_aim().unwrap();
+    assert!(
+        angle < 1.5,
+        "{angle:.2}° off the aim, needle {:?}",
+        session(&app).needle
+    );
+
+    press(&mut app, &[KeyCode::KeyT]);
+    for _ in 0..120 {
+        app.world_mut().write_message(MouseWheel {
+            unit: MouseScrollUnit::Line,
+            x: 0.0,
+            y: 1.0,
+            window: Entity::PLACEHOLDER,
+            phase: bevy::input::touch::TouchPhase::Moved,
+        });
+        app.update();
+        if let Some((Tissue::Marrow, _, Some(past))) = session(&app).readout()
+            && past >= 9.0
+        {
+            break;
+        }
+    }
+    release(&mut app, &[KeyCode::KeyT, KeyCode::AltLeft]);
+    let (tip, _, past) = session(&app).readout().unwrap();
+    assert_eq!(
+        tip,
+        Tissue::Marrow,
+        "the wheel drove the needle into marrow"
+    );
+    assert!(
+        past.unwrap() >= 9.0,
+        "{past:?} past the cortex, {:?}, last push {:?}",
+        session(&app).needle,
+        session(&app).last
+    );
+    tap(&mut app, KeyCode::Enter, &[]);
+    let score = session(&app).score.clone().expect("scored");
+
+    let dir = std::env::temp_dir().join(format!("marrowsim-mouse-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("attempt.ron");
+    session(&app).attempt().save(&file).unwrap();
+    let cli = marrowsim::cli::scene_cmds::score_files(scene, &file).expect("CLI scores it");
+    assert_eq!(cli.total, score.total);
+    assert_eq!(cli.verdict, score.verdict);
+    assert_eq!(score.verdict, Verdict::Pass, "{:?}", score.feedback);
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -270,3 +270,19 @@ fn bad_attempt_files_give_clear_errors() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn perf_headless_reports_the_frame_budget() {
+    let out = run(&["perf", "headless", "--frames", "60"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(report["all"]["frames"], 60);
+    let pushes = report["with_push"]["frames"].as_u64().unwrap();
+    assert!(
+        (5..=7).contains(&pushes),
+        "the script pushes every 10th frame: {pushes}"
+    );
+    let median = report["all"]["median_ms"].as_f64().unwrap();
+    assert!(median > 0.0 && median < 50.0, "median {median} ms");
+}

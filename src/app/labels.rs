@@ -104,3 +104,16 @@ fn draw_labels(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::label_text;
+
+    #[test]
+    fn labels_read_as_anatomy() {
+        assert_eq!(label_text("psis_left"), "PSIS L");
+        assert_eq!(label_text("iliac_crest_top_right"), "iliac crest top R");
+        assert_eq!(label_text("si_joint_left"), "SI joint L");
+        assert_eq!(label_text("coccyx_tip"), "coccyx tip");
+    }
+}
