@@ -93,7 +93,6 @@ fn a_placed_needle_is_drawn_with_its_handle() {
     shot(
         &out,
         &[
-            "--scene",
             "scenes/psis_standard.ron",
             "--attempt",
             "tests/golden/expert_psis_to_asis.ron",
@@ -126,5 +125,39 @@ fn a_placed_needle_is_drawn_with_its_handle() {
         bone > 20_000,
         "the pelvis should be on screen: {bone} pixels"
     );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_score_card_draws_the_ideal_track_beside_the_trainees() {
+    let dir = std::env::temp_dir().join(format!("marrowsim-render-card-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let out = dir.join("card.png");
+    shot(
+        &out,
+        &[
+            "scenes/psis_standard.ron",
+            "--attempt",
+            "tests/golden/perpendicular_into_sacrum.ron",
+            "--scorecard",
+        ],
+    );
+    let (w, h, rgb) = load_rgb(&out);
+    let count = |want: [u8; 3]| {
+        (0..h)
+            .flat_map(|y| (w / 2..w).map(move |x| (y * w + x) * 3))
+            .filter(|&i| {
+                rgb[i..i + 3]
+                    .iter()
+                    .zip(want)
+                    .all(|(a, b)| (*a as i32 - b as i32).abs() <= 12)
+            })
+            .count()
+    };
+    // The track colours of app::section_image, in the score card on the right.
+    let green = count([60, 240, 110]);
+    let cyan = count([40, 230, 255]);
+    assert!(green > 80, "the ideal track (green): {green} pixels");
+    assert!(cyan > 80, "the trainee's track (cyan): {cyan} pixels");
     std::fs::remove_dir_all(&dir).ok();
 }

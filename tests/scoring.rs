@@ -139,3 +139,55 @@ fn every_shipped_scene_is_feasible() {
         );
     }
 }
+
+/// An entry on the tubercle's outer lip, aimed at the hip, meets the bone almost tangentially:
+/// the needle would skid, so feasibility must not count such insertions (the shipped scene
+/// enters on the crest top instead).
+#[test]
+fn feasibility_does_not_count_insertions_that_would_skid() {
+    let text = std::fs::read_to_string("scenes/anterior_crest.ron").unwrap();
+    let on_lip = text.replace("offset: (4.0, 0.0, 3.5), ", "");
+    assert_ne!(on_lip, text, "the shipped scene offsets its entry");
+    let lip = Scenario::parse(&on_lip, "lip.ron").expect("still valid");
+    let top = Scenario::parse(&text, "top.ron").expect("valid");
+    let rate = |s: &Scenario| feasibility::run(s, 0, 600, 3).unwrap().success_rate();
+    let (lip, top) = (rate(&lip), rate(&top));
+    assert!(top > 0.45, "the crest top is a fair entry: {top}");
+    assert!(lip < top - 0.1, "more of the lip skids: {lip} vs {top}");
+}
+
+/// What feasibility counts as a pass must be a placement the app's needle can make: pushed
+/// along the best pose from the skin, it must not skid and must end in marrow.
+#[test]
+fn the_best_feasible_insertion_can_be_pushed_in_the_app() {
+    use marrowsim::sim::insertion::push;
+    use marrowsim::sim::needle::Pose;
+    use marrowsim::sim::tissue::Tissue;
+    for entry in std::fs::read_dir("scenes").unwrap() {
+        let path = entry.unwrap().path();
+        let scenario = Scenario::load(&path).unwrap();
+        let f = feasibility::run(&scenario, 1, 300, 7).unwrap();
+        let anatomy = Anatomy::build(&f.patient).unwrap();
+        for site in &f.sites {
+            let best = site.best.expect("a best insertion");
+            let mut pose = Pose { depth: 0.0, ..best };
+            while pose.depth < best.depth - 1e-3 {
+                let step = (best.depth - pose.depth).min(1.0);
+                let out = push(&anatomy, &mut pose, step, 500.0, true);
+                assert!(
+                    !out.skidded && out.advanced > 0.0,
+                    "{}: site {} stopped at {:.1} mm: {out:?}",
+                    path.display(),
+                    site.site,
+                    pose.depth
+                );
+            }
+            assert_eq!(
+                anatomy.tissue_at(pose.tip()),
+                Tissue::Marrow,
+                "{}",
+                path.display()
+            );
+        }
+    }
+}

@@ -17,6 +17,10 @@ pub struct SkinMesh;
 #[derive(Component)]
 pub struct BoneMesh;
 
+/// A hazard's mesh; in practice the current site's hazards glow.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct HazardMesh(pub Hazard);
+
 /// How opaque the skin is in practice (0 to 1); assessment always shows it opaque.
 #[derive(Resource, Clone, Copy, Debug, PartialEq)]
 pub struct SkinOpacity(pub f32);
@@ -37,6 +41,7 @@ pub fn plugin(app: &mut App) {
                 spawn_anatomy.run_if(resource_changed::<CurrentAnatomy>),
                 follow_frame.run_if(resource_changed::<PatientFrame>),
                 skin_opacity,
+                highlight_hazards,
             )
                 .chain(),
         );
@@ -140,7 +145,11 @@ fn spawn_anatomy(
                     perceptual_roughness: 0.5,
                     ..default()
                 });
-                root.spawn((Mesh3d(meshes.add(to_bevy_mesh(m))), MeshMaterial3d(mat)));
+                root.spawn((
+                    HazardMesh(*h),
+                    Mesh3d(meshes.add(to_bevy_mesh(m))),
+                    MeshMaterial3d(mat),
+                ));
             }
             root.spawn((
                 SkinMesh,
@@ -186,6 +195,40 @@ fn skin_opacity(
         if let Some(mut m) = materials.get_mut(&handle.0) {
             m.base_color.set_alpha(alpha);
             m.alpha_mode = mode;
+        }
+    }
+}
+
+/// Practice highlights the hazards the current site is marked against; assessment and the
+/// score card show them plain.
+fn highlight_hazards(
+    session: Option<Res<super::session::SessionState>>,
+    hazards: Query<(&HazardMesh, &MeshMaterial3d<StandardMaterial>)>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    let marked: Vec<Hazard> = session
+        .as_ref()
+        .filter(|s| {
+            s.0.scenario.mode == crate::sim::scenario::Mode::Practice && s.0.score.is_none()
+        })
+        .map(|s| {
+            s.0.scenario
+                .hazard_rules(s.0.site)
+                .into_iter()
+                .map(|r| r.0)
+                .collect()
+        })
+        .unwrap_or_default();
+    for (h, handle) in &hazards {
+        let glow = if marked.contains(&h.0) {
+            hazard_colour(h.0).to_linear() * 0.6
+        } else {
+            LinearRgba::BLACK
+        };
+        if materials.get(&handle.0).is_some_and(|m| m.emissive != glow)
+            && let Some(mut m) = materials.get_mut(&handle.0)
+        {
+            m.emissive = glow;
         }
     }
 }

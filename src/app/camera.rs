@@ -17,6 +17,16 @@ pub enum ViewPreset {
     NeedleEye,
 }
 
+impl ViewPreset {
+    /// The view a trainee starts from: the back for the PSIS, the front for the anterior crest.
+    pub fn for_approach(approach: crate::sim::scenario::Approach) -> ViewPreset {
+        match approach {
+            crate::sim::scenario::Approach::PosteriorIliacCrest => ViewPreset::Posterior,
+            crate::sim::scenario::Approach::AnteriorIliacCrest => ViewPreset::Anterior,
+        }
+    }
+}
+
 #[derive(Resource, Clone, Copy)]
 pub struct StartView(pub ViewPreset);
 
@@ -43,7 +53,7 @@ impl OrbitCamera {
             }
             (ViewPreset::Lateral, _) => (Vec3::new(-1.0, 0.0, 0.1), centre, 720.0),
             (ViewPreset::Superior, _) => (Vec3::new(0.0, -0.12, 1.0), centre, 720.0),
-            (ViewPreset::Anterior, _) => (Vec3::new(0.0, 1.0, 0.1), centre, 720.0),
+            (ViewPreset::Anterior, _) => (Vec3::new(0.0, 1.0, -0.15), centre, 720.0),
         };
         let d = (frame.0.rotation * eye_dir).normalize();
         OrbitCamera {
@@ -113,13 +123,16 @@ fn no_msaa_in_software(
     }
 }
 
-/// The patient was turned (another scene's position): look again from the start view.
+/// The patient was turned (another scene's position): look again from the view that suits
+/// the new scene's approach.
 fn reframe(
     mut cameras: Query<&mut OrbitCamera>,
     frame: Res<PatientFrame>,
-    start: Option<Res<StartView>>,
+    session: Option<Res<SessionState>>,
 ) {
-    let view = start.map(|s| s.0).unwrap_or(ViewPreset::Posterior);
+    let view = session
+        .map(|s| ViewPreset::for_approach(s.0.scenario.approach))
+        .unwrap_or(ViewPreset::Posterior);
     for mut orbit in &mut cameras {
         *orbit = OrbitCamera::preset(view, &frame, None);
     }

@@ -19,6 +19,13 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 pub struct HudDraw;
 
 pub fn plugin(app: &mut App) {
+    // The panels get a camera of their own, so the 3D camera can be narrowed to the part of
+    // the window the panel leaves free (see `fit_camera_to_view`).
+    app.insert_resource(bevy_egui::EguiGlobalSettings {
+        auto_create_primary_context: false,
+        ..default()
+    })
+    .add_systems(Startup, spawn_ui_camera);
     app.init_resource::<SectionView>()
         .init_resource::<HelpOpen>()
         .init_resource::<UiClaims>()
@@ -35,10 +42,60 @@ pub fn plugin(app: &mut App) {
             EguiPrimaryContextPass,
             (
                 (panel, help_overlay).in_set(HudDraw),
-                claim_input.after(HudDraw),
+                (claim_input, fit_camera_to_view).after(HudDraw),
             )
                 .run_if(resource_exists::<SessionState>),
         );
+}
+
+fn spawn_ui_camera(mut commands: Commands) {
+    use bevy::camera::CameraOutputMode;
+    use bevy::camera::visibility::RenderLayers;
+    use bevy::render::render_resource::BlendState;
+    commands.spawn((
+        bevy_egui::PrimaryEguiContext,
+        Camera2d,
+        RenderLayers::none(),
+        Camera {
+            order: 1,
+            output_mode: CameraOutputMode::Write {
+                blend_state: Some(BlendState::ALPHA_BLENDING),
+                clear_color: ClearColorConfig::None,
+            },
+            clear_color: ClearColorConfig::Custom(Color::NONE),
+            ..default()
+        },
+    ));
+}
+
+/// The 3D view fills the window left of the panel, so the patient is centred in what the
+/// trainee can see.
+fn fit_camera_to_view(
+    viewport: Res<ViewportRect>,
+    windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
+    mut cameras: Query<&mut Camera, With<Camera3d>>,
+) {
+    let Ok(window) = windows.single() else {
+        return;
+    };
+    let scale = window.scale_factor();
+    let size = UVec2::new(
+        (viewport.0.width().min(window.width()) * scale) as u32,
+        window.physical_height(),
+    );
+    if size.x == 0 || size.y == 0 {
+        return;
+    }
+    for mut camera in &mut cameras {
+        let current = camera.viewport.as_ref().map(|v| v.physical_size);
+        if current != Some(size) {
+            camera.viewport = Some(bevy::camera::Viewport {
+                physical_position: UVec2::ZERO,
+                physical_size: size,
+                ..default()
+            });
+        }
+    }
 }
 
 /// The part of the window the 3D view still has after the side panel.
@@ -245,6 +302,9 @@ fn panel(
             .clone()
             .map(|img| ctx.load_texture("section", img, egui::TextureOptions::NEAREST));
     }
+    if session.0.score.is_some() {
+        return Ok(());
+    }
     let mut viewport_ui = egui::Ui::new(
         ctx.clone(),
         "viewport".into(),
@@ -254,28 +314,33 @@ fn panel(
     );
     let mut skin = view.opacity.0;
     let mut labels_on = view.labels.0;
-    let actions = egui::Panel::right("trainee")
-        .exact_size(PANEL_WIDTH)
-        .show(&mut viewport_ui, |ui| {
-            egui::ScrollArea::vertical()
-                .show(ui, |ui| {
-                    trainee_panel(
-                        ui,
-                        PanelModel {
-                            session: &session.0,
-                            case: cases.case.as_deref(),
-                            catalogue: cases.catalogue.as_deref(),
-                            section: section.texture.as_ref(),
-                            skin_opacity: &mut skin,
-                            labels: &mut labels_on,
-                            now: time.elapsed_secs(),
-                        },
-                    )
-                })
-                .inner
-        })
-        .inner;
-    view.viewport.0 = viewport_ui.available_rect_before_wrap();
+    let shown =
+        egui::Panel::right("trainee")
+            .exact_size(PANEL_WIDTH)
+            .show(&mut viewport_ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .show(ui, |ui| {
+                        trainee_panel(
+                            ui,
+                            PanelModel {
+                                session: &session.0,
+                                case: cases.case.as_deref(),
+                                catalogue: cases.catalogue.as_deref(),
+                                section: section.texture.as_ref(),
+                                skin_opacity: &mut skin,
+                                labels: &mut labels_on,
+                                now: time.elapsed_secs(),
+                            },
+                        )
+                    })
+                    .inner
+            });
+    let actions = shown.inner;
+    let screen = ctx.viewport_rect();
+    view.viewport.0 = egui::Rect::from_min_max(
+        screen.min,
+        egui::pos2(shown.response.rect.left(), screen.max.y),
+    );
     if skin != view.opacity.0 {
         view.opacity.0 = skin;
     }
@@ -323,6 +388,13 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
     }
     ui.separator();
     timer(ui, s, m.now);
+    ui.horizontal(|ui| {
+        if s.scenario.mode == Mode::Practice {
+            ui.label("Skin");
+            ui.add(egui::Slider::new(m.skin_opacity, 0.0..=1.0).text("opacity"));
+        }
+        ui.checkbox(m.labels, "Labels (L)");
+    });
     egui::CollapsingHeader::new("Instructions")
         .default_open(true)
         .show(ui, |ui| {
@@ -340,13 +412,6 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
         ui.image((tex.id(), egui::vec2(360.0, 260.0)));
     }
     ui.separator();
-    ui.horizontal(|ui| {
-        if s.scenario.mode == Mode::Practice {
-            ui.label("Skin");
-            ui.add(egui::Slider::new(m.skin_opacity, 0.0..=1.0).text("opacity"));
-        }
-        ui.checkbox(m.labels, "Labels (L)");
-    });
     ui.label("Press H for the controls.");
     actions
 }

@@ -47,7 +47,7 @@ fn draw_labels(
     anatomy: Res<CurrentAnatomy>,
     frame: Res<PatientFrame>,
     session: Option<Res<super::session::SessionState>>,
-    cameras: Query<(&Camera, &GlobalTransform)>,
+    cameras: Query<(&Camera, &GlobalTransform), With<Camera3d>>,
     mut seen: Local<LabelCache>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;

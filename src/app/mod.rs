@@ -38,7 +38,8 @@ pub struct AppOptions {
     pub source: case::SceneSource,
     /// A session to start from instead of a fresh one (screenshots of a finished attempt).
     pub session: Option<crate::sim::session::Session>,
-    pub view: camera::ViewPreset,
+    /// The view to start from; `None` picks the one that suits the scene's approach.
+    pub view: Option<camera::ViewPreset>,
     pub screenshot: Option<PathBuf>,
     pub width: u32,
     pub height: u32,
@@ -84,7 +85,7 @@ impl Default for AppOptions {
             scenario: None,
             source: case::SceneSource::BuiltIn,
             session: None,
-            view: camera::ViewPreset::Posterior,
+            view: None,
             screenshot: None,
             width: 1280,
             height: 800,
@@ -101,9 +102,9 @@ pub struct ShotArgs {
     /// Where to write the PNG.
     #[arg(long)]
     pub out: PathBuf,
-    /// Camera view: posterior, lateral, superior, anterior.
-    #[arg(long, value_enum, default_value = "posterior")]
-    pub view: camera::ViewPreset,
+    /// Camera view (default: the one that suits the scene's approach, or posterior).
+    #[arg(long, value_enum)]
+    pub view: Option<camera::ViewPreset>,
     #[arg(long, default_value_t = 1280)]
     pub width: u32,
     #[arg(long, default_value_t = 800)]
@@ -111,10 +112,13 @@ pub struct ShotArgs {
     #[command(flatten)]
     pub patient: crate::cli::PatientArgs,
     /// Show this scene's needle, guides and panel (its patient replaces --preset/--seed).
-    #[arg(long)]
+    #[arg(value_name = "SCENE")]
+    pub scene_file: Option<PathBuf>,
+    /// The same as SCENE.
+    #[arg(long, conflicts_with = "scene_file")]
     pub scene: Option<PathBuf>,
-    /// Put the needle where this attempt ended (needs --scene).
-    #[arg(long, requires = "scene")]
+    /// Put the needle where this attempt ended (needs a scene).
+    #[arg(long)]
     pub attempt: Option<PathBuf>,
     /// Also mark the attempt and show the score card.
     #[arg(long, requires = "attempt")]
@@ -122,9 +126,16 @@ pub struct ShotArgs {
     /// Show the landmark labels.
     #[arg(long)]
     pub labels: bool,
-    /// Open the scene editor on the scene (needs --scene).
-    #[arg(long, requires = "scene")]
+    /// Open the scene editor on the scene (needs a scene).
+    #[arg(long)]
     pub editor: bool,
+}
+
+impl ShotArgs {
+    /// The scene, given as SCENE or --scene.
+    pub fn scene(&self) -> Option<&PathBuf> {
+        self.scene_file.as_ref().or(self.scene.as_ref())
+    }
 }
 
 /// The simulation and view plugins, without windowing or rendering plugins.
@@ -185,7 +196,13 @@ pub fn run(options: AppOptions) -> Result<(), String> {
     }))
     .insert_resource(ClearColor(Color::srgb(0.09, 0.10, 0.12)))
     .insert_resource(CurrentAnatomy(anatomy.clone()))
-    .insert_resource(camera::StartView(options.view));
+    .insert_resource(camera::StartView(options.view.unwrap_or_else(|| {
+        options
+            .scenario
+            .as_ref()
+            .map(|s| camera::ViewPreset::for_approach(s.approach))
+            .unwrap_or(camera::ViewPreset::Posterior)
+    })));
     if let Some(probe) = options.probe.clone() {
         app.insert_resource(probe).add_plugins(perf::plugin);
     }
@@ -249,7 +266,10 @@ fn replayed_session(
 }
 
 pub fn shot(args: &ShotArgs) -> Result<(), String> {
-    if let Some(scene) = &args.scene {
+    if args.scene().is_none() && (args.attempt.is_some() || args.editor) {
+        return Err("--attempt and --editor need a scene: marrowsim shot SCENE ...".into());
+    }
+    if let Some(scene) = args.scene() {
         let scenario = Scenario::load(scene).map_err(|errors| {
             errors
                 .iter()

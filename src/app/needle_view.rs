@@ -12,7 +12,13 @@ use bevy::prelude::*;
 #[derive(Component)]
 pub struct NeedleModel(pub NeedleSpec);
 
+/// Guides and tracks: drawn over the anatomy, since they matter most where they run inside bone.
+#[derive(Default, Reflect, GizmoConfigGroup)]
+pub struct GuideGizmos;
+
 pub fn plugin(app: &mut App) {
+    app.init_gizmo_group::<GuideGizmos>()
+        .add_systems(Startup, configure_guides);
     app.add_systems(
         Update,
         (spawn_needle, place_needle, draw_guides, draw_tracks)
@@ -79,6 +85,12 @@ fn spawn_needle(
         });
 }
 
+fn configure_guides(mut store: ResMut<GizmoConfigStore>) {
+    let (config, _) = store.config_mut::<GuideGizmos>();
+    config.depth_bias = -1.0;
+    config.line.width = 3.0;
+}
+
 /// Needle frame in RAS: origin at the tip, +Y back along the shaft toward the handle.
 pub fn needle_transform(tip: Vec3, direction: Vec3) -> Transform {
     Transform::from_translation(tip)
@@ -103,7 +115,11 @@ fn place_needle(
     }
 }
 
-fn draw_guides(session: Res<SessionState>, frame: Res<PatientFrame>, mut gizmos: Gizmos) {
+fn draw_guides(
+    session: Res<SessionState>,
+    frame: Res<PatientFrame>,
+    mut gizmos: Gizmos<GuideGizmos>,
+) {
     let s = &session.0;
     if s.scenario.mode == Mode::Assessment || s.score.is_some() {
         return;
@@ -136,7 +152,11 @@ fn draw_guides(session: Res<SessionState>, frame: Res<PatientFrame>, mut gizmos:
 }
 
 /// After scoring: each site's ideal track beside where the trainee's needle ended.
-fn draw_tracks(session: Res<SessionState>, frame: Res<PatientFrame>, mut gizmos: Gizmos) {
+fn draw_tracks(
+    session: Res<SessionState>,
+    frame: Res<PatientFrame>,
+    mut gizmos: Gizmos<GuideGizmos>,
+) {
     let colour = |c: bevy_egui::egui::Color32| Color::srgb_u8(c.r(), c.g(), c.b());
     for t in site_tracks(&session.0) {
         let (a, b) = t.ideal;

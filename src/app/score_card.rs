@@ -3,7 +3,7 @@
 //! scene).
 
 use super::case::{CaseCommand, fresh_draw};
-use super::hud::HudDraw;
+use super::hud::{HudDraw, ViewportRect};
 use super::section_image::{IDEAL_GREEN, NEEDLE_CYAN, Track, section_image};
 use super::session::SessionState;
 use crate::sim::scoring::Verdict;
@@ -115,11 +115,16 @@ fn update_figures(session: Res<SessionState>, mut figures: ResMut<TrackFigures>)
     figures.dirty = true;
 }
 
+/// The score card takes the trainee panel's place, wider, so the 3D view beside it still
+/// shows both tracks.
+pub const CARD_WIDTH: f32 = 560.0;
+
 fn score_card(
     mut contexts: EguiContexts,
     session: Res<SessionState>,
     mut figures: ResMut<TrackFigures>,
     mut out: MessageWriter<CaseCommand>,
+    mut viewport: ResMut<ViewportRect>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     if figures.dirty {
@@ -136,69 +141,81 @@ fn score_card(
     let Some(score) = session.0.score.as_ref() else {
         return Ok(());
     };
-    egui::Window::new("Score")
-        .collapsible(false)
-        .default_width(560.0)
-        .anchor(egui::Align2::LEFT_TOP, [16.0, 16.0])
-        .show(ctx, |ui| {
-            let (colour, word) = match score.verdict {
-                Verdict::Pass => (egui::Color32::from_rgb(80, 220, 120), "PASS"),
-                Verdict::Fail => (egui::Color32::from_rgb(240, 180, 60), "FAIL"),
-                Verdict::Unsafe => (egui::Color32::from_rgb(240, 70, 70), "UNSAFE"),
-            };
-            ui.horizontal(|ui| {
-                ui.colored_label(colour, egui::RichText::new(word).size(26.0).strong());
-                ui.label(
-                    egui::RichText::new(format!(
-                        "{:.1} / 100 (pass mark {:.0})",
-                        score.total, score.pass_mark
-                    ))
-                    .size(20.0),
-                );
-            });
-            ui.separator();
-            egui::Grid::new("components")
-                .striped(true)
-                .num_columns(3)
-                .show(ui, |ui| {
-                    for c in &score.components {
-                        ui.label(&c.label);
-                        ui.label(format!("{:.1} {}", c.value, c.unit));
-                        ui.label(format!("{:.1} / {:.1}", c.points, c.max_points));
-                        ui.end_row();
-                    }
+    let mut background = egui::Ui::new(
+        ctx.clone(),
+        "score".into(),
+        egui::UiBuilder::new()
+            .layer_id(egui::LayerId::background())
+            .max_rect(ctx.viewport_rect()),
+    );
+    let shown = egui::Panel::right("score")
+        .exact_size(CARD_WIDTH)
+        .show(&mut background, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                let (colour, word) = match score.verdict {
+                    Verdict::Pass => (egui::Color32::from_rgb(80, 220, 120), "PASS"),
+                    Verdict::Fail => (egui::Color32::from_rgb(240, 180, 60), "FAIL"),
+                    Verdict::Unsafe => (egui::Color32::from_rgb(240, 70, 70), "UNSAFE"),
+                };
+                ui.horizontal(|ui| {
+                    ui.colored_label(colour, egui::RichText::new(word).size(26.0).strong());
+                    ui.label(
+                        egui::RichText::new(format!(
+                            "{:.1} / 100 (pass mark {:.0})",
+                            score.total, score.pass_mark
+                        ))
+                        .size(20.0),
+                    );
                 });
-            ui.separator();
-            ui.label(egui::RichText::new("What to work on").strong());
-            for f in &score.feedback {
-                ui.label(format!("• {f}"));
-            }
-            if !figures.textures.is_empty() {
                 ui.separator();
                 ui.horizontal(|ui| {
-                    ui.colored_label(IDEAL_GREEN, "green: the ideal track");
-                    ui.colored_label(NEEDLE_CYAN, "cyan: yours");
-                    ui.label("(a section through both)");
-                });
-                ui.horizontal(|ui| {
-                    for tex in &figures.textures {
-                        let w = (520.0 / figures.textures.len() as f32).min(340.0);
-                        ui.image((tex.id(), egui::vec2(w, w * 150.0 / 260.0)));
+                    if ui.button("Retry this scene (R)").clicked() {
+                        out.write(CaseCommand::Retry);
+                    }
+                    if ui.button("New patient (N)").clicked() {
+                        out.write(CaseCommand::NewPatient(fresh_draw()));
+                    }
+                    if ui.button("Next scene (PgDn)").clicked() {
+                        out.write(CaseCommand::NextScene);
                     }
                 });
-            }
-            ui.separator();
-            ui.horizontal(|ui| {
-                if ui.button("Retry this scene (R)").clicked() {
-                    out.write(CaseCommand::Retry);
+                ui.separator();
+                egui::Grid::new("components")
+                    .striped(true)
+                    .num_columns(3)
+                    .show(ui, |ui| {
+                        for c in &score.components {
+                            ui.label(&c.label);
+                            ui.label(format!("{:.1} {}", c.value, c.unit));
+                            ui.label(format!("{:.1} / {:.1}", c.points, c.max_points));
+                            ui.end_row();
+                        }
+                    });
+                ui.separator();
+                ui.label(egui::RichText::new("What to work on").strong());
+                for f in &score.feedback {
+                    ui.label(format!("• {f}"));
                 }
-                if ui.button("New patient (N)").clicked() {
-                    out.write(CaseCommand::NewPatient(fresh_draw()));
-                }
-                if ui.button("Next scene (PgDn)").clicked() {
-                    out.write(CaseCommand::NextScene);
+                if !figures.textures.is_empty() {
+                    ui.separator();
+                    ui.horizontal(|ui| {
+                        ui.colored_label(IDEAL_GREEN, "green: the ideal track");
+                        ui.colored_label(NEEDLE_CYAN, "cyan: yours");
+                        ui.label("(a section through both)");
+                    });
+                    ui.horizontal(|ui| {
+                        for tex in &figures.textures {
+                            let w =
+                                ((CARD_WIDTH - 30.0) / figures.textures.len() as f32).min(330.0);
+                            ui.image((tex.id(), egui::vec2(w, w * 150.0 / 260.0)));
+                        }
+                    });
                 }
             });
         });
+    viewport.0 = egui::Rect::from_min_max(
+        ctx.viewport_rect().min,
+        egui::pos2(shown.response.rect.left(), ctx.viewport_rect().max.y),
+    );
     Ok(())
 }

@@ -158,7 +158,7 @@ fn click_to_place(
     buttons: Option<Res<ButtonInput<MouseButton>>>,
     keys: Option<Res<ButtonInput<KeyCode>>>,
     windows: Query<&Window>,
-    cameras: Query<(&Camera, &GlobalTransform)>,
+    cameras: Query<(&Camera, &GlobalTransform), With<Camera3d>>,
     session: Res<SessionState>,
     frame: Res<PatientFrame>,
     mut out: MessageWriter<NeedleCommand>,

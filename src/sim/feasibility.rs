@@ -39,7 +39,8 @@ impl Feasibility {
 }
 
 /// One sampled insertion: a bone entry point in the zone, a direction in the cone, and the
-/// skin point and depth that make it a straight push into the depth window.
+/// skin point and depth that make it a straight push into the depth window. `None` when no
+/// such push exists (no marrow within reach, or the tip would skid off the bone).
 fn sample_pose(
     anatomy: &Anatomy,
     zone: &crate::sim::scenario::ResolvedSite,
@@ -61,6 +62,13 @@ fn sample_pose(
     let entry = skin_point(anatomy, target, dir)?;
     let mut shaft = anatomy.intervals(entry, entry + dir * needle_len, 0.25);
     let cortex = shaft.iter().position(|i| i.tissue == Tissue::Cortex)?;
+    // A needle meeting the bone at a glancing angle skids off it (as in the app): not a
+    // placement a trainee could make.
+    let contact = entry + dir * (shaft[cortex].start + 0.05);
+    let normal = anatomy.bone_normal(contact);
+    if dir.angle_between(-normal).to_degrees() > crate::sim::insertion::SKID_ANGLE_DEG {
+        return None;
+    }
     let marrow = shaft[cortex..]
         .iter()
         .find(|i| i.tissue == Tissue::Marrow)?;
