@@ -286,3 +286,29 @@ fn perf_headless_reports_the_frame_budget() {
     let median = report["all"]["median_ms"].as_f64().unwrap();
     assert!(median > 0.0 && median < 50.0, "median {median} ms");
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    use std::io::{BufRead, BufReader};
+    // More than a pipe holds (64 KiB), so the writer meets the closed pipe.
+    let data = std::env::temp_dir().join(format!("marrowsim-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&data).unwrap();
+    let line = r#"{"when":1,"scene":"PSIS harvest, average adult","scene_file":null,"preset":"adult_male","seed":null,"total":80.0,"pass_mark":70.0,"verdict":"pass","attempt_file":"attempts/1-scene.ron"}"#;
+    std::fs::write(data.join("history.jsonl"), format!("{line}\n").repeat(2000)).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_marrowsim"))
+        .args(["history", "--json", "--data"])
+        .arg(&data)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("PSIS harvest"), "{first}");
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "like `| head`, no panic: {err}");
+    std::fs::remove_dir_all(&data).ok();
+}

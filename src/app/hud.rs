@@ -256,6 +256,8 @@ pub struct PanelModel<'a> {
     pub case: Option<&'a Case>,
     pub catalogue: Option<&'a Catalogue>,
     pub section: Option<&'a egui::TextureHandle>,
+    /// The trainee's record, if one is kept.
+    pub history: Option<&'a super::history_view::HistoryStore>,
     pub skin_opacity: &'a mut f32,
     pub labels: &'a mut bool,
     /// Seconds on the app's clock, as the session's samples are stamped.
@@ -276,6 +278,7 @@ struct CaseParams<'w> {
     catalogue: Option<Res<'w, Catalogue>>,
     out: MessageWriter<'w, CaseCommand>,
     editor: Option<ResMut<'w, super::editor::EditorState>>,
+    history: Option<Res<'w, super::history_view::HistoryStore>>,
 }
 
 /// The view settings the panel changes, and the part of the window it leaves to the view.
@@ -326,6 +329,7 @@ fn panel(
                                 session: &session.0,
                                 case: cases.case.as_deref(),
                                 catalogue: cases.catalogue.as_deref(),
+                                history: cases.history.as_deref(),
                                 section: section.texture.as_ref(),
                                 skin_opacity: &mut skin,
                                 labels: &mut labels_on,
@@ -402,6 +406,9 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
                 ui.label(format!("• {line}"));
             }
         });
+    if let Some(store) = m.history {
+        progress(ui, store, &s.scenario.title);
+    }
     ui.separator();
     readouts(ui, s);
     ui.separator();
@@ -414,6 +421,68 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
     ui.separator();
     ui.label("Press H for the controls.");
     actions
+}
+
+/// The trainee's results on this scene: counts, best, and the totals over time against the
+/// pass mark.
+fn progress(ui: &mut egui::Ui, store: &super::history_view::HistoryStore, title: &str) {
+    let mine: Vec<_> = store.for_scene(title).collect();
+    egui::CollapsingHeader::new(format!("Your progress ({} attempts)", mine.len()))
+        .default_open(!mine.is_empty())
+        .show(ui, |ui| {
+            if mine.is_empty() {
+                ui.label("No marked attempts on this scene yet.");
+                return;
+            }
+            let passes = mine
+                .iter()
+                .filter(|e| e.verdict == crate::sim::scoring::Verdict::Pass)
+                .count();
+            let best = mine.iter().map(|e| e.total).fold(0.0, f32::max);
+            ui.label(format!(
+                "{passes} passed of {}; best {best:.1}; last {:.1}",
+                mine.len(),
+                mine.last().map(|e| e.total).unwrap_or(0.0)
+            ));
+            let (rect, _) = ui
+                .allocate_exact_size(egui::vec2(ui.available_width(), 60.0), egui::Sense::hover());
+            let painter = ui.painter_at(rect);
+            painter.rect_filled(rect, 3.0, egui::Color32::from_gray(24));
+            let recent = &mine[mine.len().saturating_sub(30)..];
+            let at = |i: usize, total: f32| {
+                let x = rect.left()
+                    + 6.0
+                    + (rect.width() - 12.0) * i as f32 / (recent.len().max(2) - 1) as f32;
+                egui::pos2(
+                    x,
+                    rect.bottom() - 4.0 - (rect.height() - 8.0) * total / 100.0,
+                )
+            };
+            let pass_y = at(0, recent[0].pass_mark).y;
+            painter.hline(
+                rect.x_range(),
+                pass_y,
+                egui::Stroke::new(1.0, egui::Color32::from_gray(110)),
+            );
+            for (i, w) in recent.windows(2).enumerate() {
+                painter.line_segment(
+                    [at(i, w[0].total), at(i + 1, w[1].total)],
+                    egui::Stroke::new(1.5, egui::Color32::from_gray(200)),
+                );
+            }
+            for (i, e) in recent.iter().enumerate() {
+                painter.circle_filled(at(i, e.total), 3.0, verdict_colour(e.verdict));
+            }
+        });
+}
+
+/// Green, amber and red for pass, fail and unsafe, wherever a verdict is shown.
+pub fn verdict_colour(v: crate::sim::scoring::Verdict) -> egui::Color32 {
+    match v {
+        crate::sim::scoring::Verdict::Pass => egui::Color32::from_rgb(80, 220, 120),
+        crate::sim::scoring::Verdict::Fail => egui::Color32::from_rgb(240, 180, 60),
+        crate::sim::scoring::Verdict::Unsafe => egui::Color32::from_rgb(240, 70, 70),
+    }
 }
 
 fn patient_line(p: &crate::sim::anatomy::Patient) -> String {

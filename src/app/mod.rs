@@ -6,6 +6,7 @@ pub mod anatomy_view;
 pub mod camera;
 pub mod case;
 pub mod editor;
+pub mod history_view;
 pub mod hud;
 pub mod input_guard;
 pub mod labels;
@@ -51,6 +52,8 @@ pub struct AppOptions {
     pub labels: bool,
     /// Start with the scene editor open.
     pub editor: bool,
+    /// Where marked attempts are saved and the progress read from; `None` keeps no record.
+    pub history: Option<PathBuf>,
 }
 
 /// The standard PSIS harvest scene, built into the binary.
@@ -93,6 +96,7 @@ impl Default for AppOptions {
             bare: false,
             labels: false,
             editor: false,
+            history: None,
         }
     }
 }
@@ -129,6 +133,9 @@ pub struct ShotArgs {
     /// Open the scene editor on the scene (needs a scene).
     #[arg(long)]
     pub editor: bool,
+    /// Show the progress recorded in this history folder (read only).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
 }
 
 impl ShotArgs {
@@ -146,6 +153,7 @@ pub fn plugin(app: &mut App) {
         screenshot::plugin,
         case::plugin,
         session::plugin,
+        history_view::plugin,
         needle_view::plugin,
     ));
 }
@@ -234,6 +242,11 @@ pub fn run(options: AppOptions) -> Result<(), String> {
             scenario, anatomy,
         )));
     }
+    if let Some(dir) = options.history.clone() {
+        let mut store = history_view::HistoryStore::open(dir);
+        store.read_only = options.screenshot.is_some();
+        app.insert_resource(store);
+    }
     if let Some(path) = options.screenshot.clone() {
         app.insert_resource(screenshot::ShotRequest::new(path));
     }
@@ -285,6 +298,7 @@ pub fn shot(args: &ShotArgs) -> Result<(), String> {
         options.height = args.height;
         options.labels = args.labels;
         options.editor = args.editor;
+        options.history = args.data.clone();
         if let Some(attempt) = &args.attempt {
             let session = replayed_session(scenario, attempt, args.scorecard)?;
             options.patient = session.anatomy.patient.clone();

@@ -110,6 +110,7 @@ pub fn headless_budget(scenario: Scenario, frames: u32) -> Result<HeadlessBudget
                             session,
                             case: None,
                             catalogue: None,
+                            history: None,
                             section: None,
                             skin_opacity: &mut skin,
                             labels: &mut labels,

@@ -125,6 +125,8 @@ fn score_card(
     mut figures: ResMut<TrackFigures>,
     mut out: MessageWriter<CaseCommand>,
     mut viewport: ResMut<ViewportRect>,
+    history: Option<Res<super::history_view::HistoryStore>>,
+    case: Option<Res<super::case::Case>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     if figures.dirty {
@@ -152,10 +154,11 @@ fn score_card(
         .exact_size(CARD_WIDTH)
         .show(&mut background, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
-                let (colour, word) = match score.verdict {
-                    Verdict::Pass => (egui::Color32::from_rgb(80, 220, 120), "PASS"),
-                    Verdict::Fail => (egui::Color32::from_rgb(240, 180, 60), "FAIL"),
-                    Verdict::Unsafe => (egui::Color32::from_rgb(240, 70, 70), "UNSAFE"),
+                let colour = super::hud::verdict_colour(score.verdict);
+                let word = match score.verdict {
+                    Verdict::Pass => "PASS",
+                    Verdict::Fail => "FAIL",
+                    Verdict::Unsafe => "UNSAFE",
                 };
                 ui.horizontal(|ui| {
                     ui.colored_label(colour, egui::RichText::new(word).size(26.0).strong());
@@ -179,6 +182,9 @@ fn score_card(
                         out.write(CaseCommand::NextScene);
                     }
                 });
+                if let Some(store) = history.as_deref() {
+                    saved_line(ui, store, case.as_deref());
+                }
                 ui.separator();
                 egui::Grid::new("components")
                     .striped(true)
@@ -218,4 +224,36 @@ fn score_card(
         egui::pos2(shown.response.rect.left(), ctx.viewport_rect().max.y),
     );
     Ok(())
+}
+
+/// Where the attempt was saved, and the command that grades it again.
+fn saved_line(
+    ui: &mut egui::Ui,
+    store: &super::history_view::HistoryStore,
+    case: Option<&super::case::Case>,
+) {
+    match &store.last {
+        Some(Ok(entry)) => {
+            let file = store.history.attempt_path(entry);
+            ui.label(format!("Saved as {}", file.display()));
+            if let Some(scene) = case.and_then(|c| c.path()) {
+                ui.label(
+                    egui::RichText::new(format!(
+                        "marrowsim score --scene {} --attempt {}",
+                        scene.display(),
+                        file.display()
+                    ))
+                    .monospace()
+                    .small(),
+                );
+            }
+        }
+        Some(Err(e)) => {
+            ui.colored_label(
+                egui::Color32::LIGHT_RED,
+                format!("The attempt was not saved: {e}"),
+            );
+        }
+        None => {}
+    }
 }

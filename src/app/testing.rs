@@ -43,7 +43,7 @@ fn headless_case(scenario: Scenario, source: SceneSource) -> Result<App, String>
         ))
         .insert_resource(Case::new(source))
         .insert_resource(SessionState(Session::new(scenario, anatomy)))
-        .add_plugins((case::plugin, session::plugin));
+        .add_plugins((case::plugin, session::plugin, super::history_view::plugin));
     app.update();
     Ok(app)
 }

@@ -1,6 +1,7 @@
 //! The command line: the same core, headless and scriptable.
 
 pub mod anatomy_cmd;
+pub mod history_cmd;
 pub mod perf_cmd;
 pub mod raster;
 pub mod scene_cmds;
@@ -41,6 +42,8 @@ pub enum Command {
     Feasibility(scene_cmds::FeasibilityArgs),
     /// Measure the app: frame budget headless, frame rate and start-up time in a window.
     Perf(perf_cmd::PerfArgs),
+    /// List the marked attempts the simulator has saved.
+    History(history_cmd::HistoryArgs),
 }
 
 static LAUNCHED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
@@ -97,7 +100,9 @@ fn run_scene(path: Option<&std::path::Path>) -> Result<(), String> {
             Err(_) => (crate::app::default_scenario(), SceneSource::BuiltIn),
         },
     };
-    crate::app::run(crate::app::AppOptions::for_scenario(&scenario, source))
+    let mut options = crate::app::AppOptions::for_scenario(&scenario, source);
+    options.history = Some(crate::sim::history::History::default_dir());
+    crate::app::run(options)
 }
 
 pub fn main() -> ExitCode {
@@ -112,6 +117,7 @@ pub fn main() -> ExitCode {
         Command::Score(args) => scene_cmds::score(&args),
         Command::Feasibility(args) => scene_cmds::feasibility(&args),
         Command::Perf(args) => perf_cmd::run(&args),
+        Command::History(args) => history_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

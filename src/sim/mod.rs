@@ -3,6 +3,7 @@
 pub mod anatomy;
 pub mod attempt;
 pub mod feasibility;
+pub mod history;
 pub mod insertion;
 pub mod mesh;
 pub mod needle;
