@@ -129,3 +129,29 @@ fn the_site_clock_starts_at_the_first_placement() {
     let now = app.world().resource::<Time>().elapsed_secs();
     assert!(now > t0, "the clock runs: {t0} → {now}");
 }
+
+/// Remote desktops and XTest send no raw motion; the cursor's travel in the window drives the
+/// drag instead.
+#[test]
+fn a_drag_reported_only_as_cursor_travel_still_tilts() {
+    use bevy::window::CursorMoved;
+    let mut app = placed_app();
+    press(&mut app, &[KeyCode::AltLeft]);
+    app.world_mut().write_message(MouseButtonInput {
+        button: MouseButton::Left,
+        state: ButtonState::Pressed,
+        window: Entity::PLACEHOLDER,
+    });
+    app.update();
+    app.world_mut().write_message(CursorMoved {
+        window: Entity::PLACEHOLDER,
+        position: Vec2::new(130.0, 100.0),
+        delta: Some(Vec2::new(30.0, 0.0)),
+    });
+    app.update();
+    let n = session(&app).needle.unwrap();
+    assert!(
+        (n.lateral_deg - 30.0 * DRAG_DEG_PER_PX).abs() < 1e-4,
+        "{n:?}"
+    );
+}

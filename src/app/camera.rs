@@ -1,10 +1,11 @@
 //! Orbit camera: drag to orbit, right-drag to pan, scroll to zoom, number keys for views.
 
 use super::anatomy_view::PatientFrame;
+use super::input_guard::MouseTravel;
 use super::input_guard::{keyboard_free, pointer_free};
 use super::session::SessionState;
 use crate::sim::needle::Pose;
-use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll};
+use bevy::input::mouse::AccumulatedMouseScroll;
 use bevy::prelude::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -72,6 +73,9 @@ impl OrbitCamera {
 }
 
 pub fn plugin(app: &mut App) {
+    if !app.is_plugin_added::<super::input_guard::MouseTravelPlugin>() {
+        app.add_plugins(super::input_guard::MouseTravelPlugin);
+    }
     app.add_systems(Startup, spawn_camera).add_systems(
         Update,
         (
@@ -166,7 +170,7 @@ fn preset_keys(
 fn orbit_mouse(
     buttons: Option<Res<ButtonInput<MouseButton>>>,
     keys: Option<Res<ButtonInput<KeyCode>>>,
-    motion: Option<Res<AccumulatedMouseMotion>>,
+    motion: Option<Res<MouseTravel>>,
     scroll: Option<Res<AccumulatedMouseScroll>>,
     mut cameras: Query<&mut OrbitCamera>,
 ) {
@@ -176,7 +180,7 @@ fn orbit_mouse(
     if keys.is_some_and(|k| super::session::needle_hand(&k)) {
         return;
     }
-    let delta = motion.map(|m| m.delta).unwrap_or(Vec2::ZERO);
+    let delta = motion.map(|m| m.0).unwrap_or(Vec2::ZERO);
     if let Some(buttons) = buttons {
         if buttons.pressed(MouseButton::Left) && delta != Vec2::ZERO {
             orbit.yaw -= delta.x * 0.006;

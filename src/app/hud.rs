@@ -190,7 +190,7 @@ fn toggle_help(
 }
 
 /// Every control, in one place (H or F1, and the README).
-pub const CONTROLS: [(&str, &str); 18] = [
+pub const CONTROLS: [(&str, &str); 19] = [
     ("Ctrl + click skin", "place the needle there, straight in"),
     ("← / →", "tilt medially / laterally (2°; Shift 0.5°)"),
     ("↑ / ↓", "tilt toward the head / the feet"),
@@ -217,6 +217,7 @@ pub const CONTROLS: [(&str, &str); 18] = [
         "1 2 3 4 5",
         "posterior, lateral, superior, anterior, needle's-eye view",
     ),
+    ("F12", "save a screenshot (marrowsim-<time>.png)"),
     ("H or F1", "show or hide this help"),
 ];
 
@@ -427,7 +428,11 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
 /// pass mark.
 fn progress(ui: &mut egui::Ui, store: &super::history_view::HistoryStore, title: &str) {
     let mine: Vec<_> = store.for_scene(title).collect();
-    egui::CollapsingHeader::new(format!("Your progress ({} attempts)", mine.len()))
+    let count = match mine.len() {
+        1 => "1 attempt".to_string(),
+        n => format!("{n} attempts"),
+    };
+    egui::CollapsingHeader::new(format!("Your progress ({count})"))
         .default_open(!mine.is_empty())
         .show(ui, |ui| {
             if mine.is_empty() {
@@ -573,7 +578,12 @@ fn readouts(ui: &mut egui::Ui, s: &Session) {
     };
     egui::Grid::new("readouts").num_columns(2).show(ui, |ui| {
         ui.label("Tip in");
-        ui.colored_label(tissue_colour(tip), tip.name());
+        let colour = if tip == crate::sim::tissue::Tissue::Air {
+            ui.visuals().text_color()
+        } else {
+            tissue_colour(tip)
+        };
+        ui.colored_label(colour, tip.name());
         ui.end_row();
         ui.label("Depth past the skin");
         ui.label(format!("{past_skin:.1} mm"));

@@ -2,7 +2,9 @@
 //! 3D view and the needle take it only otherwise. The trainee panel records the claim each
 //! frame; with no panel (headless tests) input is always free.
 
+use bevy::input::mouse::AccumulatedMouseMotion;
 use bevy::prelude::*;
+use bevy::window::CursorMoved;
 
 /// What the panels claimed in the last frame.
 #[derive(Resource, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -19,4 +21,31 @@ pub fn keyboard_free(claims: Option<Res<UiClaims>>) -> bool {
 
 pub fn pointer_free(claims: Option<Res<UiClaims>>) -> bool {
     claims.is_none_or(|c| !c.pointer)
+}
+
+/// How far the mouse moved this frame, for drags: the raw motion when the system reports it,
+/// else the cursor's travel in the window (remote desktops, VNC and XTest report no raw motion,
+/// and a drag would do nothing).
+#[derive(Resource, Clone, Copy, Debug, Default, PartialEq)]
+pub struct MouseTravel(pub Vec2);
+
+/// Keeps [`MouseTravel`]; added by every plugin that reads it.
+pub struct MouseTravelPlugin;
+
+impl Plugin for MouseTravelPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_message::<CursorMoved>()
+            .init_resource::<MouseTravel>()
+            .add_systems(PreUpdate, track_mouse.after(bevy::input::InputSystems));
+    }
+}
+
+fn track_mouse(
+    raw: Option<Res<AccumulatedMouseMotion>>,
+    mut moved: MessageReader<CursorMoved>,
+    mut travel: ResMut<MouseTravel>,
+) {
+    let cursor: Vec2 = moved.read().filter_map(|m| m.delta).sum();
+    let raw = raw.map(|r| r.delta).unwrap_or(Vec2::ZERO);
+    travel.set_if_neq(MouseTravel(if raw != Vec2::ZERO { raw } else { cursor }));
 }

@@ -49,7 +49,8 @@ impl PipelineStatus {
 pub fn plugin(app: &mut App) {
     let status = PipelineStatus::default();
     app.insert_resource(status.clone())
-        .add_systems(Last, take_shot.run_if(resource_exists::<ShotRequest>));
+        .add_systems(Last, take_shot.run_if(resource_exists::<ShotRequest>))
+        .add_systems(Update, key_shot.run_if(super::input_guard::keyboard_free));
     if let Some(render_app) = app.get_sub_app_mut(RenderApp) {
         render_app
             .insert_resource(status)
@@ -64,6 +65,18 @@ fn report_pipelines(cache: Res<PipelineCache>, status: Res<PipelineStatus>) {
     status
         .waiting
         .store(cache.waiting_pipelines().count(), Ordering::Relaxed);
+}
+
+/// F12 saves the window as `marrowsim-<unix seconds>.png` in the working folder.
+fn key_shot(mut commands: Commands, keys: Option<Res<ButtonInput<KeyCode>>>) {
+    if !keys.is_some_and(|k| k.just_pressed(KeyCode::F12)) {
+        return;
+    }
+    let path = PathBuf::from(format!("marrowsim-{}.png", crate::sim::history::now()));
+    info!("saving the window to {}", path.display());
+    commands
+        .spawn(Screenshot::primary_window())
+        .observe(save_to_disk(path));
 }
 
 fn take_shot(

@@ -2,9 +2,10 @@
 //! core's [`Session`] carries out. Runs headless, so tests drive it with `app.update()`.
 
 use super::anatomy_view::PatientFrame;
+use super::input_guard::MouseTravel;
 use super::input_guard::{keyboard_free, pointer_free};
 use crate::sim::session::Session;
-use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit};
+use bevy::input::mouse::{AccumulatedMouseScroll, MouseScrollUnit};
 use bevy::prelude::*;
 
 #[derive(Resource)]
@@ -46,6 +47,9 @@ const PIXELS_PER_NOTCH: f32 = 40.0;
 pub struct NeedleUpdate;
 
 pub fn plugin(app: &mut App) {
+    if !app.is_plugin_added::<super::input_guard::MouseTravelPlugin>() {
+        app.add_plugins(super::input_guard::MouseTravelPlugin);
+    }
     app.add_message::<NeedleCommand>().add_systems(
         Update,
         (
@@ -83,7 +87,7 @@ fn push_style(keys: &ButtonInput<KeyCode>) -> (f32, bool) {
 fn mouse_commands(
     keys: Option<Res<ButtonInput<KeyCode>>>,
     buttons: Option<Res<ButtonInput<MouseButton>>>,
-    motion: Option<Res<AccumulatedMouseMotion>>,
+    motion: Option<Res<MouseTravel>>,
     scroll: Option<Res<AccumulatedMouseScroll>>,
     mut out: MessageWriter<NeedleCommand>,
 ) {
@@ -93,15 +97,15 @@ fn mouse_commands(
     }
     let fine = held(&keys, KeyCode::ShiftLeft, KeyCode::ShiftRight);
     let dragging = buttons.is_some_and(|b| b.pressed(MouseButton::Left));
-    if let Some(m) = motion.filter(|m| dragging && m.delta != Vec2::ZERO) {
+    if let Some(m) = motion.map(|m| m.0).filter(|d| dragging && *d != Vec2::ZERO) {
         let k = if fine {
             DRAG_DEG_PER_PX * 0.25
         } else {
             DRAG_DEG_PER_PX
         };
         out.write(NeedleCommand::Tilt {
-            lateral: m.delta.x * k,
-            cephalad: -m.delta.y * k,
+            lateral: m.x * k,
+            cephalad: -m.y * k,
         });
     }
     if let Some(s) = scroll.filter(|s| s.delta.y != 0.0) {
