@@ -53,5 +53,32 @@ fn mesh_build(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, point_query, path_query, mesh_build);
+/// The live section in the needle's plane (180×130 at 0.8 mm), as the panel samples it after
+/// every push; the baseline classifies every pixel on its own.
+fn section(c: &mut Criterion) {
+    use marrowsim::sim::section::{Section, SectionPlane};
+    let a = anatomy();
+    let (from, to) = needle(&a);
+    let plane = SectionPlane::along(from, to, Vec3::Z);
+    let mut g = c.benchmark_group("section_180x130");
+    g.bench_function("clearance_runs", |b| {
+        b.iter(|| Section::sample(&a, black_box(plane), 180, 130, 0.8))
+    });
+    g.bench_function("baseline_every_pixel", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for row in 0..130 {
+                for col in 0..180 {
+                    let x = (col as f32 + 0.5 - 90.0) * 0.8;
+                    let y = (65.0 - row as f32 - 0.5) * 0.8;
+                    n += a.tissue_at(black_box(plane).point(x, y)) as usize;
+                }
+            }
+            n
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, point_query, path_query, mesh_build, section);
 criterion_main!(benches);

@@ -75,6 +75,9 @@ pub struct HeadlessBudget {
 /// each frame, the panel included.
 pub fn headless_budget(scenario: Scenario, frames: u32) -> Result<HeadlessBudget, String> {
     let mut app = super::testing::headless_app(scenario)?;
+    // Real time, as in the window: the tests' 0.1 s steps would run the fixed-timestep
+    // schedules six times a frame and add ~0.3 ms that no real frame pays.
+    app.insert_resource(bevy::time::TimeUpdateStrategy::Automatic);
     app.init_resource::<SectionView>().add_systems(
         Update,
         hud::update_section.after(super::session::NeedleUpdate),
