@@ -40,8 +40,11 @@ pub fn plugin(app: &mut App) {
             (
                 spawn_anatomy.run_if(resource_changed::<CurrentAnatomy>),
                 follow_frame.run_if(resource_changed::<PatientFrame>),
-                skin_opacity,
-                highlight_hazards,
+                (skin_opacity, highlight_hazards).run_if(
+                    resource_changed::<SkinOpacity>
+                        .or_eager(resource_changed::<CurrentAnatomy>)
+                        .or_eager(resource_exists_and_changed::<super::session::SessionState>),
+                ),
             )
                 .chain(),
         );

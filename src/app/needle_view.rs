@@ -18,10 +18,17 @@ pub struct GuideGizmos;
 
 pub fn plugin(app: &mut App) {
     app.init_gizmo_group::<GuideGizmos>()
+        .init_resource::<ScoredTracks>()
         .add_systems(Startup, configure_guides);
     app.add_systems(
         Update,
-        (spawn_needle, place_needle, draw_guides, draw_tracks)
+        (
+            spawn_needle,
+            place_needle,
+            draw_guides,
+            update_tracks.in_set(TrackUpdate),
+            draw_tracks,
+        )
             .chain()
             .after(super::session::NeedleUpdate)
             .run_if(resource_exists::<SessionState>),
@@ -152,13 +159,29 @@ fn draw_guides(
 }
 
 /// After scoring: each site's ideal track beside where the trainee's needle ended.
+/// Where [`ScoredTracks`] is brought up to date; its readers run after it.
+#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TrackUpdate;
+
+/// Each submitted site's ideal and actual track, worked out once when the attempt is scored
+/// (`None` before).
+#[derive(Resource, Default)]
+pub struct ScoredTracks(pub Option<Vec<super::score_card::SiteTracks>>);
+
+fn update_tracks(session: Res<SessionState>, mut tracks: ResMut<ScoredTracks>) {
+    let scored = session.0.score.is_some();
+    if scored != tracks.0.is_some() {
+        tracks.0 = scored.then(|| site_tracks(&session.0));
+    }
+}
+
 fn draw_tracks(
-    session: Res<SessionState>,
+    tracks: Res<ScoredTracks>,
     frame: Res<PatientFrame>,
     mut gizmos: Gizmos<GuideGizmos>,
 ) {
     let colour = |c: bevy_egui::egui::Color32| Color::srgb_u8(c.r(), c.g(), c.b());
-    for t in site_tracks(&session.0) {
+    for t in tracks.0.iter().flatten() {
         let (a, b) = t.ideal;
         gizmos.line(frame.point(a), frame.point(b), colour(IDEAL_GREEN));
         if let Some((entry, tip)) = t.yours {

@@ -17,7 +17,9 @@ pub fn plugin(app: &mut App) {
     app.init_resource::<TrackFigures>()
         .add_systems(
             Update,
-            update_figures.run_if(resource_exists::<SessionState>),
+            update_figures
+                .after(super::needle_view::TrackUpdate)
+                .run_if(resource_exists::<SessionState>),
         )
         .add_systems(
             EguiPrimaryContextPass,
@@ -101,14 +103,20 @@ pub struct TrackFigures {
     dirty: bool,
 }
 
-fn update_figures(session: Res<SessionState>, mut figures: ResMut<TrackFigures>) {
+fn update_figures(
+    session: Res<SessionState>,
+    tracks: Res<super::needle_view::ScoredTracks>,
+    mut figures: ResMut<TrackFigures>,
+) {
     let scored = session.0.score.is_some();
     if scored == figures.images.is_some() {
         return;
     }
     figures.images = scored.then(|| {
-        site_tracks(&session.0)
+        tracks
+            .0
             .iter()
+            .flatten()
             .map(|t| track_figure(&session.0, t))
             .collect()
     });
