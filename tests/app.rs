@@ -5,7 +5,7 @@ use bevy::prelude::*;
 use marrowsim::app::score_card::{site_tracks, track_figure};
 use marrowsim::app::section_image::{IDEAL_GREEN, NEEDLE_CYAN};
 use marrowsim::app::session::{NeedleCommand, SessionState};
-use marrowsim::app::testing::{headless_app, tap};
+use marrowsim::app::testing::{headless_app, place_at_ideal_entry, tap};
 use marrowsim::sim::scenario::Scenario;
 use marrowsim::sim::scoring::Verdict;
 use marrowsim::sim::tissue::Tissue;
@@ -13,6 +13,23 @@ use std::path::Path;
 
 fn session(app: &App) -> &marrowsim::sim::session::Session {
     &app.world().resource::<SessionState>().0
+}
+
+/// Saves the app's attempt and has `marrowsim score` mark it: every component must match.
+fn assert_scores_as_the_cli_does(app: &App, scene: &Path, name: &str) {
+    let score = session(app).score.clone().expect("scored");
+    let dir = std::env::temp_dir().join(format!("marrowsim-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("attempt.ron");
+    session(app).attempt().save(&file).unwrap();
+    let cli = marrowsim::cli::scene_cmds::score_files(scene, &file).expect("CLI scores it");
+    assert_eq!(cli.total, score.total);
+    assert_eq!(cli.verdict, score.verdict);
+    assert_eq!(
+        serde_json::to_string(&cli.components).unwrap(),
+        serde_json::to_string(&score.components).unwrap()
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
@@ -120,18 +137,7 @@ fn a_whole_psis_attempt_by_keyboard_scores_as_the_cli_does() {
         assert!(n > 50, "{colour:?} drawn on {n} pixels");
     }
 
-    let dir = std::env::temp_dir().join(format!("marrowsim-app-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("attempt.ron");
-    session(&app).attempt().save(&file).unwrap();
-    let cli = marrowsim::cli::scene_cmds::score_files(scene, &file).expect("CLI scores it");
-    assert_eq!(cli.total, score.total);
-    assert_eq!(cli.verdict, score.verdict);
-    assert_eq!(
-        serde_json::to_string(&cli.components).unwrap(),
-        serde_json::to_string(&score.components).unwrap()
-    );
-    std::fs::remove_dir_all(&dir).ok();
+    assert_scores_as_the_cli_does(&app, scene, "keys");
 }
 
 #[test]
@@ -157,13 +163,7 @@ fn a_whole_anterior_crest_attempt_by_mouse_scores_as_the_cli_does() {
 
     let scene = Path::new("scenes/anterior_crest.ron");
     let mut app = headless_app(Scenario::load(scene).unwrap()).expect("app");
-    let entry = {
-        let s = session(&app);
-        let zone = s.scenario.resolve(0, &s.anatomy).unwrap();
-        zone.ideal_track(&s.anatomy).0
-    };
-    app.world_mut().write_message(NeedleCommand::Place(entry));
-    app.update();
+    place_at_ideal_entry(&mut app);
 
     let button = |state| MouseButtonInput {
         button: MouseButton::Left,
@@ -233,13 +233,6 @@ fn a_whole_anterior_crest_attempt_by_mouse_scores_as_the_cli_does() {
     tap(&mut app, KeyCode::Enter, &[]);
     let score = session(&app).score.clone().expect("scored");
 
-    let dir = std::env::temp_dir().join(format!("marrowsim-mouse-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("attempt.ron");
-    session(&app).attempt().save(&file).unwrap();
-    let cli = marrowsim::cli::scene_cmds::score_files(scene, &file).expect("CLI scores it");
-    assert_eq!(cli.total, score.total);
-    assert_eq!(cli.verdict, score.verdict);
     assert_eq!(score.verdict, Verdict::Pass, "{:?}", score.feedback);
-    std::fs::remove_dir_all(&dir).ok();
+    assert_scores_as_the_cli_does(&app, scene, "mouse");
 }

@@ -4,8 +4,8 @@
 use bevy::prelude::*;
 use marrowsim::app::case::{Case, CaseCommand};
 use marrowsim::app::editor::EditorState;
-use marrowsim::app::session::{NeedleCommand, SessionState};
-use marrowsim::app::testing::{headless_app_on_file, tap};
+use marrowsim::app::session::SessionState;
+use marrowsim::app::testing::{headless_app_on_file, place_at_ideal_entry, tap};
 use marrowsim::app::{CurrentAnatomy, case::SceneSource};
 use std::path::{Path, PathBuf};
 
@@ -28,13 +28,7 @@ fn scratch(name: &str, scenes: &[&str]) -> PathBuf {
 }
 
 fn place_on_entry(app: &mut App) {
-    let entry = {
-        let s = session(app);
-        let zone = s.scenario.resolve(s.site, &s.anatomy).unwrap();
-        zone.ideal_track(&s.anatomy).0
-    };
-    app.world_mut().write_message(NeedleCommand::Place(entry));
-    app.update();
+    place_at_ideal_entry(app);
     tap(app, KeyCode::KeyW, &[]);
     assert!(session(app).needle.is_some_and(|n| n.depth > 0.0));
 }

@@ -5,8 +5,8 @@ use bevy::input::ButtonState;
 use bevy::input::mouse::{MouseButtonInput, MouseMotion, MouseScrollUnit, MouseWheel};
 use bevy::prelude::*;
 use marrowsim::app::input_guard::UiClaims;
-use marrowsim::app::session::{DRAG_DEG_PER_PX, NeedleCommand, SessionState};
-use marrowsim::app::testing::{headless_app, press, release, tap};
+use marrowsim::app::session::{DRAG_DEG_PER_PX, SessionState};
+use marrowsim::app::testing::{headless_app, place_at_ideal_entry, press, release, tap};
 use marrowsim::sim::scenario::Scenario;
 use std::path::Path;
 
@@ -17,13 +17,7 @@ fn session(app: &App) -> &marrowsim::sim::session::Session {
 fn placed_app() -> App {
     let scenario = Scenario::load(Path::new("scenes/psis_standard.ron")).unwrap();
     let mut app = headless_app(scenario).unwrap();
-    let entry = {
-        let s = session(&app);
-        let zone = s.scenario.resolve(0, &s.anatomy).unwrap();
-        zone.ideal_track(&s.anatomy).0
-    };
-    app.world_mut().write_message(NeedleCommand::Place(entry));
-    app.update();
+    place_at_ideal_entry(&mut app);
     app
 }
 

@@ -2,8 +2,8 @@
 
 use bevy::prelude::*;
 use marrowsim::app::history_view::HistoryStore;
-use marrowsim::app::session::{NeedleCommand, SessionState};
-use marrowsim::app::testing::{headless_app_on_file, tap};
+use marrowsim::app::session::SessionState;
+use marrowsim::app::testing::{headless_app_on_file, place_at_ideal_entry, tap};
 use marrowsim::sim::history::History;
 use std::path::Path;
 
@@ -22,13 +22,7 @@ fn a_marked_attempt_is_saved_listed_and_graded_again() {
     app.insert_resource(HistoryStore::open(data.clone()));
 
     for round in 0..2 {
-        let entry = {
-            let s = &app.world().resource::<SessionState>().0;
-            let zone = s.scenario.resolve(0, &s.anatomy).unwrap();
-            zone.ideal_track(&s.anatomy).0
-        };
-        app.world_mut().write_message(NeedleCommand::Place(entry));
-        app.update();
+        place_at_ideal_entry(&mut app);
         for _ in 0..3 {
             tap(&mut app, KeyCode::KeyW, &[]);
         }

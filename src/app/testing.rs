@@ -92,3 +92,19 @@ pub fn release(app: &mut App, keys: &[KeyCode]) {
             .write_message(key_message(*k, ButtonState::Released));
     }
 }
+
+/// Puts the needle on the skin where the current site's ideal track enters (what a
+/// ctrl-click there sends), and runs a frame.
+pub fn place_at_ideal_entry(app: &mut App) {
+    let entry = {
+        let s = &app.world().resource::<SessionState>().0;
+        s.scenario
+            .resolve(s.site, &s.anatomy)
+            .map(|zone| zone.ideal_track(&s.anatomy).0)
+    };
+    if let Some(p) = entry {
+        app.world_mut()
+            .write_message(session::NeedleCommand::Place(p));
+    }
+    app.update();
+}

@@ -25,27 +25,30 @@ pub enum PerfCommand {
     },
     /// Open a window, play the scripted attempt and time the frames (one JSON line).
     Window {
-        scene: Option<PathBuf>,
-        #[arg(long, default_value_t = 600)]
-        frames: u32,
-        #[arg(long, default_value_t = 1280)]
-        width: u32,
-        #[arg(long, default_value_t = 720)]
-        height: u32,
+        #[command(flatten)]
+        run: WindowRun,
         /// Only the meshes, camera and lights.
         #[arg(long)]
         bare: bool,
     },
     /// Run `window` bare and full, one after the other, and compare them.
     Compare {
-        scene: Option<PathBuf>,
-        #[arg(long, default_value_t = 600)]
-        frames: u32,
-        #[arg(long, default_value_t = 1280)]
-        width: u32,
-        #[arg(long, default_value_t = 720)]
-        height: u32,
+        #[command(flatten)]
+        run: WindowRun,
     },
+}
+
+/// What a timed window shows, and for how long.
+#[derive(Args, Debug)]
+pub struct WindowRun {
+    /// A scenario file (default: the built-in standard scene).
+    scene: Option<PathBuf>,
+    #[arg(long, default_value_t = 600)]
+    frames: u32,
+    #[arg(long, default_value_t = 1280)]
+    width: u32,
+    #[arg(long, default_value_t = 720)]
+    height: u32,
 }
 
 fn scene_of(path: Option<&PathBuf>) -> Result<(Scenario, SceneSource, String), String> {
@@ -73,10 +76,13 @@ pub fn run(args: &PerfArgs) -> Result<(), String> {
             Ok(())
         }
         PerfCommand::Window {
-            scene,
-            frames,
-            width,
-            height,
+            run:
+                WindowRun {
+                    scene,
+                    frames,
+                    width,
+                    height,
+                },
             bare,
         } => {
             let (scenario, source, name) = scene_of(scene.as_ref())?;
@@ -94,10 +100,13 @@ pub fn run(args: &PerfArgs) -> Result<(), String> {
             crate::app::run(options)
         }
         PerfCommand::Compare {
-            scene,
-            frames,
-            width,
-            height,
+            run:
+                WindowRun {
+                    scene,
+                    frames,
+                    width,
+                    height,
+                },
         } => {
             let run_one = |bare: bool| -> Result<WindowReport, String> {
                 let exe = std::env::current_exe().map_err(|e| e.to_string())?;
