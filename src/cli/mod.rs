@@ -97,7 +97,16 @@ fn run_scene(path: Option<&std::path::Path>) -> Result<(), String> {
         ),
         None => match Scenario::load(on_disk) {
             Ok(s) => (s, SceneSource::File(on_disk.to_path_buf())),
-            Err(_) => (crate::app::default_scenario(), SceneSource::BuiltIn),
+            Err(errors) => {
+                if on_disk.exists() {
+                    eprintln!(
+                        "warning: {} does not load; using the built-in copy:\n{}",
+                        on_disk.display(),
+                        crate::app::case::errors_text(&errors).join("\n")
+                    );
+                }
+                (crate::app::default_scenario(), SceneSource::BuiltIn)
+            }
         },
     };
     let mut options = crate::app::AppOptions::for_scenario(&scenario, source);
