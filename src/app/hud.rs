@@ -192,8 +192,11 @@ fn toggle_help(
 /// Every control, in one place (H or F1, and the README).
 pub const CONTROLS: [(&str, &str); 19] = [
     ("Ctrl + click skin", "place the needle there, straight in"),
-    ("← / →", "tilt medially / laterally (2°; Shift 0.5°)"),
-    ("↑ / ↓", "tilt toward the head / the feet"),
+    (
+        "Left / Right arrow",
+        "tilt medially / laterally (2°; Shift 0.5°)",
+    ),
+    ("Up / Down arrow", "tilt toward the head / the feet"),
     (
         "Alt + left drag",
         "tilt the needle with the mouse (Shift: finer)",
@@ -669,4 +672,34 @@ fn force_plot(ui: &mut egui::Ui, s: &Session) {
         egui::FontId::proportional(11.0),
         grey,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every character of the controls list must exist in egui's built-in fonts, or the
+    /// overlay shows empty boxes (the arrows once did).
+    #[test]
+    fn the_controls_list_draws_with_the_built_in_fonts() {
+        use ab_glyph::{Font, FontRef};
+        let fonts: Vec<FontRef> = [
+            epaint_default_fonts::UBUNTU_LIGHT,
+            epaint_default_fonts::NOTO_EMOJI_REGULAR,
+            epaint_default_fonts::EMOJI_ICON,
+        ]
+        .into_iter()
+        .map(|bytes| FontRef::try_from_slice(bytes).expect("font"))
+        .collect();
+        for (key, what) in super::CONTROLS {
+            for c in key
+                .chars()
+                .chain(what.chars())
+                .filter(|c| !c.is_whitespace())
+            {
+                assert!(
+                    fonts.iter().any(|f| f.glyph_id(c).0 != 0),
+                    "{c:?} in {key:?}: no glyph in egui's fonts"
+                );
+            }
+        }
+    }
 }
