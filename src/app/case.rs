@@ -118,7 +118,8 @@ impl Catalogue {
     }
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
+/// The same file, however the two paths spell it.
+pub fn same_file(a: &Path, b: &Path) -> bool {
     a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
 }
 

@@ -2,14 +2,14 @@
 //! the same validation as `marrowsim validate` (errors at line:column), applied to the running
 //! case, and saved back to the file (or to a new one).
 
-use super::case::{Case, CaseCommand, SceneSource, errors_text};
+use super::case::{Case, CaseCommand, SceneSource, errors_text, same_file};
 use super::hud::HudDraw;
 use super::input_guard::keyboard_free;
 use super::session::SessionState;
 use crate::sim::scenario::Scenario;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Where a scene edited from the built-in copy is saved unless the instructor names a file.
 pub const NEW_SCENE_PATH: &str = "scenes/my_scene.ron";
@@ -86,17 +86,13 @@ impl EditorState {
         self.status = format!("saved to {}", path.display());
         let same = case
             .and_then(Case::path)
-            .is_some_and(|p| same_path(p, &path));
+            .is_some_and(|p| same_file(p, &path));
         Ok(if same {
             CaseCommand::Replace(Box::new(scenario))
         } else {
             CaseCommand::Open(path)
         })
     }
-}
-
-fn same_path(a: &Path, b: &Path) -> bool {
-    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
 }
 
 pub fn plugin(app: &mut App) {

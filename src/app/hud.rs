@@ -312,43 +312,23 @@ fn panel(
     if session.0.score.is_some() {
         return Ok(());
     }
-    let mut viewport_ui = egui::Ui::new(
-        ctx.clone(),
-        "viewport".into(),
-        egui::UiBuilder::new()
-            .layer_id(egui::LayerId::background())
-            .max_rect(ctx.viewport_rect()),
-    );
     let mut skin = view.opacity.0;
     let mut labels_on = view.labels.0;
-    let shown =
-        egui::Panel::right("trainee")
-            .exact_size(PANEL_WIDTH)
-            .show(&mut viewport_ui, |ui| {
-                egui::ScrollArea::vertical()
-                    .show(ui, |ui| {
-                        trainee_panel(
-                            ui,
-                            PanelModel {
-                                session: &session.0,
-                                case: cases.case.as_deref(),
-                                catalogue: cases.catalogue.as_deref(),
-                                history: cases.history.as_deref(),
-                                section: section.texture.as_ref(),
-                                skin_opacity: &mut skin,
-                                labels: &mut labels_on,
-                                now: time.elapsed_secs(),
-                            },
-                        )
-                    })
-                    .inner
-            });
-    let actions = shown.inner;
-    let screen = ctx.viewport_rect();
-    view.viewport.0 = egui::Rect::from_min_max(
-        screen.min,
-        egui::pos2(shown.response.rect.left(), screen.max.y),
-    );
+    let actions = right_panel(ctx, "trainee", PANEL_WIDTH, &mut view.viewport, |ui| {
+        trainee_panel(
+            ui,
+            PanelModel {
+                session: &session.0,
+                case: cases.case.as_deref(),
+                catalogue: cases.catalogue.as_deref(),
+                history: cases.history.as_deref(),
+                section: section.texture.as_ref(),
+                skin_opacity: &mut skin,
+                labels: &mut labels_on,
+                now: time.elapsed_secs(),
+            },
+        )
+    });
     if skin != view.opacity.0 {
         view.opacity.0 = skin;
     }
@@ -365,6 +345,35 @@ fn panel(
 }
 
 pub const PANEL_WIDTH: f32 = 380.0;
+
+/// A scrolling panel down the right of the window; the rest of the window is left to the 3D
+/// view (`viewport`).
+pub fn right_panel<R>(
+    ctx: &egui::Context,
+    id: &str,
+    width: f32,
+    viewport: &mut ViewportRect,
+    add: impl FnOnce(&mut egui::Ui) -> R,
+) -> R {
+    let screen = ctx.viewport_rect();
+    let mut background = egui::Ui::new(
+        ctx.clone(),
+        egui::Id::new((id, "background")),
+        egui::UiBuilder::new()
+            .layer_id(egui::LayerId::background())
+            .max_rect(screen),
+    );
+    let shown = egui::Panel::right(id.to_owned())
+        .exact_size(width)
+        .show(&mut background, |ui| {
+            egui::ScrollArea::vertical().show(ui, add).inner
+        });
+    viewport.0 = egui::Rect::from_min_max(
+        screen.min,
+        egui::pos2(shown.response.rect.left(), screen.max.y),
+    );
+    shown.inner
+}
 
 /// The panel's contents, drawn into any egui `Ui` (the app's side panel, or a bare context
 /// when the frame budget is measured).
@@ -609,20 +618,21 @@ fn readouts(ui: &mut egui::Ui, s: &Session) {
             ui.label("Resistance");
             ui.label(format!("{:.0} N", o.force));
             ui.end_row();
-            if o.held_by_cortex {
-                ui.label("");
-                ui.colored_label(
+            let warnings = [
+                (
+                    o.held_by_cortex,
                     egui::Color32::YELLOW,
                     "Held at the cortex: twist (T) or push firmly (F)",
-                );
-                ui.end_row();
-            }
-            if o.skidded {
-                ui.label("");
-                ui.colored_label(
+                ),
+                (
+                    o.skidded,
                     egui::Color32::LIGHT_RED,
                     "Skidding along the bone: steepen the angle",
-                );
+                ),
+            ];
+            for (_, colour, text) in warnings.into_iter().filter(|w| w.0) {
+                ui.label("");
+                ui.colored_label(colour, text);
                 ui.end_row();
             }
         }

@@ -283,13 +283,8 @@ pub fn shot(args: &ShotArgs) -> Result<(), String> {
         return Err("--attempt and --editor need a scene: marrowsim shot SCENE ...".into());
     }
     if let Some(scene) = args.scene() {
-        let scenario = Scenario::load(scene).map_err(|errors| {
-            errors
-                .iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        })?;
+        let scenario =
+            Scenario::load(scene).map_err(|errors| case::errors_text(&errors).join("\n"))?;
         let mut options =
             AppOptions::for_scenario(&scenario, case::SceneSource::File(scene.clone()));
         options.view = args.view;

@@ -3,7 +3,7 @@
 //! scene).
 
 use super::case::{CaseCommand, fresh_draw};
-use super::hud::{HudDraw, ViewportRect};
+use super::hud::{HudDraw, ViewportRect, right_panel};
 use super::section_image::{IDEAL_GREEN, NEEDLE_CYAN, Track, section_image};
 use super::session::SessionState;
 use crate::sim::scoring::Verdict;
@@ -151,86 +151,70 @@ fn score_card(
     let Some(score) = session.0.score.as_ref() else {
         return Ok(());
     };
-    let mut background = egui::Ui::new(
-        ctx.clone(),
-        "score".into(),
-        egui::UiBuilder::new()
-            .layer_id(egui::LayerId::background())
-            .max_rect(ctx.viewport_rect()),
-    );
-    let shown = egui::Panel::right("score")
-        .exact_size(CARD_WIDTH)
-        .show(&mut background, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                let colour = super::hud::verdict_colour(score.verdict);
-                let word = match score.verdict {
-                    Verdict::Pass => "PASS",
-                    Verdict::Fail => "FAIL",
-                    Verdict::Unsafe => "UNSAFE",
-                };
-                ui.horizontal(|ui| {
-                    ui.colored_label(colour, egui::RichText::new(word).size(26.0).strong());
-                    ui.label(
-                        egui::RichText::new(format!(
-                            "{:.1} / 100 (pass mark {:.0})",
-                            score.total, score.pass_mark
-                        ))
-                        .size(20.0),
-                    );
-                });
-                ui.separator();
-                ui.horizontal(|ui| {
-                    if ui.button("Retry this scene (R)").clicked() {
-                        out.write(CaseCommand::Retry);
-                    }
-                    if ui.button("New patient (N)").clicked() {
-                        out.write(CaseCommand::NewPatient(fresh_draw()));
-                    }
-                    if ui.button("Next scene (PgDn)").clicked() {
-                        out.write(CaseCommand::NextScene);
-                    }
-                });
-                if let Some(store) = history.as_deref() {
-                    saved_line(ui, store, case.as_deref());
-                }
-                ui.separator();
-                egui::Grid::new("components")
-                    .striped(true)
-                    .num_columns(3)
-                    .show(ui, |ui| {
-                        for c in &score.components {
-                            ui.label(&c.label);
-                            ui.label(format!("{:.1} {}", c.value, c.unit));
-                            ui.label(format!("{:.1} / {:.1}", c.points, c.max_points));
-                            ui.end_row();
-                        }
-                    });
-                ui.separator();
-                ui.label(egui::RichText::new("What to work on").strong());
-                for f in &score.feedback {
-                    ui.label(format!("• {f}"));
-                }
-                if !figures.textures.is_empty() {
-                    ui.separator();
-                    ui.horizontal(|ui| {
-                        ui.colored_label(IDEAL_GREEN, "green: the ideal track");
-                        ui.colored_label(NEEDLE_CYAN, "cyan: yours");
-                        ui.label("(a section through both)");
-                    });
-                    ui.horizontal(|ui| {
-                        for tex in &figures.textures {
-                            let w =
-                                ((CARD_WIDTH - 30.0) / figures.textures.len() as f32).min(330.0);
-                            ui.image((tex.id(), egui::vec2(w, w * 150.0 / 260.0)));
-                        }
-                    });
+    right_panel(ctx, "score", CARD_WIDTH, &mut viewport, |ui| {
+        let colour = super::hud::verdict_colour(score.verdict);
+        let word = match score.verdict {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::Unsafe => "UNSAFE",
+        };
+        ui.horizontal(|ui| {
+            ui.colored_label(colour, egui::RichText::new(word).size(26.0).strong());
+            ui.label(
+                egui::RichText::new(format!(
+                    "{:.1} / 100 (pass mark {:.0})",
+                    score.total, score.pass_mark
+                ))
+                .size(20.0),
+            );
+        });
+        ui.separator();
+        ui.horizontal(|ui| {
+            if ui.button("Retry this scene (R)").clicked() {
+                out.write(CaseCommand::Retry);
+            }
+            if ui.button("New patient (N)").clicked() {
+                out.write(CaseCommand::NewPatient(fresh_draw()));
+            }
+            if ui.button("Next scene (PgDn)").clicked() {
+                out.write(CaseCommand::NextScene);
+            }
+        });
+        if let Some(store) = history.as_deref() {
+            saved_line(ui, store, case.as_deref());
+        }
+        ui.separator();
+        egui::Grid::new("components")
+            .striped(true)
+            .num_columns(3)
+            .show(ui, |ui| {
+                for c in &score.components {
+                    ui.label(&c.label);
+                    ui.label(format!("{:.1} {}", c.value, c.unit));
+                    ui.label(format!("{:.1} / {:.1}", c.points, c.max_points));
+                    ui.end_row();
                 }
             });
-        });
-    viewport.0 = egui::Rect::from_min_max(
-        ctx.viewport_rect().min,
-        egui::pos2(shown.response.rect.left(), ctx.viewport_rect().max.y),
-    );
+        ui.separator();
+        ui.label(egui::RichText::new("What to work on").strong());
+        for f in &score.feedback {
+            ui.label(format!("• {f}"));
+        }
+        if !figures.textures.is_empty() {
+            ui.separator();
+            ui.horizontal(|ui| {
+                ui.colored_label(IDEAL_GREEN, "green: the ideal track");
+                ui.colored_label(NEEDLE_CYAN, "cyan: yours");
+                ui.label("(a section through both)");
+            });
+            ui.horizontal(|ui| {
+                for tex in &figures.textures {
+                    let w = ((CARD_WIDTH - 30.0) / figures.textures.len() as f32).min(330.0);
+                    ui.image((tex.id(), egui::vec2(w, w * 150.0 / 260.0)));
+                }
+            });
+        }
+    });
     Ok(())
 }
 

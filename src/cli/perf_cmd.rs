@@ -75,39 +75,28 @@ pub fn run(args: &PerfArgs) -> Result<(), String> {
             );
             Ok(())
         }
-        PerfCommand::Window {
-            run:
-                WindowRun {
-                    scene,
-                    frames,
-                    width,
-                    height,
-                },
-            bare,
-        } => {
-            let (scenario, source, name) = scene_of(scene.as_ref())?;
+        PerfCommand::Window { run, bare } => {
+            let (scenario, source, name) = scene_of(run.scene.as_ref())?;
             let mut options = AppOptions::for_scenario(&scenario, source);
-            options.width = *width;
-            options.height = *height;
+            options.width = run.width;
+            options.height = run.height;
             options.bare = *bare;
             options.probe = Some(FrameProbe::new(
                 super::launched(),
-                *frames,
+                run.frames,
                 &name,
-                (*width, *height),
+                (run.width, run.height),
                 *bare,
             ));
             crate::app::run(options)
         }
-        PerfCommand::Compare {
-            run:
-                WindowRun {
-                    scene,
-                    frames,
-                    width,
-                    height,
-                },
-        } => {
+        PerfCommand::Compare { run } => {
+            let WindowRun {
+                scene,
+                frames,
+                width,
+                height,
+            } = run;
             let run_one = |bare: bool| -> Result<WindowReport, String> {
                 let exe = std::env::current_exe().map_err(|e| e.to_string())?;
                 let mut cmd = std::process::Command::new(exe);

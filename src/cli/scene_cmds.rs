@@ -46,13 +46,7 @@ pub struct FeasibilityArgs {
 }
 
 fn load_scene(path: &std::path::Path) -> Result<Scenario, String> {
-    Scenario::load(path).map_err(|errors| {
-        errors
-            .iter()
-            .map(|e| e.to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
-    })
+    Scenario::load(path).map_err(|errors| crate::app::case::errors_text(&errors).join("\n"))
 }
 
 pub fn validate(args: &ValidateArgs) -> Result<(), String> {
