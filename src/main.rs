@@ -1,3 +1,5 @@
+mod cli;
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -8,5 +10,5 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    marrowsim::cli::main()
+    cli::main()
 }

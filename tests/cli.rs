@@ -192,7 +192,7 @@ fn score_json_matches_the_library() {
     assert_eq!(v["verdict"], "pass");
     assert!(v["total"].as_f64().unwrap() >= 85.0);
     assert!(v["components"].as_array().unwrap().len() >= 8);
-    let lib = marrowsim::cli::scene_cmds::score_files(
+    let lib = marrowsim_core::grading::scoring::score_files(
         std::path::Path::new("scenes/psis_standard.ron"),
         std::path::Path::new("tests/golden/expert_psis_to_asis.ron"),
     )
@@ -293,6 +293,13 @@ fn output_into_a_closed_pipe_ends_quietly() {
     // More than a pipe holds (64 KiB), so the writer meets the closed pipe.
     let data = std::env::temp_dir().join(format!("marrowsim-pipe-{}", std::process::id()));
     std::fs::create_dir_all(&data).unwrap();
+    std::fs::remove_dir_all(&data).ok();
+    std::fs::create_dir_all(data.join("attempts")).unwrap();
+    std::fs::copy(
+        "tests/golden/expert_psis_to_asis.ron",
+        data.join("attempts/1-scene.ron"),
+    )
+    .unwrap();
     let line = r#"{"when":1,"scene":"PSIS harvest, average adult","scene_file":null,"preset":"adult_male","seed":null,"total":80.0,"pass_mark":70.0,"verdict":"pass","attempt_file":"attempts/1-scene.ron"}"#;
     std::fs::write(data.join("history.jsonl"), format!("{line}\n").repeat(2000)).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_marrowsim"))

@@ -29,22 +29,24 @@ pub fn run(args: &AnatomyArgs) -> Result<(), String> {
             "landmarks": landmarks,
             "dimensions": dims,
         });
-        println!(
+        out!(
             "{}",
             serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
         );
         return Ok(());
     }
-    println!(
+    out!(
         "{} (bmi {}, seed {:?})",
-        anatomy.preset.name, anatomy.patient.bmi, anatomy.patient.seed
+        anatomy.preset.name,
+        anatomy.patient.bmi,
+        anatomy.patient.seed
     );
-    println!("\nlandmarks (mm, RAS):");
+    out!("\nlandmarks (mm, RAS):");
     for (name, p) in anatomy.landmarks() {
-        println!("  {name:<26} {:>8.1} {:>8.1} {:>8.1}", p.x, p.y, p.z);
+        out!("  {name:<26} {:>8.1} {:>8.1} {:>8.1}", p.x, p.y, p.z);
     }
     let f = &anatomy.preset.figures;
-    println!("\ndimensions (mm, deg)            model   reference");
+    out!("\ndimensions (mm, deg)            model   reference");
     let rows = [
         ("inter-ASIS", dims.inter_asis, &f.inter_asis),
         (
@@ -90,22 +92,26 @@ pub fn run(args: &AnatomyArgs) -> Result<(), String> {
         ),
     ];
     for (name, model, reference) in rows {
-        println!(
+        out!(
             "  {name:<26} {model:>8.1}   {:.1} ± {:.1} ({})",
-            reference.mean, reference.sd, reference.source
+            reference.mean,
+            reference.sd,
+            reference.source
         );
     }
-    println!(
+    out!(
         "  {:<26} {:>8.1}",
-        "PSIS->ASIS lateral angle", dims.psis_to_asis_lateral_deg
+        "PSIS->ASIS lateral angle",
+        dims.psis_to_asis_lateral_deg
     );
-    println!("  {:<26} {:>8.1}", "inter-AIIS", dims.inter_aiis);
-    println!(
+    out!("  {:<26} {:>8.1}", "inter-AIIS", dims.inter_aiis);
+    out!(
         "  {:<26} {:>8.1}",
-        "intercristal (tubercles)", dims.intercristal
+        "intercristal (tubercles)",
+        dims.intercristal
     );
-    println!("  {:<26} {:>8.1}", "interspinous", dims.interspinous);
-    println!("  {:<26} {:>8.1}", "true conjugate", dims.true_conjugate);
+    out!("  {:<26} {:>8.1}", "interspinous", dims.interspinous);
+    out!("  {:<26} {:>8.1}", "true conjugate", dims.true_conjugate);
     Ok(())
 }
 

@@ -1,11 +1,22 @@
 //! The command line: the same core, headless and scriptable.
 
-pub mod anatomy_cmd;
-pub mod history_cmd;
-pub mod perf_cmd;
-pub mod raster;
-pub mod scene_cmds;
-pub mod slice;
+/// `println!` that reports a failed write (a full disk, a closed file) as an error to return,
+/// rather than panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+            .map_err(|e| format!("cannot write the output: {e}"))?
+    }};
+}
+
+mod anatomy_cmd;
+mod history_cmd;
+mod perf_cmd;
+mod raster;
+mod scene_cmds;
+mod shot_cmd;
+mod slice;
 
 use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
@@ -33,7 +44,7 @@ pub enum Command {
     /// Write a tissue-coloured section image with a legend.
     Slice(slice::SliceArgs),
     /// Render the 3D view to a PNG without anyone at the keyboard.
-    Shot(crate::app::ShotArgs),
+    Shot(shot_cmd::ShotArgs),
     /// Check scenario files; exits 1 and lists every error (file:line:col) if any is bad.
     Validate(scene_cmds::ValidateArgs),
     /// Score an attempt file against its scenario.
@@ -71,8 +82,21 @@ pub struct PatientArgs {
 }
 
 impl PatientArgs {
-    pub fn build(&self) -> Result<crate::sim::anatomy::Anatomy, String> {
-        use crate::sim::anatomy::{Anatomy, AnatomyPreset, Patient};
+    /// The patient these options describe (the preset is read to learn the sex).
+    pub fn patient(&self) -> Result<marrowsim_core::anatomy::Patient, String> {
+        Ok(self.with_preset()?.1)
+    }
+
+    fn with_preset(
+        &self,
+    ) -> Result<
+        (
+            marrowsim_core::anatomy::AnatomyPreset,
+            marrowsim_core::anatomy::Patient,
+        ),
+        String,
+    > {
+        use marrowsim_core::anatomy::{AnatomyPreset, Patient};
         let preset = AnatomyPreset::named(&self.preset).map_err(|e| e.to_string())?;
         let patient = Patient {
             preset: self.preset.clone(),
@@ -81,18 +105,22 @@ impl PatientArgs {
             scale: self.scale,
             seed: self.seed,
         };
-        Anatomy::from_preset(preset, &patient).map_err(|e| e.to_string())
+        Ok((preset, patient))
+    }
+
+    pub fn build(&self) -> Result<marrowsim_core::anatomy::Anatomy, String> {
+        let (preset, patient) = self.with_preset()?;
+        marrowsim_core::anatomy::Anatomy::from_preset(preset, &patient).map_err(|e| e.to_string())
     }
 }
 
 fn run_scene(path: Option<&std::path::Path>) -> Result<(), String> {
-    use crate::app::case::SceneSource;
-    use crate::sim::scenario::Scenario;
-    let on_disk = std::path::Path::new(crate::app::DEFAULT_SCENE_PATH);
+    use marrowsim_app::SceneSource;
+    use marrowsim_core::scenario::Scenario;
+    let on_disk = std::path::Path::new(marrowsim_core::scenario::DEFAULT_SCENE_PATH);
     let (scenario, source) = match path {
         Some(p) => (
-            Scenario::load(p)
-                .map_err(|errors| crate::app::case::errors_text(&errors).join("\n"))?,
+            Scenario::load(p).map_err(|errors| marrowsim_core::scenario::errors_text(&errors))?,
             SceneSource::File(p.to_path_buf()),
         ),
         None => match Scenario::load(on_disk) {
@@ -102,16 +130,19 @@ fn run_scene(path: Option<&std::path::Path>) -> Result<(), String> {
                     eprintln!(
                         "warning: {} does not load; using the built-in copy:\n{}",
                         on_disk.display(),
-                        crate::app::case::errors_text(&errors).join("\n")
+                        marrowsim_core::scenario::errors_text(&errors)
                     );
                 }
-                (crate::app::default_scenario(), SceneSource::BuiltIn)
+                (
+                    marrowsim_core::scenario::default_scenario(),
+                    SceneSource::BuiltIn,
+                )
             }
         },
     };
-    let mut options = crate::app::AppOptions::for_scenario(&scenario, source);
-    options.history = Some(crate::sim::history::History::default_dir());
-    crate::app::run(options)
+    let mut options = marrowsim_app::AppOptions::for_scenario(&scenario, source);
+    options.history = Some(marrowsim_core::records::history::History::default_dir());
+    marrowsim_app::run(options)
 }
 
 pub fn main() -> ExitCode {
@@ -121,7 +152,7 @@ pub fn main() -> ExitCode {
         Command::Run { scene } => run_scene(scene.as_deref()),
         Command::Anatomy(args) => anatomy_cmd::run(&args),
         Command::Slice(args) => slice::run(&args),
-        Command::Shot(args) => crate::app::shot(&args),
+        Command::Shot(args) => shot_cmd::run(&args),
         Command::Validate(args) => scene_cmds::validate(&args),
         Command::Score(args) => scene_cmds::score(&args),
         Command::Feasibility(args) => scene_cmds::feasibility(&args),

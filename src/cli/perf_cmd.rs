@@ -1,11 +1,12 @@
 //! `marrowsim perf`: the app's frame budget headless, and frame rate and start-up time in a
 //! window against a bare scene with the same meshes.
 
-use crate::app::case::SceneSource;
-use crate::app::perf::{self, FrameProbe, WindowReport};
-use crate::app::{AppOptions, default_scenario};
-use crate::sim::scenario::Scenario;
 use clap::{Args, Subcommand};
+use marrowsim_app::AppOptions;
+use marrowsim_app::SceneSource;
+use marrowsim_app::{FrameProbe, WindowReport, headless_budget};
+use marrowsim_core::scenario::Scenario;
+use marrowsim_core::scenario::default_scenario;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -56,11 +57,11 @@ fn scene_of(path: Option<&PathBuf>) -> Result<(Scenario, SceneSource, String), S
         None => Ok((
             default_scenario(),
             SceneSource::BuiltIn,
-            crate::app::DEFAULT_SCENE_PATH.into(),
+            marrowsim_core::scenario::DEFAULT_SCENE_PATH.into(),
         )),
         Some(p) => Scenario::load(p)
             .map(|s| (s, SceneSource::File(p.clone()), p.display().to_string()))
-            .map_err(|e| crate::app::case::errors_text(&e).join("\n")),
+            .map_err(|e| marrowsim_core::scenario::errors_text(&e)),
     }
 }
 
@@ -68,8 +69,8 @@ pub fn run(args: &PerfArgs) -> Result<(), String> {
     match &args.what {
         PerfCommand::Headless { scene, frames } => {
             let (scenario, _, _) = scene_of(scene.as_ref())?;
-            let budget = perf::headless_budget(scenario, *frames)?;
-            println!(
+            let budget = headless_budget(scenario, *frames)?;
+            out!(
                 "{}",
                 serde_json::to_string_pretty(&budget).map_err(|e| e.to_string())?
             );
@@ -88,7 +89,7 @@ pub fn run(args: &PerfArgs) -> Result<(), String> {
                 (run.width, run.height),
                 *bare,
             ));
-            crate::app::run(options)
+            marrowsim_app::run(options)
         }
         PerfCommand::Compare { run } => {
             let WindowRun {
@@ -130,7 +131,7 @@ pub fn run(args: &PerfArgs) -> Result<(), String> {
             let bare = run_one(true)?;
             let full = run_one(false)?;
             for r in [&bare, &full] {
-                println!(
+                out!(
                     "{:5} {}x{}: median frame {:.2} ms ({:.1} fps), p95 {:.2} ms; first frame {:.0} ms, interactive {:.0} ms after launch",
                     if r.bare { "bare" } else { "full" },
                     r.width,
@@ -142,7 +143,7 @@ pub fn run(args: &PerfArgs) -> Result<(), String> {
                     r.launch_to_interactive_ms
                 );
             }
-            println!(
+            out!(
                 "full/bare median frame time: {:.2}",
                 full.frame.median_ms / bare.frame.median_ms
             );

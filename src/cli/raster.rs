@@ -86,11 +86,6 @@ impl Canvas {
         }
     }
 
-    pub fn text_width(&self, text: &str, size: f32) -> f32 {
-        let f = self.font.as_scaled(PxScale::from(size));
-        text.chars().map(|ch| f.h_advance(f.glyph_id(ch))).sum()
-    }
-
     /// Draws `text` with its top-left corner at (x, y).
     pub fn text(&mut self, x: f32, y: f32, text: &str, size: f32, c: [u8; 3]) {
         let scaled = self.font.as_scaled(PxScale::from(size));

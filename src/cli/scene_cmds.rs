@@ -1,11 +1,9 @@
 //! `marrowsim validate`, `score` and `feasibility`: the scenario core, headless.
 
-use crate::sim::anatomy::Anatomy;
-use crate::sim::attempt::Attempt;
-use crate::sim::feasibility;
-use crate::sim::scenario::Scenario;
-use crate::sim::scoring::{self, Score};
 use clap::{Args, ValueEnum};
+use marrowsim_core::grading::feasibility;
+use marrowsim_core::grading::scoring::{self, Score};
+use marrowsim_core::scenario::Scenario;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -46,14 +44,14 @@ pub struct FeasibilityArgs {
 }
 
 fn load_scene(path: &std::path::Path) -> Result<Scenario, String> {
-    Scenario::load(path).map_err(|errors| crate::app::case::errors_text(&errors).join("\n"))
+    Scenario::load(path).map_err(|errors| marrowsim_core::scenario::errors_text(&errors))
 }
 
 pub fn validate(args: &ValidateArgs) -> Result<(), String> {
     let mut bad = 0;
     for file in &args.files {
         match Scenario::load(file) {
-            Ok(s) => println!(
+            Ok(s) => out!(
                 "ok    {}  ({}, {} site{})",
                 file.display(),
                 s.title,
@@ -78,42 +76,41 @@ pub fn validate(args: &ValidateArgs) -> Result<(), String> {
     }
 }
 
-pub fn score_files(scene: &std::path::Path, attempt: &std::path::Path) -> Result<Score, String> {
-    let scenario = load_scene(scene)?;
-    let attempt = Attempt::load(attempt).map_err(|e| e.to_string())?;
-    let anatomy =
-        Anatomy::build(&attempt.patient).map_err(|e| format!("{}: {e}", scene.display()))?;
-    scoring::score(&scenario, &anatomy, &attempt).map_err(|e| format!("{}: {e}", scene.display()))
-}
-
 pub fn score(args: &ScoreArgs) -> Result<(), String> {
-    let score = score_files(&args.scene, &args.attempt)?;
+    let score = scoring::score_files(&args.scene, &args.attempt)?;
     match args.format {
-        Format::Json => println!(
+        Format::Json => out!(
             "{}",
             serde_json::to_string_pretty(&score).map_err(|e| e.to_string())?
         ),
-        Format::Text => print_score(&score),
+        Format::Text => print_score(&score)?,
     }
     Ok(())
 }
 
-pub fn print_score(score: &Score) {
-    println!(
+fn print_score(score: &Score) -> Result<(), String> {
+    out!(
         "{:?}: {:.1} / 100 (pass mark {:.0})",
-        score.verdict, score.total, score.pass_mark
+        score.verdict,
+        score.total,
+        score.pass_mark
     );
-    println!();
+    out!("");
     for c in &score.components {
-        println!(
+        out!(
             "  {:<44} {:>8.1} {:<5} {:>5.1}/{:<5.1}",
-            c.label, c.value, c.unit, c.points, c.max_points
+            c.label,
+            c.value,
+            c.unit,
+            c.points,
+            c.max_points
         );
     }
-    println!("\nWhat to work on:");
+    out!("\nWhat to work on:");
     for f in &score.feedback {
-        println!("  - {f}");
+        out!("  - {f}");
     }
+    Ok(())
 }
 
 pub fn feasibility(args: &FeasibilityArgs) -> Result<(), String> {
@@ -125,15 +122,16 @@ pub fn feasibility(args: &FeasibilityArgs) -> Result<(), String> {
     let f = feasibility::run(&scenario, args.seed, args.samples, args.seed)?;
     let secs = start.elapsed().as_secs_f32();
     let total: usize = f.sites.iter().map(|s| s.samples).sum();
-    println!(
-        "{}: {} insertions in {:.2} s ({:.0}/s)",
-        scenario.title,
+    out!("{}: {} insertions", scenario.title, total);
+    // The time goes to stderr, so that the same seed prints the same stdout on any machine.
+    eprintln!(
+        "{} insertions in {:.2} s ({:.0}/s)",
         total,
         secs,
         total as f32 / secs.max(1e-6)
     );
     for s in &f.sites {
-        println!(
+        out!(
             "  site {} ({}): {} of {} pass ({:.1}%), best {:.1}",
             s.site,
             scenario.sites[s.site].name,
@@ -143,11 +141,11 @@ pub fn feasibility(args: &FeasibilityArgs) -> Result<(), String> {
             s.best_total
         );
     }
-    println!("success rate {:.1}%", 100.0 * f.success_rate());
+    out!("success rate {:.1}%", 100.0 * f.success_rate());
     if let (Some(out), Some(best)) = (&args.out, &f.best_attempt) {
         best.save(out)
             .map_err(|e| format!("{}: cannot write: {e}", out.display()))?;
-        println!("best attempt written to {}", out.display());
+        out!("best attempt written to {}", out.display());
     }
     if f.success_rate() <= 0.0 {
         return Err(format!(

@@ -2,11 +2,11 @@
 
 use super::PatientArgs;
 use super::raster::Canvas;
-use crate::sim::anatomy::Anatomy;
-use crate::sim::section::{Section, SectionPlane};
-use crate::sim::tissue::Tissue;
 use clap::{Args, ValueEnum};
 use glam::Vec3;
+use marrowsim_core::anatomy::Anatomy;
+use marrowsim_core::geometry::section::{Section, SectionPlane};
+use marrowsim_core::tissue::Tissue;
 use std::path::PathBuf;
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -52,7 +52,7 @@ pub fn run(args: &SliceArgs) -> Result<(), String> {
     canvas
         .save_png(&args.out)
         .map_err(|e| format!("{}: cannot write: {e}", args.out.display()))?;
-    println!("wrote {}", args.out.display());
+    out!("wrote {}", args.out.display());
     Ok(())
 }
 

@@ -1,0 +1,204 @@
+//! The instructor's scene editor (E): the open scene's RON text, checked as it is typed with
+//! the same validation as `marrowsim validate` (errors at line:column), applied to the running
+//! case, and saved back to the file (or to a new one).
+
+use super::case::{Case, CaseCommand, SceneSource, error_lines, same_file};
+use super::hud::HudDraw;
+use super::input_guard::keyboard_free;
+use super::session::SessionState;
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use marrowsim_core::scenario::Scenario;
+use std::path::PathBuf;
+
+/// Where a scene edited from the built-in copy is saved unless the instructor names a file.
+pub const NEW_SCENE_PATH: &str = "scenes/my_scene.ron";
+
+#[derive(Resource, Default)]
+pub struct EditorState {
+    pub open: bool,
+    /// Where Save writes.
+    pub path: String,
+    pub text: String,
+    /// The text the last check was made on, and what it found.
+    checked: Option<String>,
+    result: Option<Result<Box<Scenario>, Vec<String>>>,
+    /// What the last Apply or Save did.
+    pub status: String,
+}
+
+impl EditorState {
+    /// Opens the editor on the case's scene, or closes it.
+    pub fn toggle(&mut self, case: Option<&Case>) {
+        if self.open {
+            self.open = false;
+            return;
+        }
+        let (path, text) = match case.map(|c| &c.source) {
+            Some(SceneSource::File(p)) => (
+                p.display().to_string(),
+                std::fs::read_to_string(p).unwrap_or_default(),
+            ),
+            _ => (
+                NEW_SCENE_PATH.to_string(),
+                marrowsim_core::scenario::DEFAULT_SCENE_TEXT.to_string(),
+            ),
+        };
+        *self = EditorState {
+            open: true,
+            path,
+            text,
+            ..EditorState::default()
+        };
+    }
+
+    /// Checks the text if it changed since the last check.
+    pub fn check(&mut self) {
+        if self.checked.as_deref() == Some(self.text.as_str()) {
+            return;
+        }
+        self.result = Some(
+            Scenario::parse(&self.text, &self.path)
+                .map(Box::new)
+                .map_err(|e| error_lines(&e)),
+        );
+        self.checked = Some(self.text.clone());
+    }
+
+    /// The checked scene, or the errors (file:line:col: message).
+    pub fn result(&mut self) -> Result<&Scenario, &[String]> {
+        self.check();
+        match self.result.as_ref() {
+            Some(Ok(s)) => Ok(s),
+            Some(Err(e)) => Err(e),
+            None => Err(&[]),
+        }
+    }
+
+    /// Writes the text to `path`, if it is a valid scene; what the app should do next.
+    pub fn save(&mut self, case: Option<&Case>) -> Result<CaseCommand, String> {
+        let scenario = self.result().map_err(|e| e.join("\n"))?.clone();
+        let path = PathBuf::from(&self.path);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        marrowsim_core::files::write_atomic(&path, self.text.as_bytes())
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        self.status = format!("saved to {}", path.display());
+        let same = case
+            .and_then(Case::path)
+            .is_some_and(|p| same_file(p, &path));
+        Ok(if same {
+            CaseCommand::Replace(Box::new(scenario))
+        } else {
+            CaseCommand::Open(path)
+        })
+    }
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<EditorState>()
+        .add_systems(
+            Update,
+            editor_key
+                .run_if(keyboard_free)
+                .run_if(resource_exists::<SessionState>),
+        )
+        .add_systems(
+            EguiPrimaryContextPass,
+            editor_window
+                .in_set(HudDraw)
+                .run_if(resource_exists::<SessionState>),
+        );
+}
+
+fn editor_key(
+    keys: Option<Res<ButtonInput<KeyCode>>>,
+    case: Option<Res<Case>>,
+    mut editor: ResMut<EditorState>,
+) {
+    if keys.is_some_and(|k| k.just_pressed(KeyCode::KeyE)) {
+        editor.toggle(case.as_deref());
+    }
+}
+
+fn editor_window(
+    mut contexts: EguiContexts,
+    mut editor: ResMut<EditorState>,
+    mut case: Option<ResMut<Case>>,
+    mut out: MessageWriter<CaseCommand>,
+) -> Result {
+    if !editor.open {
+        return Ok(());
+    }
+    let ctx = contexts.ctx_mut()?;
+    let mut open = true;
+    egui::Window::new("Scene editor")
+        .open(&mut open)
+        .default_size([620.0, 640.0])
+        .anchor(egui::Align2::LEFT_TOP, [16.0, 16.0])
+        .show(ctx, |ui| {
+            ui.horizontal(|ui| {
+                ui.label("File");
+                ui.add(egui::TextEdit::singleline(&mut editor.path).desired_width(440.0));
+            });
+            let valid = match editor.result() {
+                Ok(s) => {
+                    ui.colored_label(
+                        egui::Color32::from_rgb(80, 220, 120),
+                        format!("✔ valid: {} ({} sites)", s.title, s.sites.len()),
+                    );
+                    true
+                }
+                Err(errors) => {
+                    for e in errors {
+                        ui.colored_label(
+                            egui::Color32::LIGHT_RED,
+                            egui::RichText::new(e).monospace(),
+                        );
+                    }
+                    false
+                }
+            };
+            ui.horizontal(|ui| {
+                if ui
+                    .add_enabled(valid, egui::Button::new("Apply"))
+                    .on_hover_text("Use this version now, without saving")
+                    .clicked()
+                    && let Ok(s) = editor.result()
+                {
+                    out.write(CaseCommand::Replace(Box::new(s.clone())));
+                    editor.status = "applied".into();
+                }
+                if ui.add_enabled(valid, egui::Button::new("Save")).clicked() {
+                    match editor.save(case.as_deref()) {
+                        Ok(cmd) => {
+                            if let Some(case) = case.as_mut() {
+                                case.mark_seen();
+                            }
+                            out.write(cmd);
+                        }
+                        Err(e) => editor.status = e,
+                    }
+                }
+                if ui.button("Revert").clicked() {
+                    editor.open = false;
+                    editor.toggle(case.as_deref());
+                }
+                ui.label(&editor.status);
+            });
+            ui.separator();
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                ui.add(
+                    egui::TextEdit::multiline(&mut editor.text)
+                        .code_editor()
+                        .desired_rows(30)
+                        .desired_width(f32::INFINITY),
+                );
+            });
+        });
+    if !open {
+        editor.open = false;
+    }
+    Ok(())
+}

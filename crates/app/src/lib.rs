@@ -1,0 +1,291 @@
+//! The Bevy front end: it shows the core's anatomy and feeds it input.
+//!
+//! One plugin per feature file; `plugin` wires them in frame order.
+
+mod anatomy_view;
+mod camera;
+mod case;
+mod editor;
+mod history_view;
+mod hud;
+mod input_guard;
+mod labels;
+mod needle_view;
+mod perf;
+mod score_card;
+mod screenshot;
+mod section_image;
+mod session;
+mod testing;
+#[cfg(test)]
+mod tests;
+
+pub use camera::ViewPreset;
+pub use case::SceneSource;
+pub use perf::{FrameProbe, WindowReport, headless_budget};
+
+use bevy::prelude::*;
+use marrowsim_core::anatomy::{Anatomy, Patient};
+use marrowsim_core::scenario::Scenario;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The patient the app shows.
+#[derive(Resource, Clone)]
+pub struct CurrentAnatomy(pub Arc<Anatomy>);
+
+/// How the app was asked to start.
+#[derive(Clone, Debug)]
+pub struct AppOptions {
+    pub patient: Patient,
+    /// The scenario the trainee works in; `None` shows the anatomy only.
+    pub scenario: Option<Scenario>,
+    /// Where the scenario came from (a file is watched and listed with its neighbours).
+    pub source: case::SceneSource,
+    /// A session to start from instead of a fresh one (screenshots of a finished attempt).
+    pub session: Option<marrowsim_core::needle::session::Session>,
+    /// The view to start from; `None` picks the one that suits the scene's approach.
+    pub view: Option<camera::ViewPreset>,
+    pub screenshot: Option<PathBuf>,
+    pub width: u32,
+    pub height: u32,
+    /// Time the frames and print a report instead of waiting for the user.
+    pub probe: Option<perf::FrameProbe>,
+    /// Only the meshes, camera and lights (the baseline the frame rate is compared with).
+    pub bare: bool,
+    /// Start with the landmark labels shown.
+    pub labels: bool,
+    /// Start with the scene editor open.
+    pub editor: bool,
+    /// Where marked attempts are saved and the progress read from; `None` keeps no record.
+    pub history: Option<PathBuf>,
+}
+
+impl AppOptions {
+    /// Options to show a scenario's patient.
+    pub fn for_scenario(scenario: &Scenario, source: case::SceneSource) -> AppOptions {
+        AppOptions {
+            patient: scenario.patient(0),
+            scenario: Some(scenario.clone()),
+            source,
+            session: None,
+            ..AppOptions::default()
+        }
+    }
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        AppOptions {
+            patient: Patient::average("adult_male", marrowsim_core::anatomy::Sex::Male),
+            scenario: None,
+            source: case::SceneSource::BuiltIn,
+            session: None,
+            view: None,
+            screenshot: None,
+            width: 1280,
+            height: 800,
+            probe: None,
+            bare: false,
+            labels: false,
+            editor: false,
+            history: None,
+        }
+    }
+}
+
+/// A screenshot without a user: what to show and where to write it.
+#[derive(Clone, Debug)]
+pub struct Shot {
+    pub out: PathBuf,
+    /// Camera view (default: the one that suits the scene's approach, or posterior).
+    pub view: Option<camera::ViewPreset>,
+    pub width: u32,
+    pub height: u32,
+    /// Show this scene's needle, guides and panel; without one, `patient`'s anatomy alone.
+    pub scene: Option<PathBuf>,
+    pub patient: Patient,
+    /// Put the needle where this attempt ended (needs a scene).
+    pub attempt: Option<PathBuf>,
+    /// Also mark the attempt and show the score card.
+    pub scorecard: bool,
+    pub labels: bool,
+    /// Open the scene editor on the scene (needs a scene).
+    pub editor: bool,
+    /// Show the progress recorded in this data folder (read only).
+    pub data: Option<PathBuf>,
+}
+
+/// The simulation and view plugins, without windowing or rendering plugins.
+fn plugin(app: &mut App) {
+    app.add_plugins((
+        anatomy_view::plugin,
+        camera::plugin,
+        screenshot::plugin,
+        case::plugin,
+        session::plugin,
+        history_view::plugin,
+        needle_view::plugin,
+    ));
+}
+
+/// The panels and windows (egui): trainee panel, score card, labels, editor.
+fn ui_plugin(app: &mut App) {
+    app.add_plugins((
+        hud::plugin,
+        score_card::plugin,
+        labels::plugin,
+        editor::plugin,
+    ));
+}
+
+/// The scene directory the picker lists for a source.
+fn catalogue_for(source: &case::SceneSource) -> case::Catalogue {
+    let dir = match source {
+        case::SceneSource::File(p) => p.parent().map(std::path::Path::to_path_buf),
+        case::SceneSource::BuiltIn => Some(PathBuf::from("scenes")),
+    };
+    dir.filter(|d| d.is_dir())
+        .map(|d| case::Catalogue::of_dir(&d))
+        .unwrap_or_default()
+}
+
+fn build_anatomy(patient: &Patient) -> Result<Arc<Anatomy>, String> {
+    Anatomy::build(patient)
+        .map(Arc::new)
+        .map_err(|e| e.to_string())
+}
+
+pub fn run(options: AppOptions) -> Result<(), String> {
+    let anatomy = build_anatomy(&options.patient)?;
+    let mut app = App::new();
+    let present_mode = if options.probe.is_some() {
+        bevy::window::PresentMode::AutoNoVsync
+    } else {
+        bevy::window::PresentMode::AutoVsync
+    };
+    app.add_plugins(DefaultPlugins.set(WindowPlugin {
+        primary_window: Some(Window {
+            title: "marrowsim — bone marrow harvest simulator".into(),
+            resolution: (options.width, options.height).into(),
+            present_mode,
+            ..default()
+        }),
+        ..default()
+    }))
+    .insert_resource(ClearColor(Color::srgb(0.09, 0.10, 0.12)))
+    .insert_resource(CurrentAnatomy(anatomy.clone()))
+    .insert_resource(camera::StartView(options.view.unwrap_or_else(|| {
+        options
+            .scenario
+            .as_ref()
+            .map(|s| camera::ViewPreset::for_approach(s.approach))
+            .unwrap_or(camera::ViewPreset::Posterior)
+    })));
+    if let Some(probe) = options.probe.clone() {
+        app.insert_resource(probe).add_plugins(perf::plugin);
+    }
+    if options.bare {
+        if let Some(scenario) = &options.scenario {
+            app.insert_resource(anatomy_view::PatientFrame::for_position(scenario.position));
+        }
+        app.add_plugins((anatomy_view::plugin, camera::plugin, screenshot::plugin));
+        return finish(app);
+    }
+    app.add_plugins(bevy_egui::EguiPlugin::default())
+        .add_plugins(ui_plugin)
+        .insert_resource(labels::LabelsOn(options.labels));
+    if let Some(scenario) = &options.scenario {
+        let case = case::Case::new(options.source.clone());
+        let mut editor = editor::EditorState::default();
+        if options.editor {
+            editor.toggle(Some(&case));
+        }
+        app.insert_resource(anatomy_view::PatientFrame::for_position(scenario.position))
+            .insert_resource(catalogue_for(&options.source))
+            .insert_resource(case)
+            .insert_resource(editor);
+    }
+    if let Some(s) = options.session.clone() {
+        app.insert_resource(session::SessionState(s));
+    } else if let Some(scenario) = options.scenario.clone() {
+        app.insert_resource(session::SessionState(
+            marrowsim_core::needle::session::Session::new(scenario, anatomy),
+        ));
+    }
+    if let Some(dir) = options.history.clone() {
+        let mut store = history_view::HistoryStore::open(dir);
+        store.read_only = options.screenshot.is_some();
+        app.insert_resource(store);
+    }
+    if let Some(path) = options.screenshot.clone() {
+        app.insert_resource(screenshot::ShotRequest::new(path));
+    }
+    app.add_plugins(plugin);
+    finish(app)
+}
+
+fn finish(mut app: App) -> Result<(), String> {
+    match app.run() {
+        AppExit::Success => Ok(()),
+        AppExit::Error(code) => Err(format!("the app exited with code {code}")),
+    }
+}
+
+/// A session showing where an attempt ended, with its force trace and, if asked, its score.
+fn replayed_session(
+    scenario: Scenario,
+    attempt_path: &std::path::Path,
+    scorecard: bool,
+) -> Result<marrowsim_core::needle::session::Session, String> {
+    let attempt =
+        marrowsim_core::records::attempt::Attempt::load(attempt_path).map_err(|e| e.to_string())?;
+    let anatomy = Arc::new(Anatomy::build(&attempt.patient).map_err(|e| e.to_string())?);
+    let score = if scorecard {
+        Some(
+            marrowsim_core::grading::scoring::score(&scenario, &anatomy, &attempt)
+                .map_err(|e| e.to_string())?,
+        )
+    } else {
+        None
+    };
+    marrowsim_core::needle::session::Session::review(scenario, anatomy, &attempt, score)
+        .ok_or_else(|| format!("{}: the attempt has no samples", attempt_path.display()))
+}
+
+pub fn shot(args: &Shot) -> Result<(), String> {
+    if args.scene.is_none() && (args.attempt.is_some() || args.editor) {
+        return Err("--attempt and --editor need a scene: marrowsim shot SCENE ...".into());
+    }
+    let mut options = match &args.scene {
+        Some(scene) => {
+            let scenario = Scenario::load(scene)
+                .map_err(|errors| marrowsim_core::scenario::errors_text(&errors))?;
+            let mut options =
+                AppOptions::for_scenario(&scenario, case::SceneSource::File(scene.clone()));
+            options.editor = args.editor;
+            options.history = args.data.clone();
+            if let Some(attempt) = &args.attempt {
+                let session = replayed_session(scenario, attempt, args.scorecard)?;
+                options.patient = session.anatomy.patient.clone();
+                options.session = Some(session);
+            }
+            options
+        }
+        None => AppOptions {
+            patient: args.patient.clone(),
+            ..AppOptions::default()
+        },
+    };
+    options.view = args.view;
+    options.screenshot = Some(args.out.clone());
+    options.width = args.width;
+    options.height = args.height;
+    options.labels = args.labels;
+    run(options)?;
+    if args.out.exists() {
+        Ok(())
+    } else {
+        Err(format!("{}: no screenshot was written", args.out.display()))
+    }
+}

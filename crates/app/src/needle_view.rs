@@ -1,0 +1,191 @@
+//! The Jamshidi needle at true scale (T handle, 11 G cannula, bevelled stylet tip) following
+//! the session's pose, and the practice guides: entry zone, aim line and depth window.
+
+use super::anatomy_view::PatientFrame;
+use super::score_card::site_tracks;
+use super::section_image::{IDEAL_GREEN, NEEDLE_CYAN};
+use super::session::SessionState;
+use bevy::prelude::*;
+use marrowsim_core::scenario::{Mode, NeedleSpec};
+
+/// The needle's model, built for this specification (a new scene may use another needle).
+#[derive(Component)]
+pub struct NeedleModel(pub NeedleSpec);
+
+/// Guides and tracks: drawn over the anatomy, since they matter most where they run inside bone.
+#[derive(Default, Reflect, GizmoConfigGroup)]
+pub struct GuideGizmos;
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_gizmo_group::<GuideGizmos>()
+        .init_resource::<ScoredTracks>()
+        .add_systems(Startup, configure_guides);
+    app.add_systems(
+        Update,
+        (
+            spawn_needle,
+            place_needle,
+            draw_guides,
+            update_tracks.in_set(TrackUpdate),
+            draw_tracks,
+        )
+            .chain()
+            .after(super::session::NeedleUpdate)
+            .run_if(resource_exists::<SessionState>),
+    );
+}
+
+fn spawn_needle(
+    mut commands: Commands,
+    session: Res<SessionState>,
+    models: Query<(Entity, &NeedleModel)>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    let spec = session.0.scenario.needle;
+    if models.iter().any(|(_, m)| m.0 == spec) {
+        return;
+    }
+    for (e, _) in &models {
+        commands.entity(e).despawn();
+    }
+    let length = spec.length_mm;
+    let radius = spec.outer_diameter() * 0.5;
+    let steel = materials.add(StandardMaterial {
+        base_color: Color::srgb(0.78, 0.8, 0.84),
+        metallic: 0.9,
+        perceptual_roughness: 0.25,
+        ..default()
+    });
+    let handle = materials.add(StandardMaterial {
+        base_color: Color::srgb(0.15, 0.35, 0.75),
+        perceptual_roughness: 0.5,
+        ..default()
+    });
+    commands
+        .spawn((NeedleModel(spec), Transform::default(), Visibility::Hidden))
+        .with_children(|n| {
+            n.spawn((
+                Mesh3d(meshes.add(Cylinder::new(radius, length))),
+                MeshMaterial3d(steel.clone()),
+                Transform::from_xyz(0.0, length * 0.5, 0.0),
+            ));
+            n.spawn((
+                Mesh3d(meshes.add(Cone {
+                    radius,
+                    height: 4.0,
+                })),
+                MeshMaterial3d(steel),
+                Transform::from_xyz(0.0, -1.0, 0.0)
+                    .with_rotation(Quat::from_rotation_x(std::f32::consts::PI)),
+            ));
+            n.spawn((
+                Mesh3d(meshes.add(Cuboid::new(70.0, 16.0, 18.0))),
+                MeshMaterial3d(handle.clone()),
+                Transform::from_xyz(0.0, length + 8.0, 0.0),
+            ));
+            n.spawn((
+                Mesh3d(meshes.add(Cylinder::new(5.0, 14.0))),
+                MeshMaterial3d(handle),
+                Transform::from_xyz(0.0, length + 22.0, 0.0),
+            ));
+        });
+}
+
+fn configure_guides(mut store: ResMut<GizmoConfigStore>) {
+    let (config, _) = store.config_mut::<GuideGizmos>();
+    config.depth_bias = -1.0;
+    config.line.width = 3.0;
+}
+
+/// Needle frame in RAS: origin at the tip, +Y back along the shaft toward the handle.
+pub fn needle_transform(tip: Vec3, direction: Vec3) -> Transform {
+    Transform::from_translation(tip)
+        .with_rotation(Quat::from_rotation_arc(Vec3::Y, -direction.normalize()))
+}
+
+fn place_needle(
+    session: Res<SessionState>,
+    frame: Res<PatientFrame>,
+    mut needles: Query<(&mut Transform, &mut Visibility), With<NeedleModel>>,
+) {
+    let world = frame.0;
+    for (mut tf, mut vis) in &mut needles {
+        match session.0.pose() {
+            Some(pose) => {
+                let local = needle_transform(pose.tip(), pose.direction);
+                *tf = world * local;
+                *vis = Visibility::Visible;
+            }
+            None => *vis = Visibility::Hidden,
+        }
+    }
+}
+
+fn draw_guides(
+    session: Res<SessionState>,
+    frame: Res<PatientFrame>,
+    mut gizmos: Gizmos<GuideGizmos>,
+) {
+    let s = &session.0;
+    if s.scenario.mode == Mode::Assessment || s.score.is_some() {
+        return;
+    }
+    let Some(zone) = s.scenario.resolve(s.site, &s.anatomy) else {
+        return;
+    };
+    let w = frame.0;
+    let to_world = |p: Vec3| w.transform_point(p);
+    let green = Color::srgb(0.2, 0.95, 0.4);
+    let aim_end = zone.entry_centre + zone.aim * 120.0;
+    gizmos.line(
+        to_world(zone.entry_centre - zone.aim * 60.0),
+        to_world(aim_end),
+        green,
+    );
+    let rot = Quat::from_rotation_arc(Vec3::Z, w.rotation * zone.aim);
+    gizmos.circle(
+        Isometry3d::new(to_world(zone.entry_centre), rot),
+        zone.entry_radius,
+        green,
+    );
+    let window_from = zone.entry_centre + zone.aim * (s.anatomy.cortex_thickness() + zone.min_mm);
+    let window_to = zone.entry_centre + zone.aim * (s.anatomy.cortex_thickness() + zone.max_mm);
+    gizmos.line(
+        to_world(window_from),
+        to_world(window_to),
+        Color::srgb(1.0, 0.85, 0.2),
+    );
+}
+
+/// After scoring: each site's ideal track beside where the trainee's needle ended.
+/// Where [`ScoredTracks`] is brought up to date; its readers run after it.
+#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TrackUpdate;
+
+/// Each submitted site's ideal and actual track, worked out once when the attempt is scored
+/// (`None` before).
+#[derive(Resource, Default)]
+pub struct ScoredTracks(pub Option<Vec<super::score_card::SiteTracks>>);
+
+fn update_tracks(session: Res<SessionState>, mut tracks: ResMut<ScoredTracks>) {
+    let scored = session.0.score.is_some();
+    if scored != tracks.0.is_some() {
+        tracks.0 = scored.then(|| site_tracks(&session.0));
+    }
+}
+
+fn draw_tracks(
+    tracks: Res<ScoredTracks>,
+    frame: Res<PatientFrame>,
+    mut gizmos: Gizmos<GuideGizmos>,
+) {
+    let colour = |c: bevy_egui::egui::Color32| Color::srgb_u8(c.r(), c.g(), c.b());
+    for t in tracks.0.iter().flatten() {
+        let (a, b) = t.ideal;
+        gizmos.line(frame.point(a), frame.point(b), colour(IDEAL_GREEN));
+        if let Some((entry, tip)) = t.yours {
+            gizmos.line(frame.point(entry), frame.point(tip), colour(NEEDLE_CYAN));
+        }
+    }
+}

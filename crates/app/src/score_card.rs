@@ -1,0 +1,247 @@
+//! The score card after the last site: verdict, each component with its feedback, the ideal
+//! track beside the trainee's for every site, and what to do next (retry, new patient, next
+//! scene).
+
+use super::case::{CaseCommand, fresh_draw};
+use super::hud::{HudDraw, ViewportRect, right_panel};
+use super::section_image::{IDEAL_GREEN, NEEDLE_CYAN, Track, section_image};
+use super::session::SessionState;
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use glam::Vec3;
+use marrowsim_core::geometry::section::SectionPlane;
+use marrowsim_core::grading::scoring::Verdict;
+use marrowsim_core::needle::session::Session;
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<TrackFigures>()
+        .add_systems(
+            Update,
+            update_figures
+                .after(super::needle_view::TrackUpdate)
+                .run_if(resource_exists::<SessionState>),
+        )
+        .add_systems(
+            EguiPrimaryContextPass,
+            score_card
+                .in_set(HudDraw)
+                .run_if(resource_exists::<SessionState>),
+        );
+}
+
+/// One site's tracks: the ideal one and where the trainee's needle ended.
+#[derive(Clone, Copy, Debug)]
+pub struct SiteTracks {
+    pub ideal: (Vec3, Vec3),
+    pub yours: Option<(Vec3, Vec3)>,
+}
+
+/// The ideal and actual tracks of every submitted site (empty until the attempt is scored).
+pub fn site_tracks(session: &Session) -> Vec<SiteTracks> {
+    if session.score.is_none() {
+        return Vec::new();
+    }
+    session
+        .attempt()
+        .sites
+        .iter()
+        .filter_map(|site| {
+            let zone = session.scenario.resolve(site.site, &session.anatomy)?;
+            let yours = site.timeline.last().map(|s| {
+                let p = s.pose();
+                (p.entry, p.tip())
+            });
+            Some(SiteTracks {
+                ideal: zone.ideal_track(&session.anatomy),
+                yours,
+            })
+        })
+        .collect()
+}
+
+const FIGURE_PX: [usize; 2] = [260, 150];
+const FIGURE_MM_PER_PX: f32 = 0.65;
+
+/// The section through the ideal track and the trainee's tip, with both tracks drawn.
+pub fn track_figure(session: &Session, t: &SiteTracks) -> egui::ColorImage {
+    let (from, to) = t.ideal;
+    let along = (to - from).normalize_or(Vec3::Y);
+    let off_plane = t
+        .yours
+        .map(|(_, tip)| tip - from)
+        .map(|d| d - along * d.dot(along))
+        .filter(|d| d.length() > 1.0)
+        .unwrap_or(Vec3::Z);
+    let mut plane = SectionPlane::along(from, to, off_plane);
+    plane.origin = from + along * 45.0;
+    let mut tracks = vec![Track {
+        from,
+        to,
+        colour: IDEAL_GREEN,
+    }];
+    if let Some((entry, tip)) = t.yours {
+        tracks.push(Track {
+            from: entry,
+            to: tip,
+            colour: NEEDLE_CYAN,
+        });
+    }
+    section_image(
+        &session.anatomy,
+        plane,
+        FIGURE_PX,
+        FIGURE_MM_PER_PX,
+        &tracks,
+    )
+}
+
+/// The score card's figures, made once per scored attempt.
+#[derive(Resource, Default)]
+pub struct TrackFigures {
+    images: Option<Vec<egui::ColorImage>>,
+    textures: Vec<egui::TextureHandle>,
+    dirty: bool,
+}
+
+fn update_figures(
+    session: Res<SessionState>,
+    tracks: Res<super::needle_view::ScoredTracks>,
+    mut figures: ResMut<TrackFigures>,
+) {
+    let scored = session.0.score.is_some();
+    if scored == figures.images.is_some() {
+        return;
+    }
+    figures.images = scored.then(|| {
+        tracks
+            .0
+            .iter()
+            .flatten()
+            .map(|t| track_figure(&session.0, t))
+            .collect()
+    });
+    figures.dirty = true;
+}
+
+/// The score card takes the trainee panel's place, wider, so the 3D view beside it still
+/// shows both tracks.
+pub const CARD_WIDTH: f32 = 560.0;
+
+fn score_card(
+    mut contexts: EguiContexts,
+    session: Res<SessionState>,
+    mut figures: ResMut<TrackFigures>,
+    mut out: MessageWriter<CaseCommand>,
+    mut viewport: ResMut<ViewportRect>,
+    history: Option<Res<super::history_view::HistoryStore>>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    if figures.dirty {
+        figures.dirty = false;
+        let images = figures.images.clone().unwrap_or_default();
+        figures.textures = images
+            .into_iter()
+            .enumerate()
+            .map(|(i, img)| {
+                ctx.load_texture(format!("track{i}"), img, egui::TextureOptions::LINEAR)
+            })
+            .collect();
+    }
+    let Some(score) = session.0.score.as_ref() else {
+        return Ok(());
+    };
+    right_panel(ctx, "score", CARD_WIDTH, &mut viewport, |ui| {
+        let colour = super::hud::verdict_colour(score.verdict);
+        let word = match score.verdict {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::Unsafe => "UNSAFE",
+        };
+        ui.horizontal(|ui| {
+            ui.colored_label(colour, egui::RichText::new(word).size(26.0).strong());
+            ui.label(
+                egui::RichText::new(format!(
+                    "{:.1} / 100 (pass mark {:.0})",
+                    score.total, score.pass_mark
+                ))
+                .size(20.0),
+            );
+        });
+        ui.separator();
+        ui.horizontal(|ui| {
+            if ui.button("Retry this scene (R)").clicked() {
+                out.write(CaseCommand::Retry);
+            }
+            if ui.button("New patient (N)").clicked() {
+                out.write(CaseCommand::NewPatient(fresh_draw()));
+            }
+            if ui.button("Next scene (PgDn)").clicked() {
+                out.write(CaseCommand::NextScene);
+            }
+        });
+        if let Some(store) = history.as_deref() {
+            saved_line(ui, store);
+        }
+        ui.separator();
+        egui::Grid::new("components")
+            .striped(true)
+            .num_columns(3)
+            .show(ui, |ui| {
+                for c in &score.components {
+                    ui.label(&c.label);
+                    ui.label(format!("{:.1} {}", c.value, c.unit));
+                    ui.label(format!("{:.1} / {:.1}", c.points, c.max_points));
+                    ui.end_row();
+                }
+            });
+        ui.separator();
+        ui.label(egui::RichText::new("What to work on").strong());
+        for f in &score.feedback {
+            ui.label(format!("• {f}"));
+        }
+        if !figures.textures.is_empty() {
+            ui.separator();
+            ui.horizontal(|ui| {
+                ui.colored_label(IDEAL_GREEN, "green: the ideal track");
+                ui.colored_label(NEEDLE_CYAN, "cyan: yours");
+                ui.label("(a section through both)");
+            });
+            ui.horizontal(|ui| {
+                for tex in &figures.textures {
+                    let w = ((CARD_WIDTH - 30.0) / figures.textures.len() as f32).min(330.0);
+                    ui.image((tex.id(), egui::vec2(w, w * 150.0 / 260.0)));
+                }
+            });
+        }
+    });
+    Ok(())
+}
+
+/// Where the attempt was saved, and the command that grades it again.
+fn saved_line(ui: &mut egui::Ui, store: &super::history_view::HistoryStore) {
+    match &store.last {
+        Some(Ok(entry)) => {
+            ui.label(format!(
+                "Saved as attempt {} in {}",
+                entry.id,
+                store.db_path().display()
+            ));
+            ui.label(
+                egui::RichText::new(format!(
+                    "marrowsim history --data {} --export {} --out attempt.ron",
+                    store.dir.display(),
+                    entry.id
+                ))
+                .monospace()
+                .small(),
+            );
+        }
+        Some(Err(e)) => {
+            ui.colored_label(
+                egui::Color32::LIGHT_RED,
+                format!("The attempt was not saved: {e}"),
+            );
+        }
+        None => {}
+    }
+}

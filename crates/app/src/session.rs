@@ -1,0 +1,217 @@
+//! The trainee's attempt in the app: keys and clicks become needle commands, which the
+//! core's [`Session`] carries out. Runs headless, so tests drive it with `app.update()`.
+
+use super::anatomy_view::PatientFrame;
+use super::input_guard::MouseTravel;
+use super::input_guard::{keyboard_free, pointer_free};
+use bevy::input::mouse::{AccumulatedMouseScroll, MouseScrollUnit};
+use bevy::prelude::*;
+use marrowsim_core::needle::session::Session;
+
+#[derive(Resource)]
+pub struct SessionState(pub Session);
+
+/// What the trainee asked the needle to do, in patient millimetres and degrees.
+#[derive(Message, Clone, Copy, Debug, PartialEq)]
+pub enum NeedleCommand {
+    /// Put the tip on the skin at this point (RAS mm), straight in.
+    Place(Vec3),
+    Tilt {
+        lateral: f32,
+        cephalad: f32,
+    },
+    /// Advance (or withdraw, negative) by `mm` under `force` newtons.
+    Push {
+        mm: f32,
+        force: f32,
+        twist: bool,
+    },
+    Submit,
+}
+
+/// Tilt steps (degrees) and push steps (mm); Shift gives the fine ones.
+pub const COARSE_DEG: f32 = 2.0;
+pub const FINE_DEG: f32 = 0.5;
+pub const COARSE_MM: f32 = 1.0;
+pub const FINE_MM: f32 = 0.25;
+/// The push of W alone, and with F held (N): the cortex needs F, or W while twisting (T).
+pub const PUSH_N: f32 = 250.0;
+pub const FIRM_PUSH_N: f32 = 500.0;
+/// Alt + drag tilts by this much per pixel (degrees); Shift gives a quarter of it.
+pub const DRAG_DEG_PER_PX: f32 = 0.1;
+/// A pixel-precise wheel (touchpad) scrolls this many pixels per wheel notch.
+const PIXELS_PER_NOTCH: f32 = 40.0;
+
+/// The systems that turn input into needle moves; views of the needle run after it.
+#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NeedleUpdate;
+
+pub(super) fn plugin(app: &mut App) {
+    if !app.is_plugin_added::<super::input_guard::MouseTravelPlugin>() {
+        app.add_plugins(super::input_guard::MouseTravelPlugin);
+    }
+    app.add_message::<NeedleCommand>().add_systems(
+        Update,
+        (
+            keyboard_commands.run_if(keyboard_free),
+            (click_to_place, mouse_commands).run_if(pointer_free),
+            apply_commands,
+        )
+            .chain()
+            .in_set(NeedleUpdate)
+            .run_if(resource_exists::<SessionState>),
+    );
+}
+
+fn held(keys: &ButtonInput<KeyCode>, a: KeyCode, b: KeyCode) -> bool {
+    keys.pressed(a) || keys.pressed(b)
+}
+
+/// Whether the mouse works the needle (Alt held) rather than the camera.
+pub fn needle_hand(keys: &ButtonInput<KeyCode>) -> bool {
+    held(keys, KeyCode::AltLeft, KeyCode::AltRight)
+}
+
+/// The force and twist the held keys ask for.
+fn push_style(keys: &ButtonInput<KeyCode>) -> (f32, bool) {
+    let force = if keys.pressed(KeyCode::KeyF) {
+        FIRM_PUSH_N
+    } else {
+        PUSH_N
+    };
+    (force, keys.pressed(KeyCode::KeyT))
+}
+
+/// Alt + left drag tilts the needle (right: lateral, up: cephalad); Alt + wheel advances it
+/// (away from you) or withdraws it, a millimetre a notch (Shift: a quarter).
+fn mouse_commands(
+    keys: Option<Res<ButtonInput<KeyCode>>>,
+    buttons: Option<Res<ButtonInput<MouseButton>>>,
+    motion: Option<Res<MouseTravel>>,
+    scroll: Option<Res<AccumulatedMouseScroll>>,
+    mut out: MessageWriter<NeedleCommand>,
+) {
+    let Some(keys) = keys else { return };
+    if !needle_hand(&keys) {
+        return;
+    }
+    let fine = held(&keys, KeyCode::ShiftLeft, KeyCode::ShiftRight);
+    let dragging = buttons.is_some_and(|b| b.pressed(MouseButton::Left));
+    if let Some(m) = motion.map(|m| m.0).filter(|d| dragging && *d != Vec2::ZERO) {
+        let k = if fine {
+            DRAG_DEG_PER_PX * 0.25
+        } else {
+            DRAG_DEG_PER_PX
+        };
+        out.write(NeedleCommand::Tilt {
+            lateral: m.x * k,
+            cephalad: -m.y * k,
+        });
+    }
+    if let Some(s) = scroll.filter(|s| s.delta.y != 0.0) {
+        let notches = match s.unit {
+            MouseScrollUnit::Line => s.delta.y,
+            MouseScrollUnit::Pixel => s.delta.y / PIXELS_PER_NOTCH,
+        };
+        let step = if fine { FINE_MM } else { COARSE_MM };
+        let (force, twist) = push_style(&keys);
+        out.write(NeedleCommand::Push {
+            mm: notches * step,
+            force,
+            twist,
+        });
+    }
+}
+
+fn keyboard_commands(
+    keys: Option<Res<ButtonInput<KeyCode>>>,
+    mut out: MessageWriter<NeedleCommand>,
+) {
+    let Some(keys) = keys else { return };
+    let fine = held(&keys, KeyCode::ShiftLeft, KeyCode::ShiftRight);
+    let deg = if fine { FINE_DEG } else { COARSE_DEG };
+    let mm = if fine { FINE_MM } else { COARSE_MM };
+    for (key, lateral, cephalad) in [
+        (KeyCode::ArrowLeft, -deg, 0.0),
+        (KeyCode::ArrowRight, deg, 0.0),
+        (KeyCode::ArrowUp, 0.0, deg),
+        (KeyCode::ArrowDown, 0.0, -deg),
+    ] {
+        if keys.just_pressed(key) {
+            out.write(NeedleCommand::Tilt { lateral, cephalad });
+        }
+    }
+    let (force, twist) = push_style(&keys);
+    if keys.just_pressed(KeyCode::KeyW) {
+        out.write(NeedleCommand::Push { mm, force, twist });
+    }
+    if keys.just_pressed(KeyCode::KeyS) {
+        out.write(NeedleCommand::Push {
+            mm: -mm,
+            force,
+            twist,
+        });
+    }
+    if keys.just_pressed(KeyCode::Enter) {
+        out.write(NeedleCommand::Submit);
+    }
+}
+
+/// Left click on the skin with Ctrl held places the needle there.
+fn click_to_place(
+    buttons: Option<Res<ButtonInput<MouseButton>>>,
+    keys: Option<Res<ButtonInput<KeyCode>>>,
+    windows: Query<&Window>,
+    cameras: Query<(&Camera, &GlobalTransform), With<Camera3d>>,
+    session: Res<SessionState>,
+    frame: Res<PatientFrame>,
+    mut out: MessageWriter<NeedleCommand>,
+) {
+    let (Some(buttons), Some(keys)) = (buttons, keys) else {
+        return;
+    };
+    let ctrl = held(&keys, KeyCode::ControlLeft, KeyCode::ControlRight);
+    if !(ctrl && buttons.just_pressed(MouseButton::Left)) {
+        return;
+    }
+    let (Ok(window), Ok((camera, cam_tf))) = (windows.single(), cameras.single()) else {
+        return;
+    };
+    let Some(cursor) = window.cursor_position() else {
+        return;
+    };
+    let Ok(ray) = camera.viewport_to_world(cam_tf, cursor) else {
+        return;
+    };
+    let origin = frame.to_ras(ray.origin);
+    let dir = frame.to_ras(*ray.direction);
+    if let Some(p) = session.0.anatomy.raycast_skin(origin, dir, 5000.0) {
+        out.write(NeedleCommand::Place(p));
+    }
+}
+
+fn apply_commands(
+    time: Res<Time>,
+    mut commands_in: MessageReader<NeedleCommand>,
+    mut session: ResMut<SessionState>,
+) {
+    let t = time.elapsed_secs();
+    for c in commands_in.read() {
+        let s = &mut session.0;
+        if s.score.is_some() {
+            continue;
+        }
+        match *c {
+            NeedleCommand::Place(p) => s.place(p, t),
+            NeedleCommand::Tilt { lateral, cephalad } => s.tilt(lateral, cephalad, t),
+            NeedleCommand::Push { mm, force, twist } => {
+                s.push(mm, force, twist, t);
+            }
+            NeedleCommand::Submit => {
+                if let Err(e) = s.submit(t) {
+                    warn!("the attempt could not be marked: {e}");
+                }
+            }
+        }
+    }
+}

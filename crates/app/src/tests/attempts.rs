@@ -1,0 +1,240 @@
+//! The app's simulation plugins, headless: a whole attempt driven by key presses, whose score
+//! must equal what `marrowsim score` gives for the recorded attempt.
+
+use super::ws;
+use super::{place_at_ideal_entry, tap};
+use crate::score_card::{site_tracks, track_figure};
+use crate::section_image::{IDEAL_GREEN, NEEDLE_CYAN};
+use crate::session::{NeedleCommand, SessionState};
+use crate::testing::headless_app;
+use bevy::prelude::*;
+use marrowsim_core::grading::scoring::Verdict;
+use marrowsim_core::scenario::Scenario;
+use marrowsim_core::tissue::Tissue;
+use std::path::Path;
+
+fn session(app: &App) -> &marrowsim_core::needle::session::Session {
+    &app.world().resource::<SessionState>().0
+}
+
+/// Saves the app's attempt and has `marrowsim score` mark it: every component must match.
+fn assert_scores_as_the_cli_does(app: &App, scene: &Path, name: &str) {
+    let score = session(app).score.clone().expect("scored");
+    let dir = std::env::temp_dir().join(format!("marrowsim-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("attempt.ron");
+    session(app).attempt().save(&file).unwrap();
+    let cli = marrowsim_core::grading::scoring::score_files(scene, &file).expect("CLI scores it");
+    assert_eq!(cli.total, score.total);
+    assert_eq!(cli.verdict, score.verdict);
+    assert_eq!(
+        serde_json::to_string(&cli.components).unwrap(),
+        serde_json::to_string(&score.components).unwrap()
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_whole_psis_attempt_by_keyboard_scores_as_the_cli_does() {
+    let scene = &ws("scenes/psis_standard.ron");
+    let scenario = Scenario::load(scene).expect("scene");
+    let mut app = headless_app(scenario).expect("app");
+
+    // Choose the entry: the skin over the PSIS (what a ctrl-click there sends).
+    let (psis, asis) = {
+        let a = &session(&app).anatomy;
+        (
+            a.landmark("psis_left").unwrap(),
+            a.landmark("asis_left").unwrap(),
+        )
+    };
+    let aim = (asis - psis).normalize();
+    let skin = session(&app)
+        .anatomy
+        .raycast_skin(psis - aim * 80.0, aim, 200.0)
+        .expect("skin above the PSIS");
+    app.world_mut().write_message(NeedleCommand::Place(skin));
+    app.update();
+    assert!(session(&app).needle.is_some());
+
+    // Angle it with the arrow keys until it points at the ASIS.
+    for _ in 0..120 {
+        let now = session(&app).angle_to_aim().unwrap();
+        if now < 1.5 {
+            break;
+        }
+        let mut best = (now, KeyCode::ArrowLeft);
+        for key in [
+            KeyCode::ArrowLeft,
+            KeyCode::ArrowRight,
+            KeyCode::ArrowUp,
+            KeyCode::ArrowDown,
+        ] {
+            let mut trial = session(&app).clone();
+            let (l, c) = match key {
+                KeyCode::ArrowLeft => (-2.0, 0.0),
+                KeyCode::ArrowRight => (2.0, 0.0),
+                KeyCode::ArrowUp => (0.0, 2.0),
+                _ => (0.0, -2.0),
+            };
+            trial.tilt(l, c, 0.0);
+            let a = trial.angle_to_aim().unwrap();
+            if a < best.0 {
+                best = (a, key);
+            }
+        }
+        tap(&mut app, best.1, &[]);
+    }
+    assert!(
+        session(&app).angle_to_aim().unwrap() < 3.0,
+        "the arrows should bring the needle onto the aim"
+    );
+
+    // Advance with W: the cortex stops a plain push...
+    let mut held = false;
+    for _ in 0..80 {
+        tap(&mut app, KeyCode::KeyW, &[]);
+        if session(&app).last.is_some_and(|o| o.held_by_cortex) {
+            held = true;
+            break;
+        }
+    }
+    assert!(held, "a plain push must stop at the cortex");
+    // ...and twisting (T) carries it through into the marrow, 20 mm deep.
+    for _ in 0..60 {
+        tap(&mut app, KeyCode::KeyW, &[KeyCode::KeyT]);
+        if let Some((Tissue::Marrow, _, Some(past))) = session(&app).readout()
+            && past >= 20.0
+        {
+            break;
+        }
+    }
+    let (tip, _, past) = session(&app).readout().unwrap();
+    assert_eq!(tip, Tissue::Marrow);
+    assert!(past.unwrap() >= 20.0);
+
+    tap(&mut app, KeyCode::Enter, &[]);
+    let score = session(&app).score.clone().expect("submitted and scored");
+    assert_eq!(score.verdict, Verdict::Pass, "{:?}", score.feedback);
+
+    // The score card's figure: the ideal track and the trainee's, on a section through both.
+    let tracks = site_tracks(session(&app));
+    assert_eq!(tracks.len(), 1);
+    let t = tracks[0];
+    let (entry, tip) = t.yours.expect("the trainee's track");
+    let zone = session(&app)
+        .scenario
+        .resolve(0, &session(&app).anatomy)
+        .unwrap();
+    assert!(
+        (tip - entry)
+            .normalize()
+            .angle_between(zone.aim)
+            .to_degrees()
+            < 3.0
+    );
+    let figure = track_figure(session(&app), &t);
+    for colour in [IDEAL_GREEN, NEEDLE_CYAN] {
+        let n = figure.pixels.iter().filter(|p| **p == colour).count();
+        assert!(n > 50, "{colour:?} drawn on {n} pixels");
+    }
+
+    assert_scores_as_the_cli_does(&app, scene, "keys");
+}
+
+#[test]
+fn commands_after_the_score_change_nothing() {
+    let scenario = Scenario::load(&ws("scenes/psis_standard.ron")).expect("scene");
+    let mut app = headless_app(scenario).expect("app");
+    tap(&mut app, KeyCode::Enter, &[]);
+    let total = session(&app).score.as_ref().map(|s| s.total);
+    assert!(total.is_some(), "an empty attempt is still marked");
+    tap(&mut app, KeyCode::KeyW, &[]);
+    assert_eq!(session(&app).score.as_ref().map(|s| s.total), total);
+    assert!(session(&app).needle.is_none());
+}
+
+/// A whole anterior-crest attempt with the mouse only: Alt+drag to angle, Alt+wheel (with
+/// T held to twist) to advance 9 mm into the marrow (the window is 8–30 mm; the crest is
+/// narrow), and the score must again equal the CLI's.
+#[test]
+fn a_whole_anterior_crest_attempt_by_mouse_scores_as_the_cli_does() {
+    use super::{press, release};
+    use bevy::input::ButtonState;
+    use bevy::input::mouse::{MouseButtonInput, MouseMotion, MouseScrollUnit, MouseWheel};
+
+    let scene = &ws("scenes/anterior_crest.ron");
+    let mut app = headless_app(Scenario::load(scene).unwrap()).expect("app");
+    place_at_ideal_entry(&mut app);
+
+    let button = |state| MouseButtonInput {
+        button: MouseButton::Left,
+        state,
+        window: Entity::PLACEHOLDER,
+    };
+    press(&mut app, &[KeyCode::AltLeft]);
+    app.world_mut().write_message(button(ButtonState::Pressed));
+    app.update();
+    for _ in 0..200 {
+        let now = session(&app).angle_to_aim().unwrap();
+        if now < 1.0 {
+            break;
+        }
+        let mut best = (now, Vec2::ZERO);
+        let px = (now * 4.0).clamp(4.0, 40.0);
+        for d in [Vec2::X, Vec2::NEG_X, Vec2::Y, Vec2::NEG_Y].map(|d| d * px) {
+            let mut trial = session(&app).clone();
+            trial.tilt(d.x * 0.1, -d.y * 0.1, 0.0);
+            let a = trial.angle_to_aim().unwrap();
+            if a < best.0 {
+                best = (a, d);
+            }
+        }
+        assert_ne!(best.1, Vec2::ZERO, "stuck at {now:.1}°");
+        app.world_mut().write_message(MouseMotion { delta: best.1 });
+        app.update();
+    }
+    app.world_mut().write_message(button(ButtonState::Released));
+    app.update();
+    let angle = session(&app).angle_to_aim().unwrap();
+    assert!(
+        angle < 1.5,
+        "{angle:.2}° off the aim, needle {:?}",
+        session(&app).needle
+    );
+
+    press(&mut app, &[KeyCode::KeyT]);
+    for _ in 0..120 {
+        app.world_mut().write_message(MouseWheel {
+            unit: MouseScrollUnit::Line,
+            x: 0.0,
+            y: 1.0,
+            window: Entity::PLACEHOLDER,
+            phase: bevy::input::touch::TouchPhase::Moved,
+        });
+        app.update();
+        if let Some((Tissue::Marrow, _, Some(past))) = session(&app).readout()
+            && past >= 9.0
+        {
+            break;
+        }
+    }
+    release(&mut app, &[KeyCode::KeyT, KeyCode::AltLeft]);
+    let (tip, _, past) = session(&app).readout().unwrap();
+    assert_eq!(
+        tip,
+        Tissue::Marrow,
+        "the wheel drove the needle into marrow"
+    );
+    assert!(
+        past.unwrap() >= 9.0,
+        "{past:?} past the cortex, {:?}, last push {:?}",
+        session(&app).needle,
+        session(&app).last
+    );
+    tap(&mut app, KeyCode::Enter, &[]);
+    let score = session(&app).score.clone().expect("scored");
+
+    assert_eq!(score.verdict, Verdict::Pass, "{:?}", score.feedback);
+    assert_scores_as_the_cli_does(&app, scene, "mouse");
+}

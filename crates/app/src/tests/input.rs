@@ -1,0 +1,152 @@
+//! Mouse and keyboard in the headless app: Alt hands the mouse to the needle, the panels'
+//! claims keep input away from the needle, and the clock starts with the first placement.
+
+use super::ws;
+use super::{place_at_ideal_entry, press, release, tap};
+use crate::input_guard::UiClaims;
+use crate::session::{DRAG_DEG_PER_PX, SessionState};
+use crate::testing::headless_app;
+use bevy::input::ButtonState;
+use bevy::input::mouse::{MouseButtonInput, MouseMotion, MouseScrollUnit, MouseWheel};
+use bevy::prelude::*;
+use marrowsim_core::scenario::Scenario;
+
+fn session(app: &App) -> &marrowsim_core::needle::session::Session {
+    &app.world().resource::<SessionState>().0
+}
+
+fn placed_app() -> App {
+    let scenario = Scenario::load(&ws("scenes/psis_standard.ron")).unwrap();
+    let mut app = headless_app(scenario).unwrap();
+    place_at_ideal_entry(&mut app);
+    app
+}
+
+fn drag(app: &mut App, dx: f32, dy: f32) {
+    app.world_mut().write_message(MouseButtonInput {
+        button: MouseButton::Left,
+        state: ButtonState::Pressed,
+        window: Entity::PLACEHOLDER,
+    });
+    app.world_mut().write_message(MouseMotion {
+        delta: Vec2::new(dx, dy),
+    });
+    app.update();
+    app.world_mut().write_message(MouseButtonInput {
+        button: MouseButton::Left,
+        state: ButtonState::Released,
+        window: Entity::PLACEHOLDER,
+    });
+    app.update();
+}
+
+fn wheel(app: &mut App, notches: f32) {
+    app.world_mut().write_message(MouseWheel {
+        unit: MouseScrollUnit::Line,
+        x: 0.0,
+        y: notches,
+        window: Entity::PLACEHOLDER,
+        phase: bevy::input::touch::TouchPhase::Moved,
+    });
+    app.update();
+}
+
+#[test]
+fn alt_drag_tilts_and_alt_wheel_advances() {
+    let mut app = placed_app();
+    let before = session(&app).needle.unwrap();
+
+    drag(&mut app, 40.0, 0.0);
+    assert_eq!(
+        session(&app).needle.unwrap().lateral_deg,
+        before.lateral_deg,
+        "without Alt the mouse orbits the camera"
+    );
+
+    press(&mut app, &[KeyCode::AltLeft]);
+    drag(&mut app, 40.0, -20.0);
+    let n = session(&app).needle.unwrap();
+    assert!((n.lateral_deg - 40.0 * DRAG_DEG_PER_PX).abs() < 1e-4);
+    assert!((n.cephalad_deg - 20.0 * DRAG_DEG_PER_PX).abs() < 1e-4);
+
+    wheel(&mut app, 3.0);
+    let deeper = session(&app).needle.unwrap().depth;
+    assert!((deeper - 3.0).abs() < 1e-3, "3 notches, 3 mm: {deeper}");
+    press(&mut app, &[KeyCode::ShiftLeft]);
+    wheel(&mut app, -2.0);
+    let back = session(&app).needle.unwrap().depth;
+    assert!((back - 2.5).abs() < 1e-3, "Shift: 0.25 mm a notch: {back}");
+    release(&mut app, &[KeyCode::AltLeft, KeyCode::ShiftLeft]);
+    app.update();
+    wheel(&mut app, 3.0);
+    assert_eq!(
+        session(&app).needle.unwrap().depth,
+        back,
+        "without Alt the wheel zooms"
+    );
+}
+
+#[test]
+fn input_claimed_by_the_panels_does_not_reach_the_needle() {
+    let mut app = placed_app();
+    app.insert_resource(UiClaims {
+        pointer: true,
+        keyboard: true,
+    });
+    let before = session(&app).needle.unwrap();
+    tap(&mut app, KeyCode::KeyW, &[]);
+    tap(&mut app, KeyCode::ArrowLeft, &[]);
+    press(&mut app, &[KeyCode::AltLeft]);
+    drag(&mut app, 30.0, 0.0);
+    wheel(&mut app, 2.0);
+    release(&mut app, &[KeyCode::AltLeft]);
+    assert_eq!(session(&app).needle.unwrap(), before);
+
+    app.insert_resource(UiClaims::default());
+    tap(&mut app, KeyCode::KeyW, &[]);
+    assert!(session(&app).needle.unwrap().depth > before.depth);
+}
+
+#[test]
+fn the_site_clock_starts_at_the_first_placement() {
+    let scenario = Scenario::load(&ws("scenes/psis_standard.ron")).unwrap();
+    let mut app = headless_app(scenario).unwrap();
+    for _ in 0..5 {
+        app.update();
+    }
+    assert_eq!(session(&app).started(), None);
+    let app = {
+        let mut a = placed_app();
+        a.update();
+        a
+    };
+    let t0 = session(&app).started().expect("started");
+    let now = app.world().resource::<Time>().elapsed_secs();
+    assert!(now > t0, "the clock runs: {t0} → {now}");
+}
+
+/// Remote desktops and XTest send no raw motion; the cursor's travel in the window drives the
+/// drag instead.
+#[test]
+fn a_drag_reported_only_as_cursor_travel_still_tilts() {
+    use bevy::window::CursorMoved;
+    let mut app = placed_app();
+    press(&mut app, &[KeyCode::AltLeft]);
+    app.world_mut().write_message(MouseButtonInput {
+        button: MouseButton::Left,
+        state: ButtonState::Pressed,
+        window: Entity::PLACEHOLDER,
+    });
+    app.update();
+    app.world_mut().write_message(CursorMoved {
+        window: Entity::PLACEHOLDER,
+        position: Vec2::new(130.0, 100.0),
+        delta: Some(Vec2::new(30.0, 0.0)),
+    });
+    app.update();
+    let n = session(&app).needle.unwrap();
+    assert!(
+        (n.lateral_deg - 30.0 * DRAG_DEG_PER_PX).abs() < 1e-4,
+        "{n:?}"
+    );
+}

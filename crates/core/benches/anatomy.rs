@@ -1,0 +1,84 @@
+//! Hot paths of the anatomy core. Each group carries its own baseline, measured in the same
+//! run, so that ratios survive a noisy machine.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use glam::Vec3;
+use marrowsim_core::anatomy::{Anatomy, Patient, Sex};
+use marrowsim_core::geometry::mesh::build_meshes;
+use std::hint::black_box;
+
+fn anatomy() -> Anatomy {
+    Anatomy::build(&Patient::average("adult_male", Sex::Male)).expect("male preset builds")
+}
+
+fn needle(a: &Anatomy) -> (Vec3, Vec3) {
+    let psis = a.landmark("psis_left").expect("psis");
+    let dir = (a.landmark("asis_left").expect("asis") - psis).normalize();
+    (psis - dir * 25.0, psis + dir * 75.0)
+}
+
+fn point_query(c: &mut Criterion) {
+    let a = anatomy();
+    let (from, to) = needle(&a);
+    let p = from.lerp(to, 0.4);
+    let mut g = c.benchmark_group("point");
+    g.bench_function("tissue_at", |b| b.iter(|| a.tissue_at(black_box(p))));
+    g.bench_function("baseline_bone_sdf_only", |b| {
+        b.iter(|| a.bone_sdf(black_box(p)))
+    });
+    g.finish();
+}
+
+fn path_query(c: &mut Criterion) {
+    let a = anatomy();
+    let (from, to) = needle(&a);
+    let mut g = c.benchmark_group("path_100mm");
+    g.bench_function("intervals_0.25mm", |b| {
+        b.iter(|| a.intervals(black_box(from), black_box(to), 0.25))
+    });
+    g.bench_function("baseline_sample_every_0.25mm", |b| {
+        b.iter(|| a.sample_path(black_box(from), black_box(to), 0.25))
+    });
+    g.finish();
+}
+
+fn mesh_build(c: &mut Criterion) {
+    let a = anatomy();
+    let mut g = c.benchmark_group("mesh");
+    g.sample_size(10);
+    g.bench_function("full_patient", |b| b.iter(|| build_meshes(black_box(&a))));
+    g.bench_function("baseline_anatomy_build", |b| {
+        b.iter(|| Anatomy::build(black_box(&Patient::average("adult_male", Sex::Male))))
+    });
+    g.finish();
+}
+
+/// The live section in the needle's plane (180×130 at 0.8 mm), as the panel samples it after
+/// every push; the baseline classifies every pixel on its own.
+fn section(c: &mut Criterion) {
+    use marrowsim_core::geometry::section::{Section, SectionPlane};
+    let a = anatomy();
+    let (from, to) = needle(&a);
+    let plane = SectionPlane::along(from, to, Vec3::Z);
+    let mut g = c.benchmark_group("section_180x130");
+    g.bench_function("clearance_runs", |b| {
+        b.iter(|| Section::sample(&a, black_box(plane), 180, 130, 0.8))
+    });
+    g.bench_function("baseline_every_pixel", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for row in 0..130 {
+                for col in 0..180 {
+                    let x = (col as f32 + 0.5 - 90.0) * 0.8;
+                    let y = (65.0 - row as f32 - 0.5) * 0.8;
+                    n += a.tissue_at(black_box(plane).point(x, y)) as usize;
+                }
+            }
+            n
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, point_query, path_query, mesh_build, section);
+criterion_main!(benches);

@@ -1,0 +1,49 @@
+//! Scoring and feasibility throughput, each beside a baseline measured in the same run.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use marrowsim_core::anatomy::Anatomy;
+use marrowsim_core::grading::feasibility;
+use marrowsim_core::grading::scoring;
+use marrowsim_core::records::attempt::Attempt;
+use marrowsim_core::scenario::Scenario;
+use std::hint::black_box;
+
+/// A path from the workspace root (the tests run in their own crate's folder).
+fn ws(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
+}
+
+fn scene() -> Scenario {
+    Scenario::load(&ws("scenes/psis_standard.ron")).expect("standard scene")
+}
+
+fn score_attempt(c: &mut Criterion) {
+    let scenario = scene();
+    let attempt = Attempt::load(&ws("tests/golden/expert_psis_to_asis.ron")).expect("golden");
+    let anatomy = Anatomy::build(&attempt.patient).expect("patient");
+    let pose = attempt.sites[0].timeline.last().expect("samples").pose();
+    let mut g = c.benchmark_group("score");
+    g.bench_function("expert_attempt_27_samples", |b| {
+        b.iter(|| scoring::score(black_box(&scenario), &anatomy, black_box(&attempt)))
+    });
+    g.bench_function("baseline_quick_final_pose", |b| {
+        b.iter(|| scoring::quick(black_box(&scenario), &anatomy, 0, black_box(&pose)))
+    });
+    g.finish();
+}
+
+fn feasibility_rate(c: &mut Criterion) {
+    let scenario = scene();
+    let mut g = c.benchmark_group("feasibility");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(2000));
+    g.bench_function("2000_trajectories", |b| {
+        b.iter(|| feasibility::run(black_box(&scenario), 1, 2000, 3))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, score_attempt, feasibility_rate);
+criterion_main!(benches);

@@ -1,0 +1,388 @@
+//! The procedural adult pelvis: bone, soft tissue, hazards and landmarks for one patient.
+//!
+//! Everything is modelled once for a reference (mean) left side in [`pelvis`] and
+//! [`soft`]; a [`Patient`] turns that into an instance by scaling, tilting and thickening
+//! it within the published ranges. Queries take points in patient millimetres (RAS).
+
+mod hazards;
+pub mod measure;
+mod pelvis;
+mod preset;
+mod query;
+mod soft;
+mod variation;
+mod wing;
+
+pub use hazards::Hazard;
+pub use preset::{AnatomyPreset, PresetError, Sex};
+pub use query::{Interval, Probe};
+
+use glam::{Quat, Vec3};
+use pelvis::{Pelvis, TubeShape};
+use serde::{Deserialize, Serialize};
+use soft::{Layers, SoftTissue};
+use std::collections::BTreeMap;
+
+/// Who is on the table. The same fields always give the same instance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Patient {
+    /// A shipped preset name (`adult_male`, `adult_female`) or a path to a preset file.
+    pub preset: String,
+    pub sex: Sex,
+    pub bmi: f32,
+    /// Overall size, 1 for the preset's mean adult.
+    pub scale: f32,
+    /// `None` gives the preset's mean patient; a seed draws one within the published ranges.
+    pub seed: Option<u64>,
+}
+
+impl Patient {
+    pub fn average(preset: &str, sex: Sex) -> Patient {
+        Patient {
+            preset: preset.to_string(),
+            sex,
+            bmi: 25.0,
+            scale: 1.0,
+            seed: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AnatomyError {
+    #[error(transparent)]
+    Preset(#[from] PresetError),
+    #[error("patient sex {patient:?} does not match preset '{preset}' ({preset_sex:?})")]
+    SexMismatch {
+        patient: Sex,
+        preset: String,
+        preset_sex: Sex,
+    },
+    #[error("BMI {0} is outside 12–70")]
+    Bmi(f32),
+    #[error("scale {0} is outside 0.7–1.3")]
+    Scale(f32),
+    #[error("preset '{preset}': landmark '{name}' is used before it is defined")]
+    UnknownLandmark { preset: String, name: String },
+    #[error("preset '{preset}': {message}")]
+    Shape { preset: String, message: String },
+}
+
+/// The per-patient draw, kept so that it can be reported.
+#[derive(Clone, Debug, Serialize)]
+pub struct Instance {
+    pub inter_asis: f32,
+    pub pelvic_depth: f32,
+    pub height: f32,
+    pub tilt_deg: f32,
+    pub bone_thickness: f32,
+    pub soft_tissue: f32,
+    pub cortex: f32,
+}
+
+/// A patient's pelvis, ready for queries.
+#[derive(Clone, Debug)]
+pub struct Anatomy {
+    pub patient: Patient,
+    pub preset: AnatomyPreset,
+    pub instance: Instance,
+    pub pelvis: Pelvis,
+    pub soft: SoftTissue,
+    hazards: hazards::HazardSet,
+    /// Reference → patient: scale then tilt.
+    scale: Vec3,
+    rotation: Quat,
+    /// Distances in reference millimetres times this are (bounds on) patient millimetres.
+    distance_scale: f32,
+    landmarks: BTreeMap<String, Vec3>,
+}
+
+impl Anatomy {
+    pub fn build(patient: &Patient) -> Result<Anatomy, AnatomyError> {
+        let preset = AnatomyPreset::named(&patient.preset)?;
+        Anatomy::from_preset(preset, patient)
+    }
+
+    pub fn from_preset(preset: AnatomyPreset, patient: &Patient) -> Result<Anatomy, AnatomyError> {
+        if preset.sex != patient.sex {
+            return Err(AnatomyError::SexMismatch {
+                patient: patient.sex,
+                preset: preset.name.clone(),
+                preset_sex: preset.sex,
+            });
+        }
+        if !(12.0..=70.0).contains(&patient.bmi) {
+            return Err(AnatomyError::Bmi(patient.bmi));
+        }
+        if !(0.7..=1.3).contains(&patient.scale) {
+            return Err(AnatomyError::Scale(patient.scale));
+        }
+        check_shape(&preset)?;
+        let instance = variation::draw(&preset, patient.seed);
+        let v = &preset.variation;
+        let sx = instance.inter_asis / v.inter_asis.mean * patient.scale;
+        let sy = instance.pelvic_depth / v.pelvic_depth.mean * patient.scale;
+        let sz = instance.height * patient.scale;
+        let scale = Vec3::new(sx, sy, sz);
+        let rotation = Quat::from_rotation_x(-(instance.tilt_deg - v.tilt_deg.mean).to_radians());
+        let distance_scale = sx.min(sy).min(sz);
+
+        let pelvis = Pelvis::new(&preset, instance.bone_thickness);
+        let mut left: BTreeMap<String, Vec3> = BTreeMap::new();
+        for (name, anchor) in &preset.landmarks {
+            let p = resolve(&pelvis, &left, anchor, &preset.name)?;
+            left.insert(name.clone(), p);
+        }
+        left.insert("si_joint".into(), pelvis.joint_point());
+        left.insert("acetabulum".into(), pelvis.hip_centre);
+
+        let st = &preset.soft_tissue;
+        let bmi_factor = (1.0 + st.fat_per_bmi * (patient.bmi - 25.0)).max(0.25);
+        let layers = |fat: f32, muscle: f32| Layers {
+            skin: st.skin,
+            fat: fat * bmi_factor * instance.soft_tissue,
+            muscle,
+        };
+        let mut anchors = Vec::new();
+        for a in &st.anchors {
+            let p = resolve(&pelvis, &left, &a.at, &preset.name)?;
+            anchors.push((p, layers(a.fat, a.muscle)));
+        }
+        let soft = SoftTissue {
+            anchors,
+            background: layers(st.background_fat, st.background_muscle),
+            inv_radius2: 1.0 / (st.blend_radius * st.blend_radius),
+            trunk_centre: Vec3::from(st.trunk_centre),
+            trunk_radii: Vec3::from(st.trunk_radii),
+            thigh: TubeShape::new(&st.thigh),
+            blend: st.envelope_blend,
+        };
+        let hazards = hazards::HazardSet::new(&preset, &pelvis, &left)?;
+
+        let mut anatomy = Anatomy {
+            patient: patient.clone(),
+            instance,
+            preset,
+            pelvis,
+            soft,
+            hazards,
+            scale,
+            rotation,
+            distance_scale,
+            landmarks: BTreeMap::new(),
+        };
+        let mut landmarks = BTreeMap::new();
+        for (name, p) in &left {
+            landmarks.insert(format!("{name}_left"), anatomy.to_patient(*p));
+            landmarks.insert(
+                format!("{name}_right"),
+                anatomy.to_patient(Vec3::new(-p.x, p.y, p.z)),
+            );
+        }
+        for (name, p) in &anatomy.preset.midline_landmarks {
+            landmarks.insert(name.clone(), anatomy.to_patient(Vec3::from(*p)));
+        }
+        anatomy.landmarks = landmarks;
+        Ok(anatomy)
+    }
+
+    pub fn to_patient(&self, reference: Vec3) -> Vec3 {
+        self.rotation * (reference * self.scale)
+    }
+
+    pub fn rotation_quat(&self) -> Quat {
+        self.rotation
+    }
+
+    pub fn scale_vec(&self) -> Vec3 {
+        self.scale
+    }
+
+    pub fn to_reference(&self, p: Vec3) -> Vec3 {
+        (self.rotation.inverse() * p) / self.scale
+    }
+
+    /// Reference point folded onto the modelled (left) side.
+    fn folded(&self, p: Vec3) -> Vec3 {
+        let r = self.to_reference(p);
+        Vec3::new(-r.x.abs(), r.y, r.z)
+    }
+
+    pub fn landmarks(&self) -> &BTreeMap<String, Vec3> {
+        &self.landmarks
+    }
+
+    pub fn landmark(&self, name: &str) -> Option<Vec3> {
+        self.landmarks.get(name).copied()
+    }
+
+    pub fn cortex_thickness(&self) -> f32 {
+        self.instance.cortex
+    }
+
+    /// Signed distance (mm, a bound away from the surface) to the bone: hip bones and sacrum.
+    pub fn bone_sdf(&self, p: Vec3) -> f32 {
+        let b = self.pelvis.sample(self.folded(p));
+        b.hip_bone.min(b.sacrum) * self.distance_scale
+    }
+
+    /// Signed distance to the skin surface (negative inside the body).
+    pub fn skin_sdf(&self, p: Vec3) -> f32 {
+        let q = self.folded(p);
+        let b = self.pelvis.sample(q);
+        let env = self.soft.envelope(b.hip_bone.min(b.sacrum), q) * self.distance_scale;
+        env - self.soft.layers(q).total()
+    }
+
+    /// Soft tissue layers at a point.
+    pub fn layers(&self, p: Vec3) -> Layers {
+        self.soft.layers(self.folded(p))
+    }
+
+    /// Signed distance to one hazard.
+    pub fn hazard_sdf(&self, hazard: Hazard, p: Vec3) -> f32 {
+        let q = self.folded(p);
+        self.hazards
+            .sdf(hazard, &self.pelvis, q, self.distance_scale)
+    }
+
+    /// Signed distances to every hazard, in [`Hazard::ALL`] order, sampling the bones once.
+    pub fn hazard_sdf_all(&self, p: Vec3) -> [f32; 6] {
+        let q = self.folded(p);
+        let s = self.distance_scale;
+        let b = self.pelvis.sample(q);
+        let h = &self.hazards;
+        [
+            h.sciatic.sdf(q, f32::INFINITY) * s,
+            h.artery.sdf(q, f32::INFINITY) * s,
+            h.lfcn.sdf(q, f32::INFINITY) * s,
+            h.cavity(b.hip_bone.min(b.sacrum), b.inner_offset, q) * s,
+            b.si_joint * s,
+            b.sacrum * s,
+        ]
+    }
+
+    /// Patient-space box that holds the bones.
+    pub fn bone_bounds(&self) -> (Vec3, Vec3) {
+        self.patient_box(
+            Vec3::new(-160.0, -190.0, -150.0),
+            Vec3::new(160.0, 40.0, 110.0),
+        )
+    }
+
+    /// Patient-space box that holds the modelled body (the trunk and thighs are cut at its faces).
+    pub fn body_bounds(&self) -> (Vec3, Vec3) {
+        self.patient_box(
+            Vec3::new(-210.0, -230.0, -230.0),
+            Vec3::new(210.0, 110.0, 150.0),
+        )
+    }
+
+    /// Patient-space box around a tubular hazard on both sides; `None` for the others.
+    pub fn hazard_bounds(&self, hazard: Hazard) -> Option<(Vec3, Vec3)> {
+        let tube = match hazard {
+            Hazard::SciaticNerve => &self.hazards.sciatic,
+            Hazard::SuperiorGlutealArtery => &self.hazards.artery,
+            Hazard::Lfcn => &self.hazards.lfcn,
+            _ => return None,
+        };
+        let (lo, hi) = tube.bounds();
+        let x = lo.x.abs().max(hi.x.abs());
+        let pad = Vec3::splat(4.0);
+        Some(self.patient_box(
+            Vec3::new(-x, lo.y, lo.z) - pad,
+            Vec3::new(x, hi.y, hi.z) + pad,
+        ))
+    }
+
+    fn patient_box(&self, min: Vec3, max: Vec3) -> (Vec3, Vec3) {
+        let mut lo = Vec3::splat(f32::MAX);
+        let mut hi = Vec3::splat(f32::MIN);
+        for i in 0..8 {
+            let c = Vec3::new(
+                if i & 1 == 0 { min.x } else { max.x },
+                if i & 2 == 0 { min.y } else { max.y },
+                if i & 4 == 0 { min.z } else { max.z },
+            );
+            let p = self.to_patient(c);
+            lo = lo.min(p);
+            hi = hi.max(p);
+        }
+        (lo, hi)
+    }
+}
+
+fn resolve(
+    pelvis: &Pelvis,
+    known: &BTreeMap<String, Vec3>,
+    anchor: &preset::Anchor,
+    preset: &str,
+) -> Result<Vec3, AnatomyError> {
+    match anchor {
+        preset::Anchor::Landmark(name) => {
+            known
+                .get(name)
+                .copied()
+                .ok_or_else(|| AnatomyError::UnknownLandmark {
+                    preset: preset.to_string(),
+                    name: name.clone(),
+                })
+        }
+        other => Ok(pelvis.wing.anchor(other).unwrap_or(Vec3::ZERO)),
+    }
+}
+
+fn check_shape(p: &AnatomyPreset) -> Result<(), AnatomyError> {
+    let fail = |message: String| {
+        Err(AnatomyError::Shape {
+            preset: p.name.clone(),
+            message,
+        })
+    };
+    if p.wing.outline.len() < 3 {
+        return fail("the wing outline needs at least 3 points".into());
+    }
+    if p.wing.corridor.is_empty() || p.wing.crest.is_empty() {
+        return fail("the wing needs corridor and crest profiles".into());
+    }
+    let s = &p.sacrum;
+    if s.centreline.len() < 2
+        || s.half_width.len() != s.centreline.len()
+        || s.half_depth.len() != s.centreline.len()
+    {
+        return fail(
+            "the sacrum needs matching centreline, half_width and half_depth lists".into(),
+        );
+    }
+    for (name, t) in [
+        ("pubis.superior_ramus", &p.pubis.superior_ramus),
+        ("pubis.inferior_ramus", &p.pubis.inferior_ramus),
+        ("ischium.body", &p.ischium.body),
+        ("ischium.spine", &p.ischium.spine),
+        ("soft_tissue.thigh", &p.soft_tissue.thigh),
+    ] {
+        if t.points.len() < 2 || t.points.len() != t.radii.len() {
+            return fail(format!(
+                "{name} needs at least 2 points and one radius per point"
+            ));
+        }
+    }
+    for (name, h) in [
+        ("sciatic_nerve", &p.hazards.sciatic_nerve),
+        (
+            "superior_gluteal_artery",
+            &p.hazards.superior_gluteal_artery,
+        ),
+        ("lfcn", &p.hazards.lfcn),
+    ] {
+        if h.anchors.len() < 2 || h.radius <= 0.0 {
+            return fail(format!(
+                "hazard {name} needs at least 2 anchors and a positive radius"
+            ));
+        }
+    }
+    if p.soft_tissue.blend_radius <= 0.0 {
+        return fail("soft_tissue.blend_radius must be positive".into());
+    }
+    Ok(())
+}

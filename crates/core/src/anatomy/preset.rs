@@ -1,0 +1,318 @@
+//! Anatomy presets: the published figures and the reference shape of one adult pelvis,
+//! read from `assets/anatomy/*.ron`.
+//!
+//! Geometry is given for the left side in the reference (mean) patient, in millimetres,
+//! RAS axes (+x right, +y anterior, +z superior), origin midway between the ASISs.
+//! The right side is the mirror image. Every figure that is not from
+//! `shared/anatomy-reference.md` says `source: "estimate"`.
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Sex {
+    Male,
+    Female,
+}
+
+/// A published (or estimated) figure: mean, standard deviation and where it comes from.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Measure {
+    pub mean: f32,
+    pub sd: f32,
+    pub source: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AnatomyPreset {
+    pub name: String,
+    pub sex: Sex,
+    pub reference: ReferenceLandmarks,
+    pub variation: Variation,
+    pub cortex: Measure,
+    pub wing: WingShape,
+    pub si_joint: SiJointShape,
+    pub acetabulum: AcetabulumShape,
+    pub sacrum: SacrumShape,
+    pub pubis: PubisShape,
+    pub ischium: IschiumShape,
+    /// Named landmarks of the left side (mirrored for the right; `_left`/`_right` are added),
+    /// and midline ones (x = 0, no suffix).
+    pub landmarks: Vec<(String, Anchor)>,
+    pub midline_landmarks: Vec<(String, [f32; 3])>,
+    pub soft_tissue: SoftTissueShape,
+    pub hazards: HazardShapes,
+    /// Published figures the instance is checked against (reported by `marrowsim anatomy`).
+    pub figures: Figures,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReferenceLandmarks {
+    pub asis: [f32; 3],
+    pub psis: [f32; 3],
+    pub hip_centre: [f32; 3],
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Variation {
+    pub inter_asis: Measure,
+    /// Antero-posterior distance from the ASIS to the PSIS.
+    pub pelvic_depth: Measure,
+    /// Height scale, as a fraction (mean 1).
+    pub height: Measure,
+    /// ASIS–PSIS line against the horizontal.
+    pub tilt_deg: Measure,
+    /// Scale of the bone thickness map (mean 1).
+    pub bone_thickness: Measure,
+    pub soft_tissue: Measure,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WingShape {
+    /// Outline of the wing in its own plane: u from the PSIS toward the ASIS, v up.
+    pub outline: Vec<(f32, f32)>,
+    pub edge_rounding: f32,
+    pub base_half_thickness: f32,
+    pub thin_spot: ThinSpot,
+    /// (u, lateral half-thickness, medial half-thickness) along the PSIS→ASIS corridor.
+    pub corridor: Vec<(f32, f32, f32)>,
+    pub corridor_half_height: f32,
+    /// (u, v of the crest top, half-thickness) along the iliac crest.
+    pub crest: Vec<(f32, f32, f32)>,
+    pub crest_depth: f32,
+    pub buttress: Buttress,
+    pub bend: Bend,
+    pub anterior_flare: Flare,
+}
+
+/// Below the ASIS the anterior border turns medially toward the AIIS and the acetabulum:
+/// the mid-surface moves `per_mm` mm medially per mm below v = 0, fading in from `from_u`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Flare {
+    pub from_u: f32,
+    pub per_mm: f32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ThinSpot {
+    pub centre: (f32, f32),
+    pub radius: f32,
+    pub half_thickness: f32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Buttress {
+    pub from: (f32, f32),
+    pub to: (f32, f32),
+    pub half_thickness: f32,
+    pub width: f32,
+}
+
+/// Lateral bulge of the wing's mid-surface (the S-curve of the crest seen from above).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Bend {
+    pub amplitude: f32,
+    pub centre: f32,
+    pub width: f32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SiJointShape {
+    /// Depth, straight in (anterior) from the PSIS, at which the joint plane is met.
+    pub depth_from_psis: f32,
+    /// Angle of the joint plane against the sagittal plane (opens anteriorly).
+    pub angle_deg: f32,
+    pub gap: f32,
+    /// How far anterior along the joint the ilium is trimmed by it.
+    pub extent: f32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AcetabulumShape {
+    pub radius: f32,
+    pub wall: f32,
+    /// Direction the cup opens toward (left side).
+    pub opening: [f32; 3],
+    pub rim_offset: f32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SacrumShape {
+    /// Centreline from the S1 body down to the coccyx tip.
+    pub centreline: Vec<[f32; 3]>,
+    pub half_width: Vec<f32>,
+    pub half_depth: Vec<f32>,
+    /// Pairs of dorsal foramina: (height z, lateral offset, radius).
+    pub foramina: Vec<(f32, f32, f32)>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Tube {
+    pub points: Vec<[f32; 3]>,
+    pub radii: Vec<f32>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PubisShape {
+    pub body_centre: [f32; 3],
+    pub body_half_size: [f32; 3],
+    pub superior_ramus: Tube,
+    pub inferior_ramus: Tube,
+    pub symphysis_gap: f32,
+    pub tubercle: [f32; 3],
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct IschiumShape {
+    pub body: Tube,
+    pub tuberosity_centre: [f32; 3],
+    pub tuberosity_radii: [f32; 3],
+    pub spine: Tube,
+}
+
+/// A point of the reference pelvis (left side): absolute, on the ilium wing, or a landmark.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Anchor {
+    At([f32; 3]),
+    /// (u, v) on the wing's mid-surface: a point of its outline lies on the bone's edge.
+    Mid(f32, f32),
+    /// A landmark named earlier in the preset's list (without the side suffix).
+    Landmark(String),
+    /// (u, v) in the wing plane, `offset` mm outside the lateral (outer) table.
+    Outer(f32, f32, f32),
+    /// (u, v) in the wing plane, `offset` mm outside the medial (inner) table.
+    Inner(f32, f32, f32),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HazardPath {
+    pub anchors: Vec<Anchor>,
+    pub radius: f32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HazardShapes {
+    pub sciatic_nerve: HazardPath,
+    pub superior_gluteal_artery: HazardPath,
+    pub lfcn: HazardPath,
+    pub pelvic_cavity_centre: [f32; 3],
+    pub pelvic_cavity_radii: [f32; 3],
+}
+
+/// Soft tissue thickness at one place, for a BMI of 25.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SoftAnchor {
+    pub at: Anchor,
+    pub fat: f32,
+    pub muscle: f32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SoftTissueShape {
+    pub skin: f32,
+    /// Fractional growth of fat per BMI point above 25.
+    pub fat_per_bmi: f32,
+    pub anchors: Vec<SoftAnchor>,
+    pub background_fat: f32,
+    pub background_muscle: f32,
+    pub blend_radius: f32,
+    /// Trunk and thighs that fill the body outline: ellipsoid centre and radii, thigh tubes.
+    pub trunk_centre: [f32; 3],
+    pub trunk_radii: [f32; 3],
+    pub thigh: Tube,
+    pub envelope_blend: f32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Figures {
+    pub inter_asis: Measure,
+    pub psis_table_width: Measure,
+    pub marrow_run_psis_to_asis: Measure,
+    pub narrowest_marrow_gap: Measure,
+    pub notch_from_psis: Measure,
+    pub si_joint_from_psis: Measure,
+    pub straight_in_to_si_joint: Measure,
+    pub soft_tissue_psis: Measure,
+    pub soft_tissue_asis: Measure,
+    pub asis_psis_tilt_deg: Measure,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PresetError {
+    #[error(transparent)]
+    Read(#[from] crate::files::ReadError),
+    #[error("{path}:{line}:{col}: {message}")]
+    Parse {
+        path: String,
+        line: usize,
+        col: usize,
+        message: String,
+    },
+    #[error(
+        "unknown anatomy preset '{0}' (known: adult_male, adult_female, or a path to a .ron file)"
+    )]
+    Unknown(String),
+}
+
+/// A preset file larger than this is refused (the shipped ones are about 10 KiB).
+pub const MAX_FILE_BYTES: u64 = 256 * 1024;
+
+const ADULT_MALE: &str = include_str!("../../../../assets/anatomy/adult_male.ron");
+const ADULT_FEMALE: &str = include_str!("../../../../assets/anatomy/adult_female.ron");
+
+impl AnatomyPreset {
+    pub fn parse(text: &str, path: &str) -> Result<AnatomyPreset, PresetError> {
+        ron::Options::default()
+            .with_recursion_limit(32)
+            .from_str(text)
+            .map_err(|e| PresetError::Parse {
+                path: path.to_string(),
+                line: e.span.start.line,
+                col: e.span.start.col,
+                message: e.code.to_string(),
+            })
+    }
+
+    pub fn load(path: &Path) -> Result<AnatomyPreset, PresetError> {
+        let text = crate::files::read_text(path, MAX_FILE_BYTES, "preset files")?;
+        AnatomyPreset::parse(&text, &path.display().to_string())
+    }
+
+    /// A shipped preset by name (embedded in the binary), or a path to a preset file.
+    pub fn named(name: &str) -> Result<AnatomyPreset, PresetError> {
+        match name {
+            "adult_male" => AnatomyPreset::parse(ADULT_MALE, "assets/anatomy/adult_male.ron"),
+            "adult_female" => AnatomyPreset::parse(ADULT_FEMALE, "assets/anatomy/adult_female.ron"),
+            other if other.ends_with(".ron") => AnatomyPreset::load(Path::new(other)),
+            other => Err(PresetError::Unknown(other.to_string())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_presets_parse() {
+        for name in ["adult_male", "adult_female"] {
+            let p = AnatomyPreset::named(name).unwrap();
+            assert_eq!(p.name, name);
+        }
+    }
+
+    #[test]
+    fn broken_preset_names_line_and_column() {
+        let err = AnatomyPreset::parse("AnatomyPreset(\n  name: 3,\n)", "bad.ron").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("bad.ron:2:"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_preset_is_an_error() {
+        assert!(matches!(
+            AnatomyPreset::named("adult_giraffe"),
+            Err(PresetError::Unknown(_))
+        ));
+    }
+}

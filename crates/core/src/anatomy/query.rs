@@ -1,0 +1,227 @@
+//! The hot path: what tissue is at a point, and which layers a needle segment crosses.
+
+use super::Anatomy;
+use crate::tissue::Tissue;
+use glam::Vec3;
+use serde::{Deserialize, Serialize};
+
+/// The tissue at a point and how far one can move before it may change (mm).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Probe {
+    pub tissue: Tissue,
+    pub clearance: f32,
+}
+
+/// One stretch of a segment inside one tissue, in mm from the segment's start.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    pub tissue: Tissue,
+    pub start: f32,
+    pub end: f32,
+}
+
+impl Interval {
+    pub fn length(&self) -> f32 {
+        self.end - self.start
+    }
+}
+
+/// Boundaries are located to this precision (mm).
+const BOUNDARY_TOLERANCE: f32 = 0.01;
+/// The soft-tissue thickness field is smooth but not a distance: step this much less.
+const LAYER_SAFETY: f32 = 0.7;
+
+impl Anatomy {
+    pub fn tissue_at(&self, p: Vec3) -> Tissue {
+        self.probe(p).tissue
+    }
+
+    pub fn probe(&self, p: Vec3) -> Probe {
+        let q = self.folded(p);
+        let s = self.distance_scale;
+        let b = self.pelvis.sample(q);
+        let hip = b.hip_bone * s;
+        let sacrum = b.sacrum * s;
+        let joint = b.si_joint * s;
+        let symphysis = b.symphysis * s;
+        let cortex = self.instance.cortex;
+        let mut clearance = hip
+            .abs()
+            .min((hip + cortex).abs())
+            .min(sacrum.abs())
+            .min(joint.abs())
+            .min(symphysis.abs());
+
+        let bone_tissue = if joint < 0.0 {
+            Some(Tissue::SiJoint)
+        } else if sacrum < 0.0 {
+            Some(Tissue::Sacrum)
+        } else if symphysis < 0.0 {
+            Some(Tissue::Symphysis)
+        } else if hip < 0.0 {
+            Some(if hip > -cortex {
+                Tissue::Cortex
+            } else {
+                Tissue::Marrow
+            })
+        } else {
+            None
+        };
+        if let Some(tissue) = bone_tissue {
+            return Probe { tissue, clearance };
+        }
+
+        let cutoff = clearance / s;
+        let h = &self.hazards;
+        for (tube, tissue) in [
+            (&h.sciatic, Tissue::SciaticNerve),
+            (&h.artery, Tissue::SuperiorGlutealArtery),
+            (&h.lfcn, Tissue::Lfcn),
+        ] {
+            let d = tube.sdf(q, cutoff) * s;
+            if d < 0.0 {
+                return Probe {
+                    tissue,
+                    clearance: clearance.min(-d),
+                };
+            }
+            clearance = clearance.min(d);
+        }
+        let bones_ref = b.hip_bone.min(b.sacrum);
+        let cavity = h.cavity(bones_ref, b.inner_offset, q) * s;
+        clearance = clearance.min(cavity.abs());
+        if cavity < 0.0 {
+            return Probe {
+                tissue: Tissue::PelvicCavity,
+                clearance,
+            };
+        }
+
+        let env = self.soft.envelope(bones_ref, q) * s;
+        let l = self.soft.layers(q);
+        let m = l.muscle;
+        let f = m + l.fat;
+        let sk = f + l.skin;
+        let layer_clearance = (env - m).abs().min((env - f).abs()).min((env - sk).abs());
+        clearance = clearance.min(layer_clearance * LAYER_SAFETY);
+        let tissue = if env < m {
+            Tissue::Muscle
+        } else if env < f {
+            Tissue::Fat
+        } else if env < sk {
+            Tissue::Skin
+        } else {
+            Tissue::Air
+        };
+        Probe { tissue, clearance }
+    }
+
+    /// The ordered tissue intervals along the segment `a`→`b`.
+    ///
+    /// Steps are at least `min_step` mm, longer where the probe proves no boundary is near;
+    /// each boundary found is then bisected to 0.01 mm. Layers thinner than `min_step` may
+    /// be missed, as they would be by sampling at that step.
+    pub fn intervals(&self, a: Vec3, b: Vec3, min_step: f32) -> Vec<Interval> {
+        const MAX_STEPS: usize = 1 << 16;
+        let length = (b - a).length();
+        let mut out = Vec::new();
+        if length <= 0.0 || !length.is_finite() {
+            return out;
+        }
+        let dir = (b - a) / length;
+        let min_step = min_step.max(BOUNDARY_TOLERANCE);
+        let mut t = 0.0;
+        let mut start = 0.0;
+        let mut here = self.probe(a);
+        let mut steps = 0;
+        while t < length {
+            let next_t = (t + here.clearance.max(min_step)).min(length);
+            steps += 1;
+            // Far from the origin an f32 step can fall below one ULP and stop moving; no
+            // segment the scenes allow needs anywhere near this many steps.
+            if next_t <= t || steps > MAX_STEPS {
+                break;
+            }
+            let next = self.probe(a + dir * next_t);
+            if next.tissue == here.tissue {
+                t = next_t;
+                here = next;
+                continue;
+            }
+            let (mut lo, mut hi) = (t, next_t);
+            let mut hi_probe = next;
+            while hi - lo > BOUNDARY_TOLERANCE {
+                let mid = 0.5 * (lo + hi);
+                if mid <= lo || mid >= hi {
+                    break;
+                }
+                let m = self.probe(a + dir * mid);
+                if m.tissue == here.tissue {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                    hi_probe = m;
+                }
+            }
+            out.push(Interval {
+                tissue: here.tissue,
+                start,
+                end: hi,
+            });
+            start = hi;
+            t = hi;
+            here = hi_probe;
+        }
+        out.push(Interval {
+            tissue: here.tissue,
+            start,
+            end: length,
+        });
+        out
+    }
+
+    /// First point where the ray from `origin` along `dir` meets the skin, within `max` mm.
+    pub fn raycast_skin(&self, origin: Vec3, dir: Vec3, max: f32) -> Option<Vec3> {
+        march(|p| self.skin_sdf(p), origin, dir, max)
+    }
+
+    /// First point where the ray from `origin` along `dir` meets bone, within `max` mm.
+    pub fn raycast_bone(&self, origin: Vec3, dir: Vec3, max: f32) -> Option<Vec3> {
+        march(|p| self.bone_sdf(p), origin, dir, max)
+    }
+
+    /// Tissue sampled every `step` mm along `a`→`b`: the plain reference the intervals are checked against.
+    pub fn sample_path(&self, a: Vec3, b: Vec3, step: f32) -> Vec<Tissue> {
+        let length = (b - a).length();
+        let n = (length / step).floor() as usize + 1;
+        let dir = if length > 0.0 {
+            (b - a) / length
+        } else {
+            Vec3::ZERO
+        };
+        (0..n)
+            .map(|i| self.tissue_at(a + dir * (i as f32 * step)))
+            .collect()
+    }
+}
+
+/// Sphere-traces a distance field (half steps: the fields are bounds, not exact distances).
+fn march(sdf: impl Fn(Vec3) -> f32, origin: Vec3, dir: Vec3, max: f32) -> Option<Vec3> {
+    let dir = dir.normalize_or_zero();
+    if dir == Vec3::ZERO {
+        return None;
+    }
+    let mut t = 0.0;
+    for _ in 0..2000 {
+        let p = origin + dir * t;
+        let d = sdf(p);
+        if d < 0.05 {
+            return Some(p);
+        }
+        t += (d * 0.5).max(0.05);
+        if t > max {
+            return None;
+        }
+    }
+    None
+}

@@ -1,0 +1,67 @@
+//! Skin, subcutaneous fat and muscle: layers laid over a smooth envelope of the skeleton.
+
+use super::pelvis::TubeShape;
+use crate::geometry::sdf;
+use glam::Vec3;
+
+/// Layer thickness at one place, already adjusted for the patient's BMI.
+#[derive(Clone, Copy, Debug)]
+pub struct Layers {
+    pub skin: f32,
+    pub fat: f32,
+    pub muscle: f32,
+}
+
+impl Layers {
+    pub fn total(&self) -> f32 {
+        self.skin + self.fat + self.muscle
+    }
+}
+
+/// exp(-9): an anchor's weight at three blend radii, where it is dropped.
+const CUTOFF_WEIGHT: f32 = 1.2341e-4;
+
+#[derive(Clone, Debug)]
+pub struct SoftTissue {
+    /// Left-side and midline anchors in reference coordinates, with their layers.
+    pub anchors: Vec<(Vec3, Layers)>,
+    pub background: Layers,
+    pub inv_radius2: f32,
+    pub trunk_centre: Vec3,
+    pub trunk_radii: Vec3,
+    pub thigh: TubeShape,
+    pub blend: f32,
+}
+
+impl SoftTissue {
+    /// Layer thicknesses at a (left-side, reference) point: a Gaussian blend of the anchors.
+    pub fn layers(&self, p: Vec3) -> Layers {
+        let mut wsum = 0.02;
+        let mut fat = self.background.fat * wsum;
+        let mut muscle = self.background.muscle * wsum;
+        for (a, l) in &self.anchors {
+            let d2 = (p - *a).length_squared() * self.inv_radius2;
+            if d2 > 9.0 {
+                continue;
+            }
+            // Shifted so that the weight reaches zero at the cut-off, keeping the field continuous.
+            let w = (-d2).exp() - CUTOFF_WEIGHT;
+            wsum += w;
+            fat += l.fat * w;
+            muscle += l.muscle * w;
+        }
+        Layers {
+            skin: self.background.skin,
+            fat: fat / wsum,
+            muscle: muscle / wsum,
+        }
+    }
+
+    /// The body's deep envelope: bones, trunk and thighs blended into one smooth shape.
+    pub fn envelope(&self, bones: f32, p: Vec3) -> f32 {
+        let trunk = sdf::ellipsoid(p, self.trunk_centre, self.trunk_radii);
+        let thigh = self.thigh.sdf(p, 200.0);
+        let deep = sdf::smooth_min(trunk, thigh, self.blend);
+        sdf::smooth_min(bones, deep, self.blend)
+    }
+}

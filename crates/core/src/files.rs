@@ -1,0 +1,236 @@
+//! Every file the core reads or writes goes through here: reads are bounded and take only
+//! regular files; writes go to a temporary file that is synced and renamed into place, so a
+//! reader sees the old file or the new one, never half of one.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Why a file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error("{file}: is {kind}, not a regular file")]
+    NotAFile { file: String, kind: &'static str },
+    #[error("{file}: larger than the {limit}-byte limit for {what}")]
+    TooLarge {
+        file: String,
+        limit: u64,
+        what: &'static str,
+    },
+    #[error("{file}:{line}:{col}: the file is not UTF-8 text")]
+    NotUtf8 {
+        file: String,
+        line: usize,
+        col: usize,
+    },
+}
+
+impl ReadError {
+    /// Line and column where the error is, if it has one (1-based).
+    pub fn position(&self) -> Option<(usize, usize)> {
+        match self {
+            ReadError::NotUtf8 { line, col, .. } => Some((*line, *col)),
+            _ => None,
+        }
+    }
+}
+
+fn kind_of(t: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Opens `path` for reading without blocking on a FIFO, and refuses anything that is not a
+/// regular file (checked on the opened file, so the path cannot be swapped in between).
+fn open_regular(path: &Path) -> Result<File, ReadError> {
+    let file = path.display().to_string();
+    let io = |source| ReadError::Io {
+        file: file.clone(),
+        source,
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let f = options.open(path).map_err(io)?;
+    let t = f.metadata().map_err(io)?.file_type();
+    if !t.is_file() {
+        return Err(ReadError::NotAFile {
+            file,
+            kind: kind_of(t),
+        });
+    }
+    Ok(f)
+}
+
+/// Reads at most `limit` bytes of a regular file; a longer file is refused, whatever its
+/// metadata says.
+pub fn read_bytes(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8>, ReadError> {
+    let f = open_regular(path)?;
+    let mut bytes = Vec::new();
+    f.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| ReadError::Io {
+            file: path.display().to_string(),
+            source,
+        })?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge {
+            file: path.display().to_string(),
+            limit,
+            what,
+        });
+    }
+    Ok(bytes)
+}
+
+/// Reads a bounded regular file as UTF-8 text. A leading byte-order mark (as Notepad writes)
+/// is dropped; bytes that are not UTF-8 are refused with their line and column.
+pub fn read_text(path: &Path, limit: u64, what: &'static str) -> Result<String, ReadError> {
+    let bytes = read_bytes(path, limit, what)?;
+    text_of(bytes, &path.display().to_string())
+}
+
+/// `bytes` as UTF-8 text without a leading byte-order mark.
+pub fn text_of(mut bytes: Vec<u8>, file: &str) -> Result<String, ReadError> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let good = std::str::from_utf8(good).unwrap_or_default();
+        let line = good.matches('\n').count() + 1;
+        let col = good.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        ReadError::NotUtf8 {
+            file: file.to_string(),
+            line,
+            col,
+        }
+    })
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder, synced to disk and
+/// renamed over the target; the folder is synced too, so the rename survives a crash.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("the path names no file"))?
+        .to_string_lossy()
+        .into_owned();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = dir.join(format!(".{name}.{}.{nanos}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)?;
+        #[cfg(unix)]
+        File::open(&dir)?.sync_all()?;
+        Ok(())
+    })();
+    if result.is_err() {
+        std::fs::remove_file(&tmp).ok();
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("marrowsim-files-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_file_over_the_limit_is_refused_and_one_at_it_is_read() {
+        let dir = scratch("limit");
+        let f = dir.join("ten.txt");
+        std::fs::write(&f, "0123456789").unwrap();
+        assert_eq!(read_text(&f, 10, "tests").unwrap(), "0123456789");
+        let e = read_text(&f, 9, "tests").unwrap_err();
+        assert!(matches!(e, ReadError::TooLarge { limit: 9, .. }), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn devices_folders_and_fifos_are_refused_without_blocking() {
+        let e = read_text(Path::new("/dev/zero"), 1 << 20, "tests").unwrap_err();
+        assert!(e.to_string().contains("character device"), "{e}");
+        let dir = scratch("kinds");
+        let e = read_text(&dir, 1 << 20, "tests").unwrap_err();
+        assert!(
+            e.to_string().contains("not a regular file") || e.to_string().contains("folder"),
+            "{e}"
+        );
+        let fifo = dir.join("pipe");
+        std::fs::remove_file(&fifo).ok();
+        let ok = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if ok.is_ok_and(|s| s.success()) {
+            let e = read_text(&fifo, 1 << 20, "tests").unwrap_err();
+            assert!(e.to_string().contains("FIFO"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_bom_is_dropped_and_bad_utf8_is_placed() {
+        assert_eq!(text_of(b"\xEF\xBB\xBF(a)".to_vec(), "f").unwrap(), "(a)");
+        let e = text_of(b"ab\ncd\xFFe".to_vec(), "f").unwrap_err();
+        assert_eq!(e.position(), Some((2, 3)), "{e}");
+    }
+
+    #[test]
+    fn an_atomic_write_replaces_the_whole_file_and_leaves_no_temp() {
+        let dir = scratch("atomic");
+        let f = dir.join("a.ron");
+        write_atomic(&f, b"first, and longer").unwrap();
+        write_atomic(&f, b"second").unwrap();
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), "second");
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(left.is_empty());
+    }
+}

@@ -1,0 +1,5 @@
+//! Distance fields, meshes and sections: the geometry the anatomy is built from and shown with.
+
+pub mod mesh;
+pub(crate) mod sdf;
+pub mod section;

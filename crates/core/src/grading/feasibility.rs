@@ -1,0 +1,293 @@
+//! Proof that a scenario can be passed: sample entry points and directions inside its zones,
+//! mark each straight insertion, and keep the best as an attempt file.
+
+use crate::anatomy::{Anatomy, Interval, Patient};
+use crate::grading::scoring::{self, Verdict};
+use crate::needle::{Pose, Sample};
+use crate::records::attempt::{self, Attempt, SiteAttempt};
+use crate::scenario::Scenario;
+use crate::tissue::Tissue;
+use glam::{Quat, Vec3};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+#[derive(Clone, Debug)]
+pub struct SiteFeasibility {
+    pub site: usize,
+    pub samples: usize,
+    pub passes: usize,
+    pub best_total: f32,
+    pub best: Option<Pose>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Feasibility {
+    pub patient: Patient,
+    pub sites: Vec<SiteFeasibility>,
+    /// The best insertion of every site, as an attempt that `marrowsim score` accepts.
+    pub best_attempt: Option<Attempt>,
+}
+
+impl Feasibility {
+    /// The share of sampled insertions that pass, for the hardest site.
+    pub fn success_rate(&self) -> f32 {
+        self.sites
+            .iter()
+            .map(|s| s.passes as f32 / s.samples.max(1) as f32)
+            .fold(1.0, f32::min)
+    }
+}
+
+/// One sampled insertion: a bone entry point in the zone, a direction in the cone, and the
+/// skin point and depth that make it a straight push into the depth window. `None` when no
+/// such push exists (no marrow within reach, or the tip would skid off the bone).
+fn sample_pose(
+    anatomy: &Anatomy,
+    zone: &crate::scenario::ResolvedSite,
+    needle_len: f32,
+    rng: &mut ChaCha8Rng,
+) -> Option<(Pose, Vec<Interval>)> {
+    let aim = zone.aim;
+    let helper = if aim.x.abs() < 0.9 { Vec3::X } else { Vec3::Y };
+    let u = aim.cross(helper).normalize();
+    let v = aim.cross(u);
+    let r = zone.entry_radius * rng.random_range(0.0f32..1.0).sqrt();
+    let a = rng.random_range(0.0..std::f32::consts::TAU);
+    let target = zone.entry_centre + (u * a.cos() + v * a.sin()) * r;
+    let tilt = zone.tolerance_deg.to_radians() * rng.random_range(0.0f32..1.0).sqrt();
+    let spin = rng.random_range(0.0..std::f32::consts::TAU);
+    let axis = u * spin.cos() + v * spin.sin();
+    let dir = (Quat::from_axis_angle(axis, tilt) * aim).normalize();
+
+    let entry = skin_point(anatomy, target, dir)?;
+    let mut shaft = anatomy.intervals(entry, entry + dir * needle_len, 0.25);
+    let cortex = shaft.iter().position(|i| i.tissue == Tissue::Cortex)?;
+    // A needle meeting the bone at a glancing angle skids off it (as in the app): not a
+    // placement a trainee could make.
+    let contact = entry + dir * (shaft[cortex].start + 0.05);
+    let normal = anatomy.bone_normal(contact);
+    if dir.angle_between(-normal).to_degrees() > crate::needle::insertion::SKID_ANGLE_DEG {
+        return None;
+    }
+    let marrow = shaft[cortex..]
+        .iter()
+        .find(|i| i.tissue == Tissue::Marrow)?;
+    let hi = zone.max_mm.min(marrow.length() - 0.5);
+    if hi <= zone.min_mm {
+        return None;
+    }
+    let past = rng.random_range(zone.min_mm..hi);
+    let depth = marrow.start + past;
+    shaft.retain(|i| i.start < depth);
+    if let Some(last) = shaft.last_mut() {
+        last.end = depth;
+    }
+    Some((
+        Pose {
+            entry,
+            direction: dir,
+            depth,
+        },
+        shaft,
+    ))
+}
+
+/// Where the line reaching `target` along `dir` crosses the skin, by sphere tracing the skin
+/// field inward from 200 mm outside.
+fn skin_point(anatomy: &Anatomy, target: Vec3, dir: Vec3) -> Option<Vec3> {
+    let start = target - dir * 200.0;
+    let mut t = 0.0;
+    for _ in 0..400 {
+        let p = start + dir * t;
+        let d = anatomy.skin_sdf(p);
+        if d < 0.05 {
+            return (d > -1.0).then_some(p);
+        }
+        t += (d * 0.5).max(0.02);
+        if t > 200.0 {
+            return None;
+        }
+    }
+    None
+}
+
+/// A straight insertion at a steady 2 mm/s, as a timeline.
+pub fn straight_insertion(pose: &Pose) -> Vec<Sample> {
+    let secs = (pose.depth / 2.0).max(1.0);
+    vec![
+        Sample::new(
+            0.0,
+            Pose {
+                depth: 0.0,
+                ..*pose
+            },
+        ),
+        Sample::new(secs, *pose),
+    ]
+}
+
+/// Samples in a chunk: small enough to share the work evenly, large enough that handing
+/// chunks out costs nothing.
+const CHUNK: usize = 256;
+
+#[derive(Default)]
+struct ChunkResult {
+    samples: usize,
+    passes: usize,
+    best: Option<(f32, Pose)>,
+}
+
+/// Runs `work(chunk, samples_in_it)` for every chunk of `samples` on up to `threads` threads
+/// and returns the results in chunk order, whichever thread did them. A worker that panics
+/// is reported as an error.
+fn run_chunks<T: Send>(
+    samples: usize,
+    threads: usize,
+    work: impl Fn(usize, usize) -> T + Sync,
+) -> Result<Vec<T>, String> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let count = samples.div_ceil(CHUNK);
+    let next = AtomicUsize::new(0);
+    let per_thread: Vec<std::thread::Result<Vec<(usize, T)>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads.clamp(1, count.max(1)))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let c = next.fetch_add(1, Ordering::Relaxed);
+                        if c >= count {
+                            return done;
+                        }
+                        done.push((c, work(c, CHUNK.min(samples - c * CHUNK))));
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join()).collect()
+    });
+    let mut all = Vec::with_capacity(count);
+    for r in per_thread {
+        match r {
+            Ok(done) => all.extend(done),
+            Err(panic) => {
+                let why = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".into());
+                return Err(format!("a feasibility worker failed: {why}"));
+            }
+        }
+    }
+    all.sort_by_key(|(c, _)| *c);
+    Ok(all.into_iter().map(|(_, t)| t).collect())
+}
+
+pub fn run(
+    scenario: &Scenario,
+    patient_seed: u64,
+    samples: usize,
+    seed: u64,
+) -> Result<Feasibility, String> {
+    let patient = scenario.patient(patient_seed);
+    let anatomy = Anatomy::build(&patient).map_err(|e| e.to_string())?;
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    let mut sites = Vec::new();
+    for site in 0..scenario.sites.len() {
+        let zone = scenario
+            .resolve(site, &anatomy)
+            .ok_or("the scenario's landmarks are missing on this patient")?;
+        let chunks = run_chunks(samples, threads, |chunk, n| {
+            // Each chunk has its own stream, fixed by the seed, the site and the chunk's
+            // number, so the result does not depend on how many cores share the work.
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(((site as u64) << 40) | chunk as u64);
+            let mut r = ChunkResult {
+                samples: n,
+                ..ChunkResult::default()
+            };
+            for _ in 0..n {
+                let Some((pose, shaft)) =
+                    sample_pose(&anatomy, &zone, scenario.needle.length_mm, &mut rng)
+                else {
+                    continue;
+                };
+                let (total, verdict) =
+                    scoring::quick_with(scenario, &anatomy, site, &zone, &pose, shaft);
+                if verdict == Verdict::Pass {
+                    r.passes += 1;
+                }
+                if r.best.is_none_or(|(b, _)| total > b) {
+                    r.best = Some((total, pose));
+                }
+            }
+            r
+        })?;
+        let mut f = SiteFeasibility {
+            site,
+            samples: 0,
+            passes: 0,
+            best_total: f32::MIN,
+            best: None,
+        };
+        for c in chunks {
+            f.samples += c.samples;
+            f.passes += c.passes;
+            if let Some((total, pose)) = c.best
+                && total > f.best_total
+            {
+                f.best_total = total;
+                f.best = Some(pose);
+            }
+        }
+        sites.push(f);
+    }
+    let best_attempt = sites.iter().all(|s| s.best.is_some()).then(|| Attempt {
+        version: attempt::VERSION,
+        scene: scenario.title.clone(),
+        patient: patient.clone(),
+        sites: sites
+            .iter()
+            .filter_map(|s| {
+                let timeline = straight_insertion(&s.best?);
+                Some(SiteAttempt {
+                    site: s.site,
+                    events: crate::needle::replay(&anatomy, &timeline).events,
+                    timeline,
+                })
+            })
+            .collect(),
+    });
+    Ok(Feasibility {
+        patient,
+        sites,
+        best_attempt,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_come_back_in_order_whatever_the_thread_count() {
+        let one = run_chunks(1000, 1, |c, n| (c, n)).unwrap();
+        let many = run_chunks(1000, 7, |c, n| (c, n)).unwrap();
+        assert_eq!(one, many);
+        assert_eq!(one.iter().map(|(_, n)| n).sum::<usize>(), 1000);
+        assert_eq!(one.last(), Some(&(3, 1000 - 3 * CHUNK)));
+    }
+
+    #[test]
+    fn a_panicking_worker_is_an_error_not_a_silent_loss() {
+        let r = run_chunks(1000, 2, |c, _| {
+            assert!(c != 2, "chunk two is broken");
+            c
+        });
+        let e = r.unwrap_err();
+        assert!(e.contains("chunk two is broken"), "{e}");
+    }
+}

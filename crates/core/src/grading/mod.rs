@@ -1,0 +1,4 @@
+//! Marking attempts against a scenario, and proving that a scenario can be passed.
+
+pub mod feasibility;
+pub mod scoring;

@@ -1,0 +1,719 @@
+//! The score: components grounded in the tissue the needle actually crossed, a total, a
+//! verdict, and feedback ordered by what matters most. Deterministic for a given attempt.
+
+use crate::anatomy::{Anatomy, Hazard, Interval};
+use crate::needle::{self, EventKind, Pose, Replay};
+use crate::records::attempt::{Attempt, SiteAttempt};
+use crate::scenario::{Consequence, Mode, ResolvedSite, Scenario};
+use crate::tissue::Tissue;
+use glam::Vec3;
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Unsafe,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Component {
+    pub key: String,
+    pub label: String,
+    pub value: f32,
+    pub unit: &'static str,
+    pub points: f32,
+    pub max_points: f32,
+    pub feedback: String,
+    /// Higher is more important when ordering feedback: 3 unsafe, 2 failing, 1 lost points.
+    #[serde(skip)]
+    pub severity: u8,
+}
+
+impl Component {
+    /// A component earning `share` (0–1) of `max` points; below full marks it counts as lost points.
+    fn graded(
+        key: &str,
+        label: &str,
+        value: f32,
+        unit: &'static str,
+        max: f32,
+        share: f32,
+        feedback: String,
+    ) -> Component {
+        Component {
+            key: key.into(),
+            label: label.into(),
+            value,
+            unit,
+            points: max * share,
+            max_points: max,
+            feedback,
+            severity: u8::from(share < 1.0),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SiteScore {
+    pub site: usize,
+    pub name: String,
+    pub total: f32,
+    pub verdict: Verdict,
+    pub components: Vec<Component>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Score {
+    pub total: f32,
+    pub verdict: Verdict,
+    pub pass_mark: f32,
+    pub components: Vec<Component>,
+    pub sites: Vec<SiteScore>,
+    /// One sentence per component that lost points, most important first.
+    pub feedback: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScoreError {
+    #[error("the attempt has no site {0}; the scenario has {1}")]
+    NoSuchSite(usize, usize),
+    #[error("site {0} is missing from the attempt")]
+    MissingSite(usize),
+    #[error("the scenario's landmarks are missing on this patient")]
+    Unresolved,
+    #[error(
+        "site {site}: the needle is {depth:.1} mm deep at t = {t} s, deeper than the scene's {length} mm needle"
+    )]
+    TooDeep {
+        site: usize,
+        depth: f32,
+        t: f32,
+        length: f32,
+    },
+}
+
+/// What the final pose shows: where the tip is and how the shaft met the bone.
+#[derive(Clone, Debug)]
+pub struct FinalShaft {
+    pub intervals: Vec<Interval>,
+    pub tip_tissue: Tissue,
+    /// First bone contact along the shaft.
+    pub bone_entry: Option<Vec3>,
+    /// Depth of the tip past the cortex into the marrow (mm), if it is in marrow.
+    pub past_cortex: Option<f32>,
+}
+
+pub fn final_shaft(anatomy: &Anatomy, pose: &Pose) -> FinalShaft {
+    shaft_from(anatomy.intervals(pose.entry, pose.tip(), 0.25), pose)
+}
+
+/// The final shaft from intervals already found from the entry point to the tip.
+pub fn shaft_from(intervals: Vec<Interval>, pose: &Pose) -> FinalShaft {
+    let tip_tissue = intervals.last().map(|i| i.tissue).unwrap_or(Tissue::Air);
+    let bone_entry = intervals
+        .iter()
+        .find(|i| i.tissue.is_bone())
+        .map(|i| pose.entry + pose.direction * i.start);
+    let past_cortex = match intervals.last() {
+        Some(last) if last.tissue == Tissue::Marrow => {
+            let cortex_seen = intervals.iter().any(|i| i.tissue == Tissue::Cortex);
+            cortex_seen.then(|| last.length())
+        }
+        _ => None,
+    };
+    FinalShaft {
+        intervals,
+        tip_tissue,
+        bone_entry,
+        past_cortex,
+    }
+}
+
+fn ramp(excess: f32, span: f32) -> f32 {
+    if excess <= 0.0 {
+        1.0
+    } else {
+        (1.0 - excess / span.max(1e-3)).clamp(0.0, 1.0)
+    }
+}
+
+/// Scores every site of an attempt; the total is their mean and the verdict the worst.
+pub fn score(
+    scenario: &Scenario,
+    anatomy: &Anatomy,
+    attempt: &Attempt,
+) -> Result<Score, ScoreError> {
+    let mut sites = Vec::new();
+    for s in &attempt.sites {
+        if s.site >= scenario.sites.len() {
+            return Err(ScoreError::NoSuchSite(s.site, scenario.sites.len()));
+        }
+        let length = scenario.needle.length_mm;
+        if let Some(deep) = s.timeline.iter().find(|x| x.depth > length) {
+            return Err(ScoreError::TooDeep {
+                site: s.site,
+                depth: deep.depth,
+                t: deep.t,
+                length,
+            });
+        }
+    }
+    for i in 0..scenario.sites.len() {
+        let s = attempt
+            .sites
+            .iter()
+            .find(|s| s.site == i)
+            .ok_or(ScoreError::MissingSite(i))?;
+        sites.push(score_site(scenario, anatomy, s)?);
+    }
+    let total = sites.iter().map(|s| s.total).sum::<f32>() / sites.len().max(1) as f32;
+    let mut verdict = sites
+        .iter()
+        .map(|s| s.verdict)
+        .max()
+        .unwrap_or(Verdict::Fail);
+    if verdict == Verdict::Pass && total < scenario.pass_mark {
+        verdict = Verdict::Fail;
+    }
+    let multi = sites.len() > 1;
+    let mut components: Vec<Component> = Vec::new();
+    for s in &sites {
+        for c in &s.components {
+            let mut c = c.clone();
+            if multi {
+                c.key = format!("{}.{}", s.site, c.key);
+                c.label = format!("{}: {}", s.name, c.label);
+            }
+            components.push(c);
+        }
+    }
+    let mut ordered: Vec<&Component> = components.iter().filter(|c| c.severity > 0).collect();
+    ordered.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then((b.max_points - b.points).total_cmp(&(a.max_points - a.points)))
+    });
+    let mut feedback: Vec<String> = ordered.iter().map(|c| c.feedback.clone()).collect();
+    if feedback.is_empty() {
+        feedback.push("Clean placement: every part of the attempt is within its zone.".into());
+    }
+    Ok(Score {
+        total: (total * 10.0).round() / 10.0,
+        verdict,
+        pass_mark: scenario.pass_mark,
+        components,
+        sites,
+        feedback,
+    })
+}
+
+fn score_site(
+    scenario: &Scenario,
+    anatomy: &Anatomy,
+    attempt: &SiteAttempt,
+) -> Result<SiteScore, ScoreError> {
+    let zone = scenario
+        .resolve(attempt.site, anatomy)
+        .ok_or(ScoreError::Unresolved)?;
+    if attempt.timeline.is_empty() {
+        let name = scenario.sites[attempt.site].name.clone();
+        return Ok(SiteScore {
+            site: attempt.site,
+            total: 0.0,
+            verdict: Verdict::Fail,
+            components: vec![Component {
+                key: "placement".into(),
+                label: "Needle placed".into(),
+                value: 0.0,
+                unit: "",
+                points: 0.0,
+                max_points: 100.0,
+                feedback: format!("No needle was placed at the {name}."),
+                severity: 2,
+            }],
+            name,
+        });
+    }
+    let replay = needle::replay(anatomy, &attempt.timeline);
+    let last = attempt.timeline.last().map(|s| s.pose()).unwrap_or(Pose {
+        entry: zone.entry_centre,
+        direction: zone.aim,
+        depth: 0.0,
+    });
+    let shaft = final_shaft(anatomy, &last);
+    let hazards: Vec<Hazard> = scenario
+        .hazard_rules(attempt.site)
+        .iter()
+        .map(|r| r.0)
+        .collect();
+    let mut closest = vec![f32::INFINITY; hazards.len()];
+    for s in &attempt.timeline {
+        for (c, d) in
+            closest
+                .iter_mut()
+                .zip(needle::closest_approaches(anatomy, &hazards, &s.pose()))
+        {
+            *c = c.min(d);
+        }
+    }
+    Ok(assemble(
+        scenario,
+        attempt.site,
+        &zone,
+        &last,
+        &shaft,
+        &replay,
+        &closest,
+    ))
+}
+
+/// The score of one straight insertion to `pose`, as `score` would give its
+/// [`straight insertion`](crate::grading::feasibility::straight_insertion) timeline, without the replay.
+pub fn quick(scenario: &Scenario, anatomy: &Anatomy, site: usize, pose: &Pose) -> (f32, Verdict) {
+    let Some(zone) = scenario.resolve(site, anatomy) else {
+        return (0.0, Verdict::Fail);
+    };
+    quick_with(
+        scenario,
+        anatomy,
+        site,
+        &zone,
+        pose,
+        anatomy.intervals(pose.entry, pose.tip(), 0.25),
+    )
+}
+
+/// [`quick`] with the site's zones and the shaft's intervals (entry to tip) already found.
+pub fn quick_with(
+    scenario: &Scenario,
+    anatomy: &Anatomy,
+    site: usize,
+    zone: &ResolvedSite,
+    pose: &Pose,
+    intervals: Vec<Interval>,
+) -> (f32, Verdict) {
+    let shaft = shaft_from(intervals, pose);
+    let mut replay = Replay {
+        elapsed: (pose.depth / 2.0).max(1.0),
+        ..Replay::default()
+    };
+    for w in shaft.intervals.windows(2) {
+        if w[0].tissue == Tissue::Cortex {
+            replay.events.push(needle::Event {
+                t: 0.0,
+                kind: EventKind::CortexPenetration,
+                depth: w[1].start,
+            });
+        }
+    }
+    for i in &shaft.intervals {
+        if i.tissue != Tissue::Air {
+            replay.path_in_tissue += i.length();
+        }
+    }
+    let hazards: Vec<Hazard> = scenario.hazard_rules(site).iter().map(|r| r.0).collect();
+    let closest = needle::closest_approaches(anatomy, &hazards, pose);
+    let s = assemble(scenario, site, zone, pose, &shaft, &replay, &closest);
+    (s.total, s.verdict)
+}
+
+fn assemble(
+    scenario: &Scenario,
+    site_index: usize,
+    zone: &ResolvedSite,
+    last: &Pose,
+    shaft: &FinalShaft,
+    replay: &Replay,
+    closest: &[f32],
+) -> SiteScore {
+    let site = &scenario.sites[site_index];
+    let w = scenario.weights;
+    let norm = 100.0 / w.total().max(1e-3);
+    let mut out = Vec::new();
+    let mut unsafe_contact = false;
+    let mut penalty = 0.0;
+
+    out.push(entry_component(zone, shaft, last, w.entry * norm));
+    out.push(angle_component(zone, last, w.angle * norm));
+    let depth = depth_component(zone, shaft, w.depth * norm);
+    let tip_ok = depth.severity < 2;
+    out.push(depth);
+
+    let rules = scenario.hazard_rules(site_index);
+    let share = if rules.is_empty() {
+        0.0
+    } else {
+        w.safety * norm / rules.len() as f32
+    };
+    for ((hazard, margin, consequence), closest) in rules.iter().zip(closest) {
+        let touched = *closest < 0.0
+            || replay
+                .events
+                .iter()
+                .any(|e| e.kind == EventKind::HazardContact(*hazard))
+            || shaft
+                .intervals
+                .iter()
+                .any(|i| needle::hazard_of(i.tissue) == Some(*hazard));
+        if touched {
+            match consequence {
+                Consequence::Fail => unsafe_contact = true,
+                Consequence::Penalty(p) => penalty += p,
+            }
+        }
+        out.push(hazard_component(
+            *hazard,
+            *closest,
+            touched,
+            *margin,
+            *consequence,
+            share,
+        ));
+    }
+    if rules.is_empty() && w.safety > 0.0 {
+        out.push(Component {
+            key: "safety".into(),
+            label: "Hazards".into(),
+            value: 0.0,
+            unit: "",
+            points: w.safety * norm,
+            max_points: w.safety * norm,
+            feedback: "No hazards are marked in this scenario.".into(),
+            severity: 0,
+        });
+    }
+    out.extend(technique_components(replay, shaft, w.technique * norm));
+    out.push(time_component(scenario, replay, w.time * norm));
+
+    let raw: f32 = out.iter().map(|c| c.points).sum();
+    let total = (raw - penalty).clamp(0.0, 100.0);
+    let over_time = scenario.mode == Mode::Assessment
+        && scenario.time_limit_s.is_some_and(|l| replay.elapsed > l);
+    let verdict = if unsafe_contact {
+        Verdict::Unsafe
+    } else if !tip_ok || total < scenario.pass_mark || over_time {
+        Verdict::Fail
+    } else {
+        Verdict::Pass
+    };
+    SiteScore {
+        site: site_index,
+        name: site.name.clone(),
+        total: (total * 10.0).round() / 10.0,
+        verdict,
+        components: out,
+    }
+}
+
+fn entry_component(zone: &ResolvedSite, shaft: &FinalShaft, pose: &Pose, max: f32) -> Component {
+    let (point, on_bone) = match shaft.bone_entry {
+        Some(p) => (p, true),
+        None => {
+            let t = (zone.entry_centre - pose.entry)
+                .dot(pose.direction)
+                .max(0.0);
+            (pose.entry + pose.direction * t, false)
+        }
+    };
+    let dist = (point - zone.entry_centre).length();
+    let f = ramp(dist - zone.entry_radius, zone.entry_radius * 2.0);
+    let feedback = if !on_bone {
+        format!("The needle never reached bone; its line passes {dist:.0} mm from the entry point.")
+    } else if f >= 1.0 {
+        format!(
+            "Bone entry {dist:.1} mm from the target point, inside the {:.0} mm zone.",
+            zone.entry_radius
+        )
+    } else {
+        format!(
+            "Bone entry {dist:.1} mm from the target point, {:.1} mm outside the {:.0} mm zone: find the landmark before puncturing.",
+            dist - zone.entry_radius,
+            zone.entry_radius
+        )
+    };
+    Component::graded("entry", "Entry point", dist, "mm", max, f, feedback)
+}
+
+fn angle_component(zone: &ResolvedSite, pose: &Pose, max: f32) -> Component {
+    let angle = pose.direction.angle_between(zone.aim).to_degrees();
+    let f = ramp(angle - zone.tolerance_deg, zone.tolerance_deg * 2.0);
+    let feedback = if f >= 1.0 {
+        format!(
+            "Needle {angle:.1}° off the aim, within the {:.0}° tolerance.",
+            zone.tolerance_deg
+        )
+    } else {
+        format!(
+            "Needle {angle:.1}° off the aim (tolerance {:.0}°): angle toward the target landmark; a few degrees decide between marrow and the sacrum.",
+            zone.tolerance_deg
+        )
+    };
+    Component::graded("angle", "Angle to the aim", angle, "deg", max, f, feedback)
+}
+
+fn depth_component(zone: &ResolvedSite, shaft: &FinalShaft, max: f32) -> Component {
+    let (value, f, feedback, severity) = match (shaft.tip_tissue == zone.tissue, shaft.past_cortex)
+    {
+        (true, Some(d)) if d >= zone.min_mm && d <= zone.max_mm => (
+            d,
+            1.0,
+            format!(
+                "Tip {d:.1} mm into the marrow, inside the {:.0}–{:.0} mm window.",
+                zone.min_mm, zone.max_mm
+            ),
+            0,
+        ),
+        (true, Some(d)) if d < zone.min_mm => (
+            d,
+            0.5 * ramp(zone.min_mm - d, zone.min_mm.max(5.0)),
+            format!(
+                "Tip only {d:.1} mm past the cortex: advance to at least {:.0} mm for a good core.",
+                zone.min_mm
+            ),
+            1,
+        ),
+        (true, Some(d)) => (
+            d,
+            0.5 * ramp(d - zone.max_mm, 10.0),
+            format!(
+                "Tip {d:.1} mm past the cortex, beyond {:.0} mm: too deep risks the far table.",
+                zone.max_mm
+            ),
+            1,
+        ),
+        (_, _) => (
+            0.0,
+            0.0,
+            format!(
+                "The tip is in {}, not in the {}: no marrow can be aspirated.",
+                shaft.tip_tissue.name(),
+                zone.tissue.name()
+            ),
+            2,
+        ),
+    };
+    Component {
+        key: "depth".into(),
+        label: "Tip depth in marrow".into(),
+        value,
+        unit: "mm",
+        points: max * f,
+        max_points: max,
+        feedback,
+        severity,
+    }
+}
+
+fn hazard_component(
+    hazard: Hazard,
+    closest: f32,
+    touched: bool,
+    margin: f32,
+    consequence: Consequence,
+    max: f32,
+) -> Component {
+    let name = hazard_name(hazard);
+    let (f, feedback, severity) = if touched {
+        let what = match consequence {
+            Consequence::Fail => "an unsafe placement".to_string(),
+            Consequence::Penalty(p) => format!("costs {p:.0} points"),
+        };
+        (
+            0.0,
+            format!("The needle reached the {name}: {what}."),
+            if consequence == Consequence::Fail {
+                3
+            } else {
+                2
+            },
+        )
+    } else if margin > 0.0 && closest < margin {
+        (
+            (closest / margin).clamp(0.0, 1.0),
+            format!(
+                "Closest approach to the {name} was {closest:.1} mm, inside the {margin:.0} mm safety margin."
+            ),
+            1,
+        )
+    } else {
+        (1.0, format!("Kept {closest:.0} mm from the {name}."), 0)
+    };
+    Component {
+        key: format!("hazard.{}", hazard.key()),
+        label: format!("Clearance from the {name}"),
+        value: closest.max(0.0),
+        unit: "mm",
+        points: max * f,
+        max_points: max,
+        feedback,
+        severity,
+    }
+}
+
+pub fn hazard_name(h: Hazard) -> &'static str {
+    match h {
+        Hazard::SciaticNerve => "sciatic nerve",
+        Hazard::SuperiorGlutealArtery => "superior gluteal artery",
+        Hazard::Lfcn => "lateral femoral cutaneous nerve",
+        Hazard::PelvicCavity => "pelvic cavity (through the inner table)",
+        Hazard::SiJoint => "sacroiliac joint",
+        Hazard::Sacrum => "sacrum",
+    }
+}
+
+fn technique_components(replay: &Replay, shaft: &FinalShaft, max: f32) -> Vec<Component> {
+    let penetrations = replay.count(EventKind::CortexPenetration);
+    let reinsertions = replay.count(EventKind::Reinsertion);
+    let f_pen = if penetrations <= 1 {
+        1.0
+    } else {
+        (1.0 - 0.5 * (penetrations - 1) as f32).max(0.0)
+    };
+    let f_re = (1.0 - 0.34 * reinsertions as f32).max(0.0);
+    let f_dmg = ramp(replay.tissue_damage - 100.0, 900.0);
+    let ideal = shaft
+        .intervals
+        .iter()
+        .filter(|i| i.tissue != Tissue::Air)
+        .map(|i| i.length())
+        .sum::<f32>()
+        .max(1.0);
+    let f_path = ramp(replay.path_in_tissue - 1.3 * ideal, ideal);
+    let make = |key: &str,
+                label: &str,
+                value: f32,
+                unit,
+                share: f32,
+                f: f32,
+                good: String,
+                bad: String| {
+        Component::graded(
+            key,
+            label,
+            value,
+            unit,
+            max * share,
+            f,
+            if f >= 1.0 { good } else { bad },
+        )
+    };
+    vec![
+        make(
+            "cortex_penetrations",
+            "Cortex penetrations",
+            penetrations as f32,
+            "count",
+            0.3,
+            f_pen,
+            format!("{penetrations} pass through the cortex."),
+            format!(
+                "{penetrations} passes through the cortex: each new hole weakens the table and adds pain; commit to one track."
+            ),
+        ),
+        make(
+            "reinsertions",
+            "Reinsertions",
+            reinsertions as f32,
+            "count",
+            0.3,
+            f_re,
+            "No withdrawal and reinsertion.".into(),
+            format!(
+                "{reinsertions} reinsertions: re-angle inside the soft tissue rather than withdrawing."
+            ),
+        ),
+        make(
+            "tissue_damage",
+            "Tissue damage",
+            replay.tissue_damage,
+            "mm²",
+            0.3,
+            f_dmg,
+            format!("The shaft swept {:.0} mm² of tissue.", replay.tissue_damage),
+            format!(
+                "The shaft swept {:.0} mm² of tissue: steer before the needle is deep, not after.",
+                replay.tissue_damage
+            ),
+        ),
+        make(
+            "path_in_tissue",
+            "Path in tissue",
+            replay.path_in_tissue,
+            "mm",
+            0.1,
+            f_path,
+            format!(
+                "The tip travelled {:.0} mm inside the body.",
+                replay.path_in_tissue
+            ),
+            format!(
+                "The tip travelled {:.0} mm inside the body for a {ideal:.0} mm track: avoid back-and-forth.",
+                replay.path_in_tissue
+            ),
+        ),
+    ]
+}
+
+fn time_component(scenario: &Scenario, replay: &Replay, max: f32) -> Component {
+    let t = replay.elapsed;
+    let (f, feedback) = match scenario.time_limit_s {
+        Some(limit) if t > limit => (0.0, format!("{t:.0} s, over the {limit:.0} s limit.")),
+        Some(limit) => (1.0, format!("{t:.0} s of the {limit:.0} s allowed.")),
+        None => {
+            let f = ramp(t - 300.0, 300.0);
+            let msg = if f >= 1.0 {
+                format!("{t:.0} s.")
+            } else {
+                format!("{t:.0} s: aim for under five minutes.")
+            };
+            (f, msg)
+        }
+    };
+    Component {
+        key: "time".into(),
+        label: "Elapsed time".into(),
+        value: t,
+        unit: "s",
+        points: max * f,
+        max_points: max,
+        feedback,
+        severity: if f < 1.0 && scenario.mode == Mode::Assessment {
+            2
+        } else {
+            u8::from(f < 1.0)
+        },
+    }
+}
+
+/// Grades an attempt file against a scene file, as `marrowsim score` does. Errors name the
+/// file they are in: the attempt's patient and sites name the attempt file, with line:col.
+pub fn score_files(scene: &std::path::Path, attempt: &std::path::Path) -> Result<Score, String> {
+    use crate::records::attempt::{Attempt, MAX_FILE_BYTES};
+    use crate::scenario::locate::{Step, locate};
+    let scenario = Scenario::load(scene).map_err(|errors| crate::scenario::errors_text(&errors))?;
+    let file = attempt.display().to_string();
+    let text = crate::files::read_text(attempt, MAX_FILE_BYTES, "attempt files")
+        .map_err(|e| e.to_string())?;
+    let parsed = Attempt::parse(&text, &file).map_err(|e| e.to_string())?;
+    let at = |path: &[Step], e: &dyn std::fmt::Display| {
+        let (line, col) = locate(&text, path);
+        format!("{file}:{line}:{col}: {e}")
+    };
+    let anatomy = crate::anatomy::Anatomy::build(&parsed.patient)
+        .map_err(|e| at(&[Step::Field("patient")], &e))?;
+    score(&scenario, &anatomy, &parsed).map_err(|e| {
+        let index = |site: usize| parsed.sites.iter().position(|s| s.site == site);
+        let path = match &e {
+            ScoreError::NoSuchSite(site, _) | ScoreError::TooDeep { site, .. } => index(*site)
+                .map(|i| vec![Step::Field("sites"), Step::Index(i), Step::Field("site")]),
+            ScoreError::MissingSite(_) => Some(vec![Step::Field("sites")]),
+            ScoreError::Unresolved => None,
+        };
+        match path {
+            Some(p) => at(&p, &e),
+            None => format!("{}: {e}", scene.display()),
+        }
+    })
+}

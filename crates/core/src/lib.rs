@@ -1,0 +1,13 @@
+//! marrowsim's core: the anatomy, scenarios, needle, grading and records, with no Bevy.
+//!
+//! Deterministic for a given seed on any machine. The Bevy app shows it and feeds it input;
+//! the command line runs it headless.
+
+pub mod anatomy;
+pub mod files;
+pub mod geometry;
+pub mod grading;
+pub mod needle;
+pub mod records;
+pub mod scenario;
+pub mod tissue;

@@ -1,0 +1,223 @@
+//! One trainee attempt as it happens: place the needle on the skin, tilt it, push it in,
+//! and submit. Bevy-free, so the app, tests and tools drive the same logic.
+
+use crate::anatomy::Anatomy;
+use crate::grading::scoring::{self, Score, ScoreError};
+use crate::needle::insertion::{self, PushOutcome};
+use crate::needle::{Pose, Sample, replay};
+use crate::records::attempt::{self, Attempt, SiteAttempt};
+use crate::scenario::Scenario;
+use crate::tissue::Tissue;
+use glam::{Quat, Vec3};
+use std::sync::Arc;
+
+/// The needle of the current site, with its angles relative to straight in.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Needle {
+    pub entry: Vec3,
+    /// Inward skin normal at the entry: "straight in".
+    pub base: Vec3,
+    /// Degrees toward the patient's side of this site (lateral) and toward the head.
+    pub lateral_deg: f32,
+    pub cephalad_deg: f32,
+    pub depth: f32,
+}
+
+impl Needle {
+    pub fn direction(&self, left_side: bool) -> Vec3 {
+        let lat = if left_side {
+            self.lateral_deg
+        } else {
+            -self.lateral_deg
+        };
+        let r = Quat::from_rotation_x(self.cephalad_deg.to_radians())
+            * Quat::from_rotation_z(lat.to_radians());
+        (r * self.base).normalize()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub scenario: Scenario,
+    pub anatomy: Arc<Anatomy>,
+    pub site: usize,
+    pub needle: Option<Needle>,
+    pub last: Option<PushOutcome>,
+    /// Depth (mm), resistance (N) and tip tissue after each push on this site: the force plot.
+    pub trace: Vec<(f32, f32, Tissue)>,
+    /// Finished sites' timelines.
+    done: Vec<SiteAttempt>,
+    timeline: Vec<Sample>,
+    pub score: Option<Score>,
+}
+
+impl Session {
+    pub fn new(scenario: Scenario, anatomy: Arc<Anatomy>) -> Session {
+        Session {
+            scenario,
+            anatomy,
+            site: 0,
+            needle: None,
+            last: None,
+            trace: Vec::new(),
+            done: Vec::new(),
+            timeline: Vec::new(),
+            score: None,
+        }
+    }
+
+    /// A finished attempt to look at: the needle where the last site ended (with its force
+    /// trace) and, if given, the score.
+    pub fn review(
+        scenario: Scenario,
+        anatomy: Arc<Anatomy>,
+        attempt: &Attempt,
+        score: Option<Score>,
+    ) -> Option<Session> {
+        let last = attempt.sites.last()?.timeline.last()?.pose();
+        let mut s = Session::new(scenario, anatomy);
+        s.needle = Some(Needle {
+            entry: last.entry,
+            base: last.direction,
+            lateral_deg: 0.0,
+            cephalad_deg: 0.0,
+            depth: last.depth,
+        });
+        s.trace = insertion::force_profile(&s.anatomy, last.entry, last.direction, last.depth, 0.5);
+        s.site = attempt.sites.last()?.site;
+        s.done = attempt.sites.clone();
+        s.score = score;
+        Some(s)
+    }
+
+    /// Whether the current site is on the patient's left.
+    pub fn left_side(&self) -> bool {
+        let s = &self.scenario.sites[self.site.min(self.scenario.sites.len() - 1)];
+        !s.entry.landmark.ends_with("_right")
+    }
+
+    pub fn pose(&self) -> Option<Pose> {
+        self.needle.map(|n| Pose {
+            entry: n.entry,
+            direction: n.direction(self.left_side()),
+            depth: n.depth,
+        })
+    }
+
+    fn record(&mut self, t: f32) {
+        if let Some(pose) = self.pose() {
+            let sample = Sample::new(t, pose);
+            if self.timeline.last() != Some(&sample) {
+                self.timeline.push(sample);
+            }
+        }
+    }
+
+    /// Puts the needle tip on the skin at `point`, pointing straight in.
+    pub fn place(&mut self, point: Vec3, t: f32) {
+        let a = &self.anatomy;
+        let e = 0.5;
+        let g = |o: Vec3| a.skin_sdf(point + o) - a.skin_sdf(point - o);
+        let normal =
+            Vec3::new(g(Vec3::X * e), g(Vec3::Y * e), g(Vec3::Z * e)).normalize_or(Vec3::NEG_Y);
+        if let Some(n) = self.needle
+            && n.depth > 0.0
+        {
+            self.withdraw_fully(t);
+        }
+        self.needle = Some(Needle {
+            entry: point,
+            base: -normal,
+            lateral_deg: 0.0,
+            cephalad_deg: 0.0,
+            depth: 0.0,
+        });
+        self.record(t);
+    }
+
+    fn withdraw_fully(&mut self, t: f32) {
+        if let Some(n) = self.needle.as_mut() {
+            n.depth = 0.0;
+        }
+        self.record(t);
+    }
+
+    /// Tilts the needle. Inside the body the shaft pivots at the skin, as a real one does.
+    pub fn tilt(&mut self, lateral_deg: f32, cephalad_deg: f32, t: f32) {
+        if let Some(n) = self.needle.as_mut() {
+            n.lateral_deg = (n.lateral_deg + lateral_deg).clamp(-80.0, 80.0);
+            n.cephalad_deg = (n.cephalad_deg + cephalad_deg).clamp(-80.0, 80.0);
+        }
+        self.record(t);
+    }
+
+    /// Pushes (positive `mm`) or withdraws the needle under `force` newtons.
+    pub fn push(&mut self, mm: f32, force: f32, twisting: bool, t: f32) -> Option<PushOutcome> {
+        let mut pose = self.pose()?;
+        let out = insertion::push(&self.anatomy, &mut pose, mm, force, twisting);
+        if let Some(n) = self.needle.as_mut() {
+            n.entry = pose.entry;
+            n.depth = pose.depth;
+        }
+        self.last = Some(out);
+        self.trace.push((pose.depth, out.force, out.tip));
+        self.record(t);
+        Some(out)
+    }
+
+    /// When the current site's first sample was taken: its clock starts then.
+    pub fn started(&self) -> Option<f32> {
+        self.timeline.first().map(|s| s.t)
+    }
+
+    /// Tissue at the tip, depth past the skin and past the cortex.
+    pub fn readout(&self) -> Option<(Tissue, f32, Option<f32>)> {
+        let pose = self.pose()?;
+        let shaft = scoring::final_shaft(&self.anatomy, &pose);
+        let skin = shaft
+            .intervals
+            .iter()
+            .find(|i| i.tissue != Tissue::Air)
+            .map(|i| pose.depth - i.start)
+            .unwrap_or(0.0);
+        Some((shaft.tip_tissue, skin.max(0.0), shaft.past_cortex))
+    }
+
+    /// Angle between the needle and the site's aim (degrees).
+    pub fn angle_to_aim(&self) -> Option<f32> {
+        let zone = self.scenario.resolve(self.site, &self.anatomy)?;
+        Some(self.pose()?.direction.angle_between(zone.aim).to_degrees())
+    }
+
+    /// Ends the current site; after the last one, marks the whole attempt.
+    pub fn submit(&mut self, t: f32) -> Result<Option<&Score>, ScoreError> {
+        self.record(t);
+        let timeline = std::mem::take(&mut self.timeline);
+        let events = replay(&self.anatomy, &timeline).events;
+        self.done.push(SiteAttempt {
+            site: self.site,
+            timeline,
+            events,
+        });
+        self.needle = None;
+        self.last = None;
+        self.trace.clear();
+        if self.site + 1 < self.scenario.sites.len() {
+            self.site += 1;
+            return Ok(None);
+        }
+        let score = scoring::score(&self.scenario, &self.anatomy, &self.attempt())?;
+        self.score = Some(score);
+        Ok(self.score.as_ref())
+    }
+
+    /// The attempt so far, as an attempt file would hold it.
+    pub fn attempt(&self) -> Attempt {
+        Attempt {
+            version: attempt::VERSION,
+            scene: self.scenario.title.clone(),
+            patient: self.anatomy.patient.clone(),
+            sites: self.done.clone(),
+        }
+    }
+}

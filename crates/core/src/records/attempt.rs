@@ -1,0 +1,187 @@
+//! The attempt record: the needle's timeline per site, saved as RON.
+
+use crate::anatomy::Patient;
+use crate::needle::{Event, Sample};
+use crate::scenario::locate::Step;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+pub const VERSION: u32 = 1;
+/// An attempt file larger than this is refused (a day of samples at 60 Hz is far less).
+pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+/// An hour of samples at 60 Hz; the app records far fewer (one per change of pose).
+pub const MAX_SAMPLES: usize = 216_000;
+/// Entry points further than this from the origin (midway between the ASISs) are outside
+/// any patient the presets can build: the skin of the largest stays within about 300 mm.
+pub const MAX_COORD_MM: f32 = 500.0;
+/// The longest needle a scene may give (see the scenario's `needle.length_mm`).
+pub const MAX_DEPTH_MM: f32 = 200.0;
+/// A day: no attempt lasts longer.
+pub const MAX_TIME_S: f32 = 86_400.0;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attempt {
+    pub version: u32,
+    /// Title of the scenario it was made in (for the reader).
+    #[serde(default)]
+    pub scene: String,
+    pub patient: Patient,
+    pub sites: Vec<SiteAttempt>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteAttempt {
+    pub site: usize,
+    pub timeline: Vec<Sample>,
+    /// Written for the reader; scoring recomputes them from the timeline.
+    #[serde(default)]
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AttemptError {
+    #[error(transparent)]
+    Read(#[from] crate::files::ReadError),
+    #[error("{file}:{line}:{col}: {message}")]
+    Parse {
+        file: String,
+        line: usize,
+        col: usize,
+        message: String,
+    },
+    #[error("{0}: unknown attempt version {1}: this marrowsim reads version {VERSION}")]
+    Version(String, u32),
+}
+
+impl Attempt {
+    pub fn load(path: &Path) -> Result<Attempt, AttemptError> {
+        let text = crate::files::read_text(path, MAX_FILE_BYTES, "attempt files")?;
+        Attempt::parse(&text, &path.display().to_string())
+    }
+
+    pub fn parse(text: &str, file: &str) -> Result<Attempt, AttemptError> {
+        let a: Attempt = ron::Options::default()
+            .with_recursion_limit(32)
+            .from_str(text)
+            .map_err(|e| AttemptError::Parse {
+                file: file.to_string(),
+                line: e.span.start.line,
+                col: e.span.start.col,
+                message: e.code.to_string(),
+            })?;
+        if a.version != VERSION {
+            return Err(AttemptError::Version(file.to_string(), a.version));
+        }
+        let invalid = |path: &[Step], message: String| {
+            let (line, col) = crate::scenario::locate::locate(text, path);
+            AttemptError::Parse {
+                file: file.to_string(),
+                line,
+                col,
+                message,
+            }
+        };
+        if a.sites.len() > crate::scenario::MAX_SITES {
+            return Err(invalid(
+                &[Step::Field("sites")],
+                format!(
+                    "{} sites; a scene has at most {}",
+                    a.sites.len(),
+                    crate::scenario::MAX_SITES
+                ),
+            ));
+        }
+        for (i, s) in a.sites.iter().enumerate() {
+            let at = |j: usize, field: &'static str| {
+                [
+                    Step::Field("sites"),
+                    Step::Index(i),
+                    Step::Field("timeline"),
+                    Step::Index(j),
+                    Step::Field(field),
+                ]
+            };
+            if a.sites[..i].iter().any(|o| o.site == s.site) {
+                return Err(invalid(
+                    &[Step::Field("sites"), Step::Index(i), Step::Field("site")],
+                    format!("site {} is recorded twice", s.site),
+                ));
+            }
+            if s.timeline.len() > MAX_SAMPLES {
+                return Err(invalid(
+                    &[
+                        Step::Field("sites"),
+                        Step::Index(i),
+                        Step::Field("timeline"),
+                    ],
+                    format!(
+                        "site {}: {} samples; an attempt holds at most {MAX_SAMPLES} a site",
+                        s.site,
+                        s.timeline.len()
+                    ),
+                ));
+            }
+            let mut last_t = 0.0;
+            for (j, sample) in s.timeline.iter().enumerate() {
+                let (e, d) = (sample.entry, sample.direction);
+                let finite = [e.0, e.1, e.2, d.0, d.1, d.2, sample.depth, sample.t]
+                    .iter()
+                    .all(|v| v.is_finite());
+                if !finite || (d.0 * d.0 + d.1 * d.1 + d.2 * d.2) < 1e-6 {
+                    return Err(invalid(
+                        &at(j, "direction"),
+                        format!(
+                            "site {}: sample at t = {} has no valid pose",
+                            s.site, sample.t
+                        ),
+                    ));
+                }
+                let r = (e.0 * e.0 + e.1 * e.1 + e.2 * e.2).sqrt();
+                if r > MAX_COORD_MM {
+                    return Err(invalid(
+                        &at(j, "entry"),
+                        format!(
+                            "site {}: the entry point is {r:.0} mm from the origin; no patient reaches beyond {MAX_COORD_MM} mm",
+                            s.site
+                        ),
+                    ));
+                }
+                if !(0.0..=MAX_DEPTH_MM).contains(&sample.depth) {
+                    return Err(invalid(
+                        &at(j, "depth"),
+                        format!(
+                            "site {}: depth {} mm is outside 0–{MAX_DEPTH_MM} mm, the longest needle",
+                            s.site, sample.depth
+                        ),
+                    ));
+                }
+                if !(0.0..=MAX_TIME_S).contains(&sample.t) || sample.t < last_t {
+                    return Err(invalid(
+                        &at(j, "t"),
+                        format!(
+                            "site {}: time {} s goes backwards or is outside 0–{MAX_TIME_S} s",
+                            s.site, sample.t
+                        ),
+                    ));
+                }
+                last_t = sample.t;
+            }
+        }
+        Ok(a)
+    }
+
+    pub fn to_ron(&self) -> Result<String, ron::Error> {
+        let config = ron::ser::PrettyConfig::new()
+            .depth_limit(3)
+            .struct_names(true);
+        ron::ser::to_string_pretty(self, config)
+    }
+
+    /// Writes the attempt file whole or not at all (temp file, sync, rename).
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let text = self.to_ron().map_err(std::io::Error::other)?;
+        crate::files::write_atomic(path, text.as_bytes())
+    }
+}

@@ -1,0 +1,556 @@
+//! The trainee's record: every marked attempt in one SQLite database (`marrowsim.db`) under
+//! the data folder. Each attempt is one transaction holding the attempt itself (its RON
+//! text, which `marrowsim score` grades again), the scene it was marked against and that
+//! scene's hash, the patient, the total, the verdict and every component.
+//!
+//! The database runs in WAL mode with full sync: a process killed at any moment leaves every
+//! committed attempt readable, and several processes can record into one folder at once.
+//! A folder written by older versions (`history.jsonl` and `attempts/`) is imported once.
+
+use crate::anatomy::Sex;
+use crate::grading::scoring::{Score, Verdict};
+use crate::records::attempt::{self, Attempt};
+use crate::scenario::Scenario;
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The database's file name inside the data folder.
+pub const DB_FILE: &str = "marrowsim.db";
+/// The schema this build writes (`PRAGMA user_version`); older ones are upgraded on open.
+pub const SCHEMA_VERSION: i32 = 1;
+/// A `history.jsonl` from the older versions larger than this is not imported.
+const MAX_LEGACY_LOG_BYTES: u64 = 64 * 1024 * 1024;
+
+/// One marked attempt, as listed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The attempt's number in this record.
+    pub id: i64,
+    /// Seconds since 1970 (UTC).
+    pub when: u64,
+    pub scene: String,
+    /// The scene file, if the scene came from one.
+    pub scene_file: Option<String>,
+    /// BLAKE3 of the scene as it was marked (its RON), if the record holds it.
+    pub scene_hash: Option<String>,
+    pub preset: String,
+    pub sex: Sex,
+    pub bmi: f32,
+    pub scale: f32,
+    pub seed: Option<u64>,
+    pub total: f32,
+    pub pass_mark: f32,
+    pub verdict: Verdict,
+    /// `app` for attempts marked by this version, `import` for those read from an older folder.
+    pub source: String,
+}
+
+/// One component of a recorded score (PerkTutor's metric table: one row per metric).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ComponentRow {
+    pub attempt: i64,
+    pub key: String,
+    pub label: String,
+    /// `NaN` where the value was not a finite number.
+    pub value: f32,
+    pub unit: String,
+    pub points: f32,
+    pub max_points: f32,
+}
+
+/// What the import of an older folder found.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Imported {
+    pub attempts: usize,
+    /// Lines of `history.jsonl` that could not be read (cut short, edited, not UTF-8).
+    pub bad_lines: usize,
+    /// Attempt files in `attempts/` that no history line names; left where they are.
+    pub unlisted_files: usize,
+}
+
+/// The record in one data folder.
+pub struct History {
+    pub dir: PathBuf,
+    conn: Connection,
+    /// What was imported from an older folder when this record was opened, if anything.
+    pub imported: Option<Imported>,
+}
+
+impl std::fmt::Debug for History {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("History").field("dir", &self.dir).finish()
+    }
+}
+
+fn sql(path: &Path) -> impl Fn(rusqlite::Error) -> String + '_ {
+    move |e| format!("{}: {e}", path.display())
+}
+
+fn verdict_text(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "pass",
+        Verdict::Fail => "fail",
+        Verdict::Unsafe => "unsafe",
+    }
+}
+
+fn verdict_of(s: &str) -> Verdict {
+    match s {
+        "pass" => Verdict::Pass,
+        "unsafe" => Verdict::Unsafe,
+        _ => Verdict::Fail,
+    }
+}
+
+fn sex_text(s: Sex) -> &'static str {
+    match s {
+        Sex::Male => "male",
+        Sex::Female => "female",
+    }
+}
+
+/// Seconds since 1970, now.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// BLAKE3 of a text, in hex.
+pub fn hash_text(text: &str) -> String {
+    blake3::hash(text.as_bytes()).to_hex().to_string()
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    recorded_at INTEGER NOT NULL,
+    scene_title TEXT NOT NULL,
+    scene_file TEXT,
+    scene_ron TEXT,
+    scene_hash TEXT,
+    preset TEXT NOT NULL,
+    sex TEXT NOT NULL CHECK (sex IN ('male', 'female')),
+    bmi REAL NOT NULL,
+    scale REAL NOT NULL,
+    seed INTEGER,
+    total REAL NOT NULL,
+    pass_mark REAL NOT NULL,
+    verdict TEXT NOT NULL CHECK (verdict IN ('pass', 'fail', 'unsafe')),
+    attempt_ron TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT 'app'
+);
+CREATE TABLE IF NOT EXISTS components (
+    attempt_id INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    label TEXT NOT NULL,
+    value REAL,
+    unit TEXT NOT NULL,
+    points REAL NOT NULL,
+    max_points REAL NOT NULL,
+    PRIMARY KEY (attempt_id, position)
+);
+CREATE INDEX IF NOT EXISTS attempts_by_scene ON attempts (scene_title, recorded_at);
+";
+
+impl History {
+    /// `$MARROWSIM_DATA`, else `$XDG_DATA_HOME/marrowsim`, else `~/.local/share/marrowsim`.
+    pub fn default_dir() -> PathBuf {
+        let env = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        env("MARROWSIM_DATA")
+            .or_else(|| env("XDG_DATA_HOME").map(|d| d.join("marrowsim")))
+            .or_else(|| env("HOME").map(|h| h.join(".local/share/marrowsim")))
+            .unwrap_or_else(|| PathBuf::from("marrowsim-data"))
+    }
+
+    /// The database file of a data folder.
+    pub fn db_path(dir: &Path) -> PathBuf {
+        dir.join(DB_FILE)
+    }
+
+    /// Opens (or creates) the record in `dir`, importing an older folder's files the first
+    /// time.
+    pub fn open(dir: impl Into<PathBuf>) -> Result<History, String> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let path = Self::db_path(&dir);
+        if let Ok(meta) = std::fs::symlink_metadata(&path)
+            && !meta.file_type().is_file()
+        {
+            return Err(format!(
+                "{}: is not a regular file; the record must be a database file",
+                path.display()
+            ));
+        }
+        let mut conn = Connection::open(&path).map_err(sql(&path))?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(sql(&path))?;
+        // WAL lets readers and one writer work at once; FULL syncs every commit to disk.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sql(&path))?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(sql(&path))?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(sql(&path))?;
+        let version: i32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(sql(&path))?;
+        if version > SCHEMA_VERSION {
+            return Err(format!(
+                "{}: the record was written by a newer marrowsim (schema {version}; this one reads up to {SCHEMA_VERSION})",
+                path.display()
+            ));
+        }
+        let imported = {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(sql(&path))?;
+            tx.execute_batch(SCHEMA).map_err(sql(&path))?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+                .map_err(sql(&path))?;
+            let done: Option<String> = tx
+                .query_row(
+                    "SELECT value FROM meta WHERE key = 'legacy_import'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(sql(&path))?;
+            let imported = if done.is_none() {
+                let imported = import_legacy(&tx, &dir)?;
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES ('legacy_import', ?1)",
+                    params![format!(
+                        "{} attempts, {} bad lines, {} unlisted files",
+                        imported.attempts, imported.bad_lines, imported.unlisted_files
+                    )],
+                )
+                .map_err(sql(&path))?;
+                (imported != Imported::default()).then_some(imported)
+            } else {
+                None
+            };
+            tx.commit().map_err(sql(&path))?;
+            imported
+        };
+        Ok(History {
+            dir,
+            conn,
+            imported,
+        })
+    }
+
+    fn path(&self) -> PathBuf {
+        Self::db_path(&self.dir)
+    }
+
+    /// Records one marked attempt in a single transaction and returns its entry.
+    pub fn record(
+        &mut self,
+        attempt: &Attempt,
+        score: &Score,
+        scenario: &Scenario,
+        scene_file: Option<&Path>,
+        when: u64,
+    ) -> Result<Entry, String> {
+        let path = self.path();
+        let attempt_ron = attempt.to_ron().map_err(|e| format!("the attempt: {e}"))?;
+        let scene_ron = scenario.to_ron().map_err(|e| format!("the scene: {e}"))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql(&path))?;
+        let entry = insert(
+            &tx,
+            &Row {
+                when,
+                scene: &scenario.title,
+                scene_file: scene_file.map(|p| p.display().to_string()),
+                scene_ron: Some(&scene_ron),
+                attempt,
+                attempt_ron: &attempt_ron,
+                total: score.total,
+                pass_mark: score.pass_mark,
+                verdict: score.verdict,
+                source: "app",
+            },
+        )
+        .map_err(sql(&path))?;
+        for (i, c) in score.components.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO components (attempt_id, position, key, label, value, unit, points, max_points)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    entry.id,
+                    i as i64,
+                    c.key,
+                    c.label,
+                    c.value.is_finite().then_some(c.value as f64),
+                    c.unit,
+                    c.points as f64,
+                    c.max_points as f64
+                ],
+            )
+            .map_err(sql(&path))?;
+        }
+        tx.commit().map_err(sql(&path))?;
+        Ok(entry)
+    }
+
+    /// Every entry, oldest first.
+    pub fn entries(&self) -> Result<Vec<Entry>, String> {
+        let path = self.path();
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, recorded_at, scene_title, scene_file, scene_hash, preset, sex, bmi,
+                        scale, seed, total, pass_mark, verdict, source
+                 FROM attempts ORDER BY id",
+            )
+            .map_err(sql(&path))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(Entry {
+                    id: r.get(0)?,
+                    when: r.get::<_, i64>(1)?.max(0) as u64,
+                    scene: r.get(2)?,
+                    scene_file: r.get(3)?,
+                    scene_hash: r.get(4)?,
+                    preset: r.get(5)?,
+                    sex: if r.get::<_, String>(6)? == "female" {
+                        Sex::Female
+                    } else {
+                        Sex::Male
+                    },
+                    bmi: r.get::<_, f64>(7)? as f32,
+                    scale: r.get::<_, f64>(8)? as f32,
+                    seed: r.get::<_, Option<i64>>(9)?.map(|s| s as u64),
+                    total: r.get::<_, f64>(10)? as f32,
+                    pass_mark: r.get::<_, f64>(11)? as f32,
+                    verdict: verdict_of(&r.get::<_, String>(12)?),
+                    source: r.get(13)?,
+                })
+            })
+            .map_err(sql(&path))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(sql(&path))
+    }
+
+    /// Every component of every attempt, in attempt and component order.
+    pub fn components(&self) -> Result<Vec<ComponentRow>, String> {
+        let path = self.path();
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT attempt_id, key, label, value, unit, points, max_points
+                 FROM components ORDER BY attempt_id, position",
+            )
+            .map_err(sql(&path))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(ComponentRow {
+                    attempt: r.get(0)?,
+                    key: r.get(1)?,
+                    label: r.get(2)?,
+                    value: r.get::<_, Option<f64>>(3)?.map_or(f32::NAN, |v| v as f32),
+                    unit: r.get(4)?,
+                    points: r.get::<_, f64>(5)? as f32,
+                    max_points: r.get::<_, f64>(6)? as f32,
+                })
+            })
+            .map_err(sql(&path))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(sql(&path))
+    }
+
+    /// The attempt as it was recorded (RON), which `marrowsim score` grades again.
+    pub fn attempt_text(&self, id: i64) -> Result<String, String> {
+        self.text_column(id, "attempt_ron")?
+            .ok_or_else(|| format!("attempt {id} has no text"))
+    }
+
+    /// The scene the attempt was marked against (RON), if the record holds it.
+    pub fn scene_text(&self, id: i64) -> Result<Option<String>, String> {
+        self.text_column(id, "scene_ron")
+    }
+
+    fn text_column(&self, id: i64, column: &str) -> Result<Option<String>, String> {
+        let path = self.path();
+        self.conn
+            .query_row(
+                &format!("SELECT {column} FROM attempts WHERE id = ?1"),
+                params![id],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .optional()
+            .map_err(sql(&path))?
+            .ok_or_else(|| format!("{}: there is no attempt {id}", path.display()))
+    }
+
+    /// Checks the database file's integrity (`PRAGMA integrity_check`).
+    pub fn check(&self) -> Result<(), String> {
+        let path = self.path();
+        let result: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(sql(&path))?;
+        if result == "ok" {
+            Ok(())
+        } else {
+            Err(format!("{}: {result}", path.display()))
+        }
+    }
+}
+
+struct Row<'a> {
+    when: u64,
+    scene: &'a str,
+    scene_file: Option<String>,
+    scene_ron: Option<&'a str>,
+    attempt: &'a Attempt,
+    attempt_ron: &'a str,
+    total: f32,
+    pass_mark: f32,
+    verdict: Verdict,
+    source: &'static str,
+}
+
+fn insert(tx: &Transaction<'_>, row: &Row<'_>) -> Result<Entry, rusqlite::Error> {
+    let p = &row.attempt.patient;
+    let scene_hash = row.scene_ron.map(hash_text);
+    tx.execute(
+        "INSERT INTO attempts (recorded_at, scene_title, scene_file, scene_ron, scene_hash,
+            preset, sex, bmi, scale, seed, total, pass_mark, verdict, attempt_ron, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        params![
+            row.when.min(i64::MAX as u64) as i64,
+            row.scene,
+            row.scene_file,
+            row.scene_ron,
+            scene_hash,
+            p.preset,
+            sex_text(p.sex),
+            p.bmi as f64,
+            p.scale as f64,
+            p.seed.map(|s| s as i64),
+            row.total as f64,
+            row.pass_mark as f64,
+            verdict_text(row.verdict),
+            row.attempt_ron,
+            row.source,
+        ],
+    )?;
+    Ok(Entry {
+        id: tx.last_insert_rowid(),
+        when: row.when,
+        scene: row.scene.to_string(),
+        scene_file: row.scene_file.clone(),
+        scene_hash,
+        preset: p.preset.clone(),
+        sex: p.sex,
+        bmi: p.bmi,
+        scale: p.scale,
+        seed: p.seed,
+        total: row.total,
+        pass_mark: row.pass_mark,
+        verdict: row.verdict,
+        source: row.source.to_string(),
+    })
+}
+
+/// A line of the older `history.jsonl`.
+#[derive(Deserialize)]
+struct LegacyLine {
+    when: u64,
+    scene: String,
+    scene_file: Option<String>,
+    total: f32,
+    pass_mark: f32,
+    verdict: Verdict,
+    attempt_file: String,
+}
+
+/// Reads `history.jsonl` and the attempt files it names into the record. Lines that cannot be
+/// read are counted, never fatal; nothing in the old folder is changed.
+fn import_legacy(tx: &Transaction<'_>, dir: &Path) -> Result<Imported, String> {
+    let mut out = Imported::default();
+    let log = dir.join("history.jsonl");
+    let bytes = match crate::files::read_bytes(&log, MAX_LEGACY_LOG_BYTES, "history logs") {
+        Ok(b) => b,
+        Err(crate::files::ReadError::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            Vec::new()
+        }
+        Err(e) => return Err(format!("{e} (the older record could not be imported)")),
+    };
+    let mut listed = std::collections::HashSet::new();
+    for line in bytes.split(|&b| b == b'\n') {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let Some(line) = std::str::from_utf8(line).ok() else {
+            out.bad_lines += 1;
+            continue;
+        };
+        let legacy = match serde_json::from_str::<LegacyLine>(line) {
+            Ok(l) => l,
+            Err(_) => {
+                // The older version wrote a line and its newline in two writes, so a kill
+                // between them glued the next whole line onto a torn one: keep the whole one.
+                out.bad_lines += 1;
+                match line
+                    .rfind("{\"when\"")
+                    .filter(|&i| i > 0)
+                    .and_then(|i| serde_json::from_str::<LegacyLine>(&line[i..]).ok())
+                {
+                    Some(l) => l,
+                    None => continue,
+                }
+            }
+        };
+        let file = dir.join(&legacy.attempt_file);
+        listed.insert(file.clone());
+        let Some((attempt, text)) =
+            crate::files::read_text(&file, attempt::MAX_FILE_BYTES, "attempt files")
+                .ok()
+                .and_then(|t| Some((Attempt::parse(&t, &file.display().to_string()).ok()?, t)))
+        else {
+            out.bad_lines += 1;
+            continue;
+        };
+        insert(
+            tx,
+            &Row {
+                when: legacy.when,
+                scene: &legacy.scene,
+                scene_file: legacy.scene_file.clone(),
+                scene_ron: None,
+                attempt: &attempt,
+                attempt_ron: &text,
+                total: legacy.total,
+                pass_mark: legacy.pass_mark,
+                verdict: legacy.verdict,
+                source: "import",
+            },
+        )
+        .map_err(sql(&History::db_path(dir)))?;
+        out.attempts += 1;
+    }
+    if let Ok(files) = std::fs::read_dir(dir.join("attempts")) {
+        out.unlisted_files = files
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "ron") && !listed.contains(p))
+            .count();
+    }
+    Ok(out)
+}

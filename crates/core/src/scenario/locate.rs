@@ -1,0 +1,195 @@
+//! Finds where a field sits in RON text, so that errors found after parsing (an unknown
+//! landmark, a negative radius) can still name the line and column.
+
+/// One step of a path into a RON document: a struct field or a list element.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    Field(&'static str),
+    Index(usize),
+}
+
+/// 1-based line and column of the value at `path`, or of the deepest part of it that exists.
+pub fn locate(text: &str, path: &[Step]) -> (usize, usize) {
+    let bytes = text.as_bytes();
+    let mut pos = skip_to_value(bytes, 0);
+    for step in path {
+        match find_step(bytes, pos, step) {
+            Some(p) => pos = p,
+            None => break,
+        }
+    }
+    line_col(text, pos)
+}
+
+pub fn line_col(text: &str, pos: usize) -> (usize, usize) {
+    let before = &text[..pos.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, col)
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    loop {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i + 1 < b.len() && b[i] == b'/' && b[i + 1] == b'/' {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else if i + 1 < b.len() && b[i] == b'/' && b[i + 1] == b'*' {
+            i += 2;
+            while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                i += 1;
+            }
+            i = (i + 2).min(b.len());
+        } else {
+            return i;
+        }
+    }
+}
+
+/// Skips a struct or enum name so that `pos` points at the opening bracket, if any.
+fn skip_to_value(b: &[u8], i: usize) -> usize {
+    let mut i = skip_ws(b, i);
+    let start = i;
+    while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+        i += 1;
+    }
+    let j = skip_ws(b, i);
+    if j < b.len() && (b[j] == b'(' || b[j] == b'{') && i > start {
+        j
+    } else {
+        start
+    }
+}
+
+/// Index just past the value starting at `i`.
+fn skip_value(b: &[u8], i: usize) -> usize {
+    let mut i = skip_ws(b, i);
+    let mut depth = 0i32;
+    while i < b.len() {
+        if b[i] == b'/' && matches!(b.get(i + 1), Some(b'/' | b'*')) {
+            i = skip_ws(b, i);
+            continue;
+        }
+        match b[i] {
+            b'\'' if b.get(i + 2) == Some(&b'\'') => i += 2,
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                if depth == 0 {
+                    return i;
+                }
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            b',' if depth == 0 => return i,
+            _ => {}
+        }
+        i += 1;
+    }
+    i
+}
+
+fn find_step(b: &[u8], pos: usize, step: &Step) -> Option<usize> {
+    let open = skip_to_value(b, pos);
+    if open >= b.len() || !matches!(b[open], b'(' | b'[' | b'{') {
+        return None;
+    }
+    let mut i = open + 1;
+    let mut index = 0;
+    loop {
+        i = skip_ws(b, i);
+        if i >= b.len() || matches!(b[i], b')' | b']' | b'}') {
+            return None;
+        }
+        match step {
+            Step::Field(name) => {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+                let key = &b[start..i];
+                let colon = skip_ws(b, i);
+                if colon < b.len() && b[colon] == b':' {
+                    let value = skip_ws(b, colon + 1);
+                    if key == name.as_bytes() {
+                        return Some(value);
+                    }
+                    i = skip_value(b, value);
+                } else {
+                    i = skip_value(b, start);
+                }
+            }
+            Step::Index(want) => {
+                if index == *want {
+                    return Some(i);
+                }
+                i = skip_value(b, i);
+                index += 1;
+            }
+        }
+        i = skip_ws(b, i);
+        if i < b.len() && b[i] == b',' {
+            i += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = "Scene(\n  title: \"a\",\n  // note\n  sites: [\n    (name: \"x\", entry: (radius: -2.0)),\n    (name: \"y\", entry: (landmark: \"psis_lft\", radius: 5.0)),\n  ],\n)";
+
+    #[test]
+    fn finds_nested_fields_and_list_items() {
+        use Step::*;
+        assert_eq!(locate(DOC, &[Field("title")]), (2, 10));
+        assert_eq!(
+            locate(
+                DOC,
+                &[Field("sites"), Index(0), Field("entry"), Field("radius")]
+            ),
+            (5, 33)
+        );
+        assert_eq!(
+            locate(
+                DOC,
+                &[Field("sites"), Index(1), Field("entry"), Field("landmark")]
+            ),
+            (6, 35)
+        );
+    }
+
+    #[test]
+    fn missing_parts_fall_back_to_the_deepest_found() {
+        use Step::*;
+        assert_eq!(locate(DOC, &[Field("sites"), Index(7)]), (4, 10));
+        assert_eq!(locate("", &[Field("x")]), (1, 1));
+        assert_eq!(locate("((((", &[Field("x"), Index(3)]), (1, 1));
+    }
+
+    #[test]
+    fn comments_and_chars_inside_skipped_values_do_not_end_them() {
+        use Step::*;
+        let doc = "(\n  sites: [\n    (name: \"x\", // see note)\n      k: ')', /* ] */ r: 1.0),\n  ],\n  pass_mark: 170.0,\n)";
+        assert_eq!(locate(doc, &[Field("pass_mark")]), (6, 14));
+    }
+}

@@ -1,0 +1,277 @@
+//! The anatomy instance checked against the published figures (shared/anatomy-reference.md).
+
+use glam::Vec3;
+use marrowsim_core::anatomy::measure::first_run_after_bone;
+use marrowsim_core::anatomy::{Anatomy, Patient, Sex};
+use marrowsim_core::geometry::mesh::build_meshes;
+use marrowsim_core::tissue::Tissue;
+
+fn male(bmi: f32, seed: Option<u64>) -> Anatomy {
+    let mut p = Patient::average("adult_male", Sex::Male);
+    p.bmi = bmi;
+    p.seed = seed;
+    Anatomy::build(&p).expect("the shipped male preset builds")
+}
+
+fn female(seed: Option<u64>) -> Anatomy {
+    let mut p = Patient::average("adult_female", Sex::Female);
+    p.seed = seed;
+    Anatomy::build(&p).expect("the shipped female preset builds")
+}
+
+fn lm(a: &Anatomy, name: &str) -> Vec3 {
+    a.landmark(name)
+        .unwrap_or_else(|| panic!("landmark {name} exists"))
+}
+
+#[test]
+fn inter_asis_matches_the_reference() {
+    let a = male(25.0, None);
+    let d = a.dimensions();
+    assert!(
+        (d.inter_asis - 227.0).abs() < 1.0,
+        "inter-ASIS {}",
+        d.inter_asis
+    );
+    let f = female(None).dimensions();
+    assert!(
+        (f.inter_asis - 225.0).abs() < 1.0,
+        "female inter-ASIS {}",
+        f.inter_asis
+    );
+    for seed in 0..20 {
+        let d = male(25.0, Some(seed)).dimensions();
+        assert!(
+            (201.0..=253.0).contains(&d.inter_asis),
+            "seed {seed}: inter-ASIS {} outside 227 ± 2 SD",
+            d.inter_asis
+        );
+    }
+}
+
+#[test]
+fn asis_psis_line_is_about_13_degrees_and_the_asis_24_degrees_lateral() {
+    let d = male(25.0, None).dimensions();
+    assert!(
+        (d.asis_psis_tilt_deg - 13.0).abs() < 1.0,
+        "tilt {}",
+        d.asis_psis_tilt_deg
+    );
+    assert!(
+        (d.psis_to_asis_lateral_deg - 24.0).abs() < 2.0,
+        "lateral {}",
+        d.psis_to_asis_lateral_deg
+    );
+}
+
+#[test]
+fn soft_tissue_over_the_psis_follows_bmi() {
+    let lean = male(25.0, None).dimensions().soft_tissue_psis;
+    let obese = male(40.0, None).dimensions().soft_tissue_psis;
+    assert!((lean - 19.6).abs() < 3.0, "PSIS depth at BMI 25: {lean}");
+    assert!(
+        obese > lean + 8.0,
+        "BMI 40 ({obese}) should be much deeper than BMI 25 ({lean})"
+    );
+    assert!(
+        obese < 19.6 + 2.0 * 10.9,
+        "BMI 40 depth {obese} beyond 2 SD of the reference"
+    );
+    let asis = male(25.0, None).dimensions().soft_tissue_asis;
+    assert!((asis - 9.7).abs() < 3.0, "ASIS depth at BMI 25: {asis}");
+}
+
+#[test]
+fn psis_to_asis_path_stays_in_marrow_for_60_mm() {
+    for (a, min) in [(male(25.0, None), 60.0), (female(None), 55.0)] {
+        let psis = lm(&a, "psis_left");
+        let dir = (lm(&a, "asis_left") - psis).normalize();
+        let iv = a.intervals(psis - dir * 40.0, psis + dir * 140.0, 0.25);
+        let (_, run) = first_run_after_bone(&iv, Tissue::Marrow).expect("the path reaches marrow");
+        assert!(run >= min, "{}: marrow run {run} mm", a.preset.name);
+        assert!(
+            run < 90.0,
+            "{}: marrow run {run} mm is longer than any published",
+            a.preset.name
+        );
+    }
+}
+
+#[test]
+fn straight_in_from_the_psis_meets_the_si_joint_or_sacrum() {
+    for a in [male(25.0, None), female(None)] {
+        let d = a.dimensions().straight_in_to_si_joint;
+        assert!(
+            (20.0..=40.0).contains(&d),
+            "{}: straight in meets joint at {d} mm",
+            a.preset.name
+        );
+    }
+}
+
+#[test]
+fn sciatic_notch_and_si_joint_distances_from_the_psis() {
+    for a in [male(25.0, None), female(None)] {
+        let d = a.dimensions();
+        assert!(
+            (40.0..=60.0).contains(&d.notch_from_psis),
+            "notch {}",
+            d.notch_from_psis
+        );
+        assert!(
+            (12.0..=30.0).contains(&d.si_joint_from_psis),
+            "SI joint {}",
+            d.si_joint_from_psis
+        );
+    }
+}
+
+#[test]
+fn psis_table_and_marrow_gap_widths() {
+    let m = male(25.0, None).dimensions();
+    assert!(
+        (m.psis_table_width - 12.0).abs() < 2.0,
+        "male table {}",
+        m.psis_table_width
+    );
+    assert!(
+        (m.narrowest_marrow_gap - 11.0).abs() < 3.0,
+        "gap {}",
+        m.narrowest_marrow_gap
+    );
+    let f = female(None).dimensions();
+    assert!(
+        (f.psis_table_width - 9.6).abs() < 2.0,
+        "female table {}",
+        f.psis_table_width
+    );
+    assert!(f.psis_table_width < m.psis_table_width);
+}
+
+#[test]
+fn layers_at_the_psis_come_in_anatomical_order() {
+    let a = male(25.0, None);
+    let psis = lm(&a, "psis_left");
+    let dir = (lm(&a, "asis_left") - psis).normalize();
+    let iv = a.intervals(psis - dir * 60.0, psis + dir * 30.0, 0.25);
+    let order: Vec<Tissue> = iv.iter().map(|i| i.tissue).collect();
+    assert_eq!(
+        order,
+        vec![
+            Tissue::Air,
+            Tissue::Skin,
+            Tissue::Fat,
+            Tissue::Muscle,
+            Tissue::Cortex,
+            Tissue::Marrow
+        ],
+        "intervals {iv:?}"
+    );
+}
+
+#[test]
+fn intervals_agree_with_plain_sampling() {
+    let a = male(30.0, Some(7));
+    let psis = lm(&a, "psis_left");
+    let dir = (lm(&a, "asis_left") - psis).normalize();
+    let (from, to) = (psis - dir * 50.0, psis + dir * 100.0);
+    let iv = a.intervals(from, to, 0.25);
+    let samples = a.sample_path(from, to, 0.25);
+    let mut mismatches = 0;
+    for (k, t) in samples.iter().enumerate() {
+        let s = k as f32 * 0.25;
+        let hit = iv
+            .iter()
+            .find(|i| s >= i.start && s <= i.end)
+            .map(|i| i.tissue);
+        let near_boundary = iv
+            .iter()
+            .any(|i| (s - i.start).abs() < 0.05 || (s - i.end).abs() < 0.05);
+        if hit != Some(*t) && !near_boundary {
+            mismatches += 1;
+        }
+    }
+    assert_eq!(mismatches, 0, "intervals {iv:?}");
+}
+
+#[test]
+fn same_seed_same_patient_and_different_seeds_differ() {
+    let a = male(25.0, Some(42));
+    let b = male(25.0, Some(42));
+    assert_eq!(a.landmarks(), b.landmarks());
+    let p = lm(&a, "psis_left") + Vec3::new(-3.0, 8.0, 0.0);
+    assert_eq!(a.probe(p), b.probe(p));
+    let c = male(25.0, Some(43));
+    assert_ne!(a.landmarks(), c.landmarks());
+    let spread: Vec<f32> = (0..10)
+        .map(|s| male(25.0, Some(s)).dimensions().inter_asis)
+        .collect();
+    let (lo, hi) = spread
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(l, h), &v| (l.min(v), h.max(v)));
+    assert!(
+        hi - lo > 8.0,
+        "ten patients should not all be alike: {spread:?}"
+    );
+}
+
+#[test]
+fn meshes_are_watertight() {
+    let a = male(25.0, None);
+    let m = build_meshes(&a);
+    assert!(
+        m.bone.triangle_count() > 20_000,
+        "bone has {} triangles",
+        m.bone.triangle_count()
+    );
+    assert!(m.bone.is_watertight(), "bone mesh has holes");
+    assert!(m.skin.is_watertight(), "skin mesh has holes");
+    assert_eq!(m.hazards.len(), 3);
+    for (h, mesh) in &m.hazards {
+        assert!(mesh.triangle_count() > 100, "{h:?} mesh is empty");
+        assert!(mesh.is_watertight(), "{h:?} mesh has holes");
+    }
+}
+
+#[test]
+fn hazards_are_where_the_reference_puts_them() {
+    let a = male(25.0, None);
+    let psis = lm(&a, "psis_left");
+    use marrowsim_core::anatomy::Hazard;
+    let artery = a.nearest(psis, Tissue::SuperiorGlutealArtery, 120.0);
+    assert!(
+        (40.0..=70.0).contains(&artery),
+        "superior gluteal artery {artery} mm from PSIS"
+    );
+    let asis = lm(&a, "asis_left");
+    let lfcn = a.hazard_sdf(Hazard::Lfcn, asis);
+    assert!((5.0..=25.0).contains(&lfcn), "LFCN {lfcn} mm from ASIS");
+    let nerve = a.hazard_sdf(Hazard::SciaticNerve, psis);
+    assert!(nerve > 30.0, "sciatic nerve only {nerve} mm from the PSIS");
+}
+
+#[test]
+fn sections_skip_by_clearance_yet_match_every_pixel() {
+    use marrowsim_core::geometry::section::{Section, SectionPlane};
+    let a = Anatomy::build(&Patient::average("adult_male", Sex::Male)).unwrap();
+    let psis = a.landmark("psis_left").unwrap();
+    let asis = a.landmark("asis_left").unwrap();
+    for plane in [
+        SectionPlane::along(psis, asis, Vec3::Z),
+        SectionPlane::axial(psis.z),
+        SectionPlane::coronal(-100.0),
+    ] {
+        let s = Section::sample(&a, plane, 160, 120, 0.9);
+        let mut differ = 0;
+        for row in 0..s.height {
+            for col in 0..s.width {
+                let x = (col as f32 + 0.5 - s.width as f32 * 0.5) * s.mm_per_px;
+                let y = (s.height as f32 * 0.5 - row as f32 - 0.5) * s.mm_per_px;
+                if a.tissue_at(plane.point(x, y)) != s.at(col, row) {
+                    differ += 1;
+                }
+            }
+        }
+        assert_eq!(differ, 0, "every pixel must be the tissue at its centre");
+    }
+}

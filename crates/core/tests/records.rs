@@ -1,0 +1,229 @@
+//! The trainee's record under stress: processes killed while recording, and two processes
+//! recording into one data folder at once. The children are this test binary run again with
+//! `CHILD` set, so they record exactly as the app does, through `History::record`.
+
+use marrowsim_core::anatomy::Anatomy;
+use marrowsim_core::grading::scoring::{Score, score};
+use marrowsim_core::records::attempt::Attempt;
+use marrowsim_core::records::history::History;
+use marrowsim_core::scenario::Scenario;
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+const CHILD: &str = "MARROWSIM_RECORDS_CHILD";
+
+fn ws(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
+}
+
+/// The standard scene and three golden attempts with their scores: a pass, an unsafe one and
+/// a fail, so that a mixed-up row would re-grade differently.
+fn fixtures() -> (Scenario, Vec<(Attempt, Score)>) {
+    let scenario = Scenario::load(&ws("scenes/psis_standard.ron")).expect("scene");
+    let attempts = [
+        "expert_psis_to_asis",
+        "perpendicular_into_sacrum",
+        "shallow_in_cortex",
+    ]
+    .iter()
+    .map(|name| {
+        let a = Attempt::load(&ws(&format!("tests/golden/{name}.ron"))).expect("golden");
+        let anatomy = Anatomy::build(&a.patient).expect("patient");
+        let s = score(&scenario, &anatomy, &a).expect("scores");
+        (a, s)
+    })
+    .collect();
+    (scenario, attempts)
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("marrowsim-records-{name}-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Not a test of its own: the body of a child process, which records `count` attempts into
+/// `dir` and prints `committed ID` after each commit.
+#[test]
+fn child_records_in_a_loop() {
+    let Ok(spec) = std::env::var(CHILD) else {
+        return;
+    };
+    let (dir, count) = spec.split_once('|').expect("DIR|COUNT");
+    let count: usize = count.parse().expect("count");
+    let (scenario, attempts) = fixtures();
+    let mut history = History::open(dir).expect("opens");
+    let stdout = std::io::stdout();
+    for i in 0..count {
+        let (attempt, score) = &attempts[i % attempts.len()];
+        let e = history
+            .record(attempt, score, &scenario, None, i as u64)
+            .expect("records");
+        let mut out = stdout.lock();
+        writeln!(out, "committed {}", e.id).unwrap();
+        out.flush().unwrap();
+    }
+}
+
+fn spawn_child(dir: &Path, count: usize) -> Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_records_in_a_loop",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, format!("{}|{count}", dir.display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the child starts")
+}
+
+fn committed(child: &mut Child) -> BTreeSet<i64> {
+    BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        // With --nocapture the harness's "test NAME ... " leads the first line.
+        .filter_map(|l| l.split("committed ").nth(1)?.trim().parse().ok())
+        .collect()
+}
+
+/// Every recorded attempt grades again, from the record alone, to the score it was recorded
+/// with.
+fn regrade_all(history: &History) -> usize {
+    let entries = history.entries().expect("entries");
+    let mut anatomies = std::collections::HashMap::new();
+    for e in &entries {
+        let attempt = Attempt::parse(&history.attempt_text(e.id).unwrap(), "record")
+            .unwrap_or_else(|err| panic!("attempt {}: {err}", e.id));
+        let scene = history.scene_text(e.id).unwrap().expect("scene kept");
+        let scenario = Scenario::parse(&scene, "record").expect("scene loads");
+        let anatomy = anatomies
+            .entry(format!("{:?}", attempt.patient))
+            .or_insert_with(|| Anatomy::build(&attempt.patient).unwrap());
+        let again = score(&scenario, anatomy, &attempt).unwrap();
+        assert_eq!(again.total, e.total, "attempt {} re-grades the same", e.id);
+        assert_eq!(again.verdict, e.verdict);
+    }
+    entries.len()
+}
+
+#[test]
+fn attempts_committed_before_a_kill_survive_it() {
+    let dir = scratch("kill");
+    let mut rng = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut all = BTreeSet::new();
+    let kills = 60;
+    for _ in 0..kills {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let mut child = spawn_child(&dir, 100_000);
+        // From before the record is opened to well into the loop.
+        std::thread::sleep(std::time::Duration::from_micros(rng % 60_000));
+        child.kill().expect("SIGKILL");
+        all.extend(committed(&mut child));
+        child.wait().unwrap();
+    }
+    let history = History::open(&dir).expect("the record opens after the kills");
+    history.check().expect("integrity");
+    let ids: BTreeSet<i64> = history.entries().unwrap().iter().map(|e| e.id).collect();
+    let lost: Vec<_> = all.difference(&ids).collect();
+    assert!(lost.is_empty(), "committed but lost: {lost:?}");
+    assert!(
+        all.len() >= 20,
+        "the kills should land among commits: only {} committed",
+        all.len()
+    );
+    let n = regrade_all(&history);
+    assert!(n >= all.len());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn two_processes_recording_at_once_lose_nothing() {
+    let dir = scratch("two");
+    let mut a = spawn_child(&dir, 200);
+    let mut b = spawn_child(&dir, 200);
+    let (ids_a, ids_b) = std::thread::scope(|s| {
+        let ha = s.spawn(|| committed(&mut a));
+        let hb = s.spawn(|| committed(&mut b));
+        (ha.join().unwrap(), hb.join().unwrap())
+    });
+    assert!(a.wait().unwrap().success());
+    assert!(b.wait().unwrap().success());
+    assert_eq!((ids_a.len(), ids_b.len()), (200, 200));
+    assert!(ids_a.is_disjoint(&ids_b), "no attempt overwrote another");
+    let history = History::open(&dir).unwrap();
+    assert_eq!(history.entries().unwrap().len(), 400);
+    assert_eq!(regrade_all(&history), 400);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn an_older_folder_is_imported_once_whatever_its_damage() {
+    let dir = scratch("legacy");
+    std::fs::create_dir_all(dir.join("attempts")).unwrap();
+    std::fs::copy(
+        ws("tests/golden/expert_psis_to_asis.ron"),
+        dir.join("attempts/1-psis.ron"),
+    )
+    .unwrap();
+    std::fs::copy(
+        ws("tests/golden/shallow_in_cortex.ron"),
+        dir.join("attempts/9-unlisted.ron"),
+    )
+    .unwrap();
+    let good = r#"{"when":1,"scene":"PSIS harvest","scene_file":null,"preset":"adult_male","seed":null,"total":91.5,"pass_mark":70.0,"verdict":"pass","attempt_file":"attempts/1-psis.ron"}"#;
+    let mut log = Vec::new();
+    log.extend_from_slice(good.as_bytes());
+    log.extend_from_slice(b"\n{\"when\": 2, \"scene\"");
+    // A torn line glued to a whole one, a line with a byte that is not UTF-8, and a line
+    // naming an attempt file that is gone.
+    log.extend_from_slice(good.as_bytes());
+    log.extend_from_slice(b"\n\xff\xfe not text\n");
+    log.extend_from_slice(good.replace("1-psis", "2-gone").as_bytes());
+    log.extend_from_slice(b"\n");
+    log.extend_from_slice(good.as_bytes());
+    std::fs::write(dir.join("history.jsonl"), log).unwrap();
+
+    let history = History::open(&dir).unwrap();
+    let imported = history.imported.clone().expect("imported");
+    assert_eq!(
+        imported.attempts, 3,
+        "the whole line glued to a torn one is kept"
+    );
+    assert_eq!(imported.bad_lines, 3, "{imported:?}");
+    assert_eq!(imported.unlisted_files, 1, "{imported:?}");
+    let entries = history.entries().unwrap();
+    assert_eq!(entries.len(), 3);
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.source == "import" && e.total == 91.5)
+    );
+    drop(history);
+    let again = History::open(&dir).unwrap();
+    assert!(again.imported.is_none(), "imported once");
+    assert_eq!(again.entries().unwrap().len(), 3);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_record_that_is_not_a_file_is_refused() {
+    let dir = scratch("notfile");
+    std::fs::create_dir_all(dir.join("marrowsim.db")).unwrap();
+    let e = History::open(&dir).unwrap_err();
+    assert!(
+        e.contains("marrowsim.db") && e.contains("not a regular file"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

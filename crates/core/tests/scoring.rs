@@ -1,0 +1,199 @@
+//! Scoring goldens and feasibility of every shipped scene.
+
+use marrowsim_core::anatomy::Anatomy;
+use marrowsim_core::grading::feasibility;
+use marrowsim_core::grading::scoring::{Score, Verdict, score};
+use marrowsim_core::records::attempt::Attempt;
+use marrowsim_core::scenario::Scenario;
+
+/// A path from the workspace root (the tests run in their own crate's folder).
+fn ws(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
+}
+
+fn grade(scene: &str, attempt: &str) -> Score {
+    let scenario = Scenario::load(&ws(scene)).expect("scene loads");
+    let attempt = Attempt::load(&ws(attempt)).expect("attempt loads");
+    let anatomy = Anatomy::build(&attempt.patient).expect("patient builds");
+    score(&scenario, &anatomy, &attempt).expect("scores")
+}
+
+fn component<'a>(s: &'a Score, key: &str) -> &'a marrowsim_core::grading::scoring::Component {
+    s.components
+        .iter()
+        .find(|c| c.key == key)
+        .unwrap_or_else(|| {
+            panic!(
+                "no component {key}: {:?}",
+                s.components.iter().map(|c| &c.key).collect::<Vec<_>>()
+            )
+        })
+}
+
+const SCENE: &str = "scenes/psis_standard.ron";
+
+#[test]
+fn expert_psis_to_asis_passes_high() {
+    let s = grade(SCENE, "tests/golden/expert_psis_to_asis.ron");
+    assert_eq!(s.verdict, Verdict::Pass, "{:#?}", s.feedback);
+    assert!(s.total >= 85.0, "total {}", s.total);
+    let depth = component(&s, "depth");
+    assert_eq!(depth.points, depth.max_points);
+    assert!(
+        (depth.value - 25.0).abs() < 1.0,
+        "tip {} mm past the cortex",
+        depth.value
+    );
+    assert_eq!(component(&s, "cortex_penetrations").value, 1.0);
+}
+
+#[test]
+fn perpendicular_path_into_the_sacrum_fails() {
+    let s = grade(SCENE, "tests/golden/perpendicular_into_sacrum.ron");
+    assert_eq!(s.verdict, Verdict::Fail);
+    let depth = component(&s, "depth");
+    assert_eq!(depth.points, 0.0);
+    assert!(depth.feedback.contains("sacrum"), "{}", depth.feedback);
+    assert!(
+        s.feedback[0].contains("sacrum"),
+        "the sacrum should explain the fail first: {:?}",
+        s.feedback
+    );
+    assert!(component(&s, "angle").value > 20.0);
+}
+
+#[test]
+fn low_lateral_entry_toward_the_notch_is_unsafe() {
+    let s = grade(SCENE, "tests/golden/low_lateral_toward_notch.ron");
+    assert_eq!(s.verdict, Verdict::Unsafe);
+    let nerve = component(&s, "hazard.sciatic_nerve");
+    let artery = component(&s, "hazard.superior_gluteal_artery");
+    assert!(
+        nerve.points == 0.0 || artery.points == 0.0,
+        "a notch structure must be reached"
+    );
+    assert!(
+        s.feedback[0].contains("sciatic nerve")
+            || s.feedback[0].contains("superior gluteal artery"),
+        "{:?}",
+        s.feedback
+    );
+}
+
+#[test]
+fn inner_table_breach_is_unsafe() {
+    let s = grade(SCENE, "tests/golden/inner_table_breach.ron");
+    assert_eq!(s.verdict, Verdict::Unsafe);
+    let cavity = component(&s, "hazard.pelvic_cavity");
+    assert_eq!(cavity.points, 0.0);
+    assert!(s.feedback[0].contains("pelvic cavity"), "{:?}", s.feedback);
+}
+
+#[test]
+fn shallow_tip_in_the_cortex_fails() {
+    let s = grade(SCENE, "tests/golden/shallow_in_cortex.ron");
+    assert_eq!(s.verdict, Verdict::Fail);
+    let depth = component(&s, "depth");
+    assert!(
+        depth.feedback.contains("cortical bone"),
+        "{}",
+        depth.feedback
+    );
+    assert!(
+        s.total >= s.pass_mark,
+        "it fails on the tip, not on points: {}",
+        s.total
+    );
+}
+
+#[test]
+fn scoring_is_deterministic() {
+    let a = grade(SCENE, "tests/golden/inner_table_breach.ron");
+    let b = grade(SCENE, "tests/golden/inner_table_breach.ron");
+    assert_eq!(
+        serde_json::to_string(&a).unwrap(),
+        serde_json::to_string(&b).unwrap()
+    );
+}
+
+#[test]
+fn every_shipped_scene_is_feasible() {
+    let mut scenes: Vec<_> = std::fs::read_dir(ws("scenes"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    scenes.sort();
+    for path in scenes {
+        let scenario = Scenario::load(&path).expect("scene loads");
+        let f = feasibility::run(&scenario, 1, 300, 7).expect("feasibility runs");
+        assert!(
+            f.success_rate() > 0.0,
+            "{}: no sampled insertion passes",
+            path.display()
+        );
+        let best = f.best_attempt.expect("a best attempt");
+        let anatomy = Anatomy::build(&best.patient).expect("patient");
+        let s = score(&scenario, &anatomy, &best).expect("scores");
+        assert_eq!(
+            s.verdict,
+            Verdict::Pass,
+            "{}: best attempt {:?}",
+            path.display(),
+            s.feedback
+        );
+    }
+}
+
+/// An entry on the tubercle's outer lip, aimed at the hip, meets the bone almost tangentially:
+/// the needle would skid, so feasibility must not count such insertions (the shipped scene
+/// enters on the crest top instead).
+#[test]
+fn feasibility_does_not_count_insertions_that_would_skid() {
+    let text = std::fs::read_to_string(ws("scenes/anterior_crest.ron")).unwrap();
+    let on_lip = text.replace("offset: (4.0, 0.0, 3.5), ", "");
+    assert_ne!(on_lip, text, "the shipped scene offsets its entry");
+    let lip = Scenario::parse(&on_lip, "lip.ron").expect("still valid");
+    let top = Scenario::parse(&text, "top.ron").expect("valid");
+    let rate = |s: &Scenario| feasibility::run(s, 0, 600, 3).unwrap().success_rate();
+    let (lip, top) = (rate(&lip), rate(&top));
+    assert!(top > 0.45, "the crest top is a fair entry: {top}");
+    assert!(lip < top - 0.1, "more of the lip skids: {lip} vs {top}");
+}
+
+/// What feasibility counts as a pass must be a placement the app's needle can make: pushed
+/// along the best pose from the skin, it must not skid and must end in marrow.
+#[test]
+fn the_best_feasible_insertion_can_be_pushed_in_the_app() {
+    use marrowsim_core::needle::Pose;
+    use marrowsim_core::needle::insertion::push;
+    use marrowsim_core::tissue::Tissue;
+    for entry in std::fs::read_dir(ws("scenes")).unwrap() {
+        let path = entry.unwrap().path();
+        let scenario = Scenario::load(&path).unwrap();
+        let f = feasibility::run(&scenario, 1, 300, 7).unwrap();
+        let anatomy = Anatomy::build(&f.patient).unwrap();
+        for site in &f.sites {
+            let best = site.best.expect("a best insertion");
+            let mut pose = Pose { depth: 0.0, ..best };
+            while pose.depth < best.depth - 1e-3 {
+                let step = (best.depth - pose.depth).min(1.0);
+                let out = push(&anatomy, &mut pose, step, 500.0, true);
+                assert!(
+                    !out.skidded && out.advanced > 0.0,
+                    "{}: site {} stopped at {:.1} mm: {out:?}",
+                    path.display(),
+                    site.site,
+                    pose.depth
+                );
+            }
+            assert_eq!(
+                anatomy.tissue_at(pose.tip()),
+                Tissue::Marrow,
+                "{}",
+                path.display()
+            );
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! `marrowsim shot`: the 3D view rendered to a PNG without anyone at the keyboard.
+
+use super::PatientArgs;
+use clap::{Args, ValueEnum};
+use marrowsim_app::ViewPreset;
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum View {
+    Posterior,
+    Lateral,
+    Superior,
+    Anterior,
+    /// Down the needle's axis, from behind its handle.
+    NeedleEye,
+}
+
+impl From<View> for ViewPreset {
+    fn from(v: View) -> ViewPreset {
+        match v {
+            View::Posterior => ViewPreset::Posterior,
+            View::Lateral => ViewPreset::Lateral,
+            View::Superior => ViewPreset::Superior,
+            View::Anterior => ViewPreset::Anterior,
+            View::NeedleEye => ViewPreset::NeedleEye,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ShotArgs {
+    /// Where to write the PNG.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Camera view (default: the one that suits the scene's approach, or posterior).
+    #[arg(long, value_enum)]
+    pub view: Option<View>,
+    #[arg(long, default_value_t = 1280)]
+    pub width: u32,
+    #[arg(long, default_value_t = 800)]
+    pub height: u32,
+    #[command(flatten)]
+    pub patient: PatientArgs,
+    /// Show this scene's needle, guides and panel (its patient replaces --preset/--seed).
+    #[arg(value_name = "SCENE")]
+    pub scene_file: Option<PathBuf>,
+    /// The same as SCENE.
+    #[arg(long, conflicts_with = "scene_file")]
+    pub scene: Option<PathBuf>,
+    /// Put the needle where this attempt ended (needs a scene).
+    #[arg(long)]
+    pub attempt: Option<PathBuf>,
+    /// Also mark the attempt and show the score card.
+    #[arg(long, requires = "attempt")]
+    pub scorecard: bool,
+    /// Show the landmark labels.
+    #[arg(long)]
+    pub labels: bool,
+    /// Open the scene editor on the scene (needs a scene).
+    #[arg(long)]
+    pub editor: bool,
+    /// Show the progress recorded in this data folder (read only).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+}
+
+pub fn run(args: &ShotArgs) -> Result<(), String> {
+    let scene = args.scene_file.clone().or_else(|| args.scene.clone());
+    let patient = args.patient.patient()?;
+    marrowsim_app::shot(&marrowsim_app::Shot {
+        out: args.out.clone(),
+        view: args.view.map(ViewPreset::from),
+        width: args.width,
+        height: args.height,
+        scene,
+        patient,
+        attempt: args.attempt.clone(),
+        scorecard: args.scorecard,
+        labels: args.labels,
+        editor: args.editor,
+        data: args.data.clone(),
+    })
+}
