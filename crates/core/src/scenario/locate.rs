@@ -192,4 +192,107 @@ mod tests {
         let doc = "(\n  sites: [\n    (name: \"x\", // see note)\n      k: ')', /* ] */ r: 1.0),\n  ],\n  pass_mark: 170.0,\n)";
         assert_eq!(locate(doc, &[Field("pass_mark")]), (6, 14));
     }
+
+    /// The byte offset of a 1-based line and column.
+    fn offset_of(text: &str, line: usize, col: usize) -> usize {
+        text.split_inclusive('\n')
+            .take(line - 1)
+            .map(str::len)
+            .sum::<usize>()
+            + text
+                .lines()
+                .nth(line - 1)
+                .unwrap_or("")
+                .chars()
+                .take(col - 1)
+                .map(char::len_utf8)
+                .sum::<usize>()
+    }
+
+    /// Every leaf value of a shipped scene, corrupted where `locate` says it is, must give
+    /// ron's own parse error at that same line and column.
+    #[test]
+    fn located_values_are_where_ron_finds_them() {
+        fn leaves(v: &serde_json::Value, path: &mut Vec<Step>, out: &mut Vec<Vec<Step>>) {
+            match v {
+                serde_json::Value::Object(map) => {
+                    for (k, child) in map {
+                        // An enum variant (`Fixed(...)`) is a name, not a step into the value.
+                        if k.starts_with(|c: char| c.is_ascii_uppercase()) {
+                            leaves(child, path, out);
+                        } else {
+                            path.push(Step::Field(Box::leak(k.clone().into_boxed_str())));
+                            leaves(child, path, out);
+                            path.pop();
+                        }
+                    }
+                }
+                serde_json::Value::Array(items) => {
+                    for (i, child) in items.iter().enumerate() {
+                        path.push(Step::Index(i));
+                        leaves(child, path, out);
+                        path.pop();
+                    }
+                }
+                _ => out.push(path.clone()),
+            }
+        }
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenes");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let plain = std::fs::read_to_string(&path).unwrap();
+            // The same scene with comments that hold brackets, as instructors write them.
+            let commented = plain.replace("\",\n", "\", // see note) ]\n");
+            let text = plain;
+            let scene = crate::scenario::Scenario::parse(&text, "x").unwrap();
+            let mut paths = Vec::new();
+            leaves(
+                &serde_json::to_value(&scene).unwrap(),
+                &mut Vec::new(),
+                &mut paths,
+            );
+            for p in paths {
+                let (line, col) = locate(&text, &p);
+                let offset = offset_of(&text, line, col);
+                let Some(leaf) = p.last() else { continue };
+                // Only values written in the file (not defaults) can be found in it.
+                let written = match leaf {
+                    Step::Field(name) => text[..offset]
+                        .trim_end()
+                        .strip_suffix(':')
+                        .is_some_and(|t| t.trim_end().ends_with(name)),
+                    Step::Index(_) => true,
+                };
+                if !written {
+                    continue;
+                }
+                let mut bad = text.clone();
+                bad.insert(offset, '@');
+                let e = ron::Options::default()
+                    .from_str::<crate::scenario::Scenario>(&bad)
+                    .expect_err("a corrupted value does not parse");
+                // ron places the error where the value's parse began, just after the `:`,
+                // `[` or `,`; the value itself starts past the blanks and comments there.
+                let (rl, rc) = (e.span.start.line, e.span.start.col);
+                let ron_at = offset_of(&bad, rl, rc);
+                assert_eq!(
+                    line_col(&bad, skip_ws(bad.as_bytes(), ron_at)),
+                    (line, col),
+                    "{}: {p:?} (ron: {rl}:{rc} {})",
+                    path.display(),
+                    e.code
+                );
+                // Comments at line ends move nothing, so the value is where it was.
+                assert_eq!(
+                    locate(&commented, &p),
+                    (line, col),
+                    "{}, commented: {p:?}",
+                    path.display()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 200, "only {checked} values checked");
+    }
 }
