@@ -46,7 +46,8 @@ pub(super) fn plugin(app: &mut App) {
                         .or_eager(resource_exists_and_changed::<super::session::SessionState>),
                 ),
             )
-                .chain(),
+                .chain()
+                .in_set(super::AppSystems::View),
         );
 }
 

@@ -87,7 +87,8 @@ pub(super) fn plugin(app: &mut App) {
             apply_orbit,
             no_msaa_in_software,
         )
-            .chain(),
+            .chain()
+            .in_set(super::AppSystems::View),
     );
 }
 

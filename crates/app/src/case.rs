@@ -1,6 +1,7 @@
 //! The case on the table: which scene, which patient. Retry, new patient, next scene, opening
 //! another scene from the picker, and hot reload of the scene file an instructor is editing.
 
+use super::AppSystems;
 use super::CurrentAnatomy;
 use super::anatomy_view::PatientFrame;
 use super::input_guard::keyboard_free;
@@ -47,6 +48,14 @@ impl Case {
     /// The file as it is now counts as seen: a save from the editor is not reloaded again.
     pub fn mark_seen(&mut self) {
         self.modified = source_modified(&self.source);
+    }
+
+    /// Whether the file changed since it was last seen (and counts it as seen now).
+    pub(super) fn changed_on_disk(&mut self) -> bool {
+        let now = source_modified(&self.source);
+        let changed = now != self.modified;
+        self.modified = now;
+        changed
     }
 
     pub fn path(&self) -> Option<&Path> {
@@ -143,27 +152,15 @@ pub enum CaseCommand {
 }
 
 /// How often the open scene file is checked for changes.
-const POLL_SECONDS: f32 = 0.5;
-
-#[derive(Resource)]
-struct PollTimer(Timer);
-
 pub(super) fn plugin(app: &mut App) {
-    app.add_message::<CaseCommand>()
-        .insert_resource(PollTimer(Timer::from_seconds(
-            POLL_SECONDS,
-            TimerMode::Repeating,
-        )))
-        .add_systems(
-            Update,
-            (
-                case_keys.run_if(keyboard_free),
-                watch_scene_file,
-                apply_case_commands,
-            )
-                .chain()
-                .run_if(resource_exists::<Case>.and_then(resource_exists::<SessionState>)),
-        );
+    app.add_message::<CaseCommand>().add_systems(
+        Update,
+        (
+            case_keys.run_if(keyboard_free).in_set(AppSystems::Input),
+            apply_case_commands.in_set(AppSystems::Case),
+        )
+            .run_if(resource_exists::<Case>),
+    );
 }
 
 /// A seed for a new patient that differs from launch to launch.
@@ -188,35 +185,6 @@ fn case_keys(keys: Option<Res<ButtonInput<KeyCode>>>, mut out: MessageWriter<Cas
     }
 }
 
-fn watch_scene_file(
-    time: Res<Time>,
-    mut timer: ResMut<PollTimer>,
-    mut case: ResMut<Case>,
-    mut out: MessageWriter<CaseCommand>,
-) {
-    if !timer.0.tick(time.delta()).just_finished() {
-        return;
-    }
-    let now = source_modified(&case.source);
-    if now == case.modified {
-        return;
-    }
-    case.modified = now;
-    let Some(path) = case.path().map(Path::to_path_buf) else {
-        return;
-    };
-    match Scenario::load(&path) {
-        Ok(s) => {
-            info!("{}: reloaded", path.display());
-            out.write(CaseCommand::Replace(Box::new(s)));
-        }
-        Err(errors) => {
-            case.errors = error_lines(&errors);
-            warn!("{}", case.errors.join("\n"));
-        }
-    }
-}
-
 /// The patient a case shows.
 pub fn case_patient(scenario: &Scenario, draw: u64) -> Patient {
     if draw == 0 {
@@ -226,7 +194,7 @@ pub fn case_patient(scenario: &Scenario, draw: u64) -> Patient {
     }
 }
 
-fn apply_case_commands(
+pub(super) fn apply_case_commands(
     mut commands_in: MessageReader<CaseCommand>,
     mut case: ResMut<Case>,
     mut session: ResMut<SessionState>,

@@ -3,9 +3,8 @@
 //! case, and saved back to the file (or to a new one).
 
 use super::case::{Case, CaseCommand, SceneSource, error_lines, same_file};
-use super::hud::HudDraw;
 use super::input_guard::keyboard_free;
-use super::session::SessionState;
+use super::{AppSystems, UiSystems};
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use marrowsim_core::scenario::Scenario;
@@ -100,15 +99,11 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<EditorState>()
         .add_systems(
             Update,
-            editor_key
-                .run_if(keyboard_free)
-                .run_if(resource_exists::<SessionState>),
+            editor_key.run_if(keyboard_free).in_set(AppSystems::Input),
         )
         .add_systems(
             EguiPrimaryContextPass,
-            editor_window
-                .in_set(HudDraw)
-                .run_if(resource_exists::<SessionState>),
+            editor_window.in_set(UiSystems::Draw),
         );
 }
 

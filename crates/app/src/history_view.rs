@@ -1,8 +1,9 @@
 //! The trainee's record in the app: each marked attempt is saved in the data folder's
 //! database, and the panel shows the progress on the open scene.
 
+use super::AppSystems;
 use super::case::Case;
-use super::session::{NeedleUpdate, SessionState};
+use super::session::SessionState;
 use bevy::prelude::*;
 use marrowsim_core::records::history::{self, Entry, History};
 use std::sync::Mutex;
@@ -51,8 +52,8 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(
         Update,
         record_scored
-            .after(NeedleUpdate)
-            .run_if(resource_exists::<HistoryStore>.and_then(resource_exists::<SessionState>)),
+            .in_set(AppSystems::Follow)
+            .run_if(resource_exists::<HistoryStore>),
     );
 }
 

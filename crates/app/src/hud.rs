@@ -14,10 +14,6 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use marrowsim_core::needle::session::Session;
 use marrowsim_core::scenario::Mode;
 
-/// The systems that draw panels and windows; input claims are taken after them.
-#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct HudDraw;
-
 pub(super) fn plugin(app: &mut App) {
     // The panels get a camera of their own, so the 3D camera can be narrowed to the part of
     // the window the panel leaves free (see `fit_camera_to_view`).
@@ -33,18 +29,18 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(
             Update,
             (
-                toggle_help.run_if(keyboard_free),
-                update_section.after(super::session::NeedleUpdate),
-            )
-                .run_if(resource_exists::<SessionState>),
+                toggle_help
+                    .run_if(keyboard_free)
+                    .in_set(super::AppSystems::Input),
+                update_section.in_set(super::AppSystems::Follow),
+            ),
         )
         .add_systems(
             EguiPrimaryContextPass,
             (
-                (panel, help_overlay).in_set(HudDraw),
-                (claim_input, fit_camera_to_view).after(HudDraw),
-            )
-                .run_if(resource_exists::<SessionState>),
+                (panel, help_overlay).in_set(super::UiSystems::Draw),
+                (claim_input, fit_camera_to_view).in_set(super::UiSystems::Claim),
+            ),
         );
 }
 

@@ -2,8 +2,8 @@
 //! on screen, under the panels.
 
 use super::CurrentAnatomy;
+use super::UiSystems;
 use super::anatomy_view::PatientFrame;
-use super::hud::HudDraw;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
@@ -13,7 +13,9 @@ pub struct LabelsOn(pub bool);
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<LabelsOn>().add_systems(
         EguiPrimaryContextPass,
-        draw_labels.before(HudDraw).run_if(|on: Res<LabelsOn>| on.0),
+        draw_labels
+            .before(UiSystems::Draw)
+            .run_if(|on: Res<LabelsOn>| on.0),
     );
 }
 

@@ -12,6 +12,7 @@ mod input_guard;
 mod labels;
 mod needle_view;
 mod perf;
+mod scene_watch;
 mod score_card;
 mod screenshot;
 mod section_image;
@@ -116,13 +117,54 @@ pub struct Shot {
     pub data: Option<PathBuf>,
 }
 
+/// The frame's phases in `Update`, in this order. The phases that need the trainee's session
+/// run only while there is one.
+#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum AppSystems {
+    /// Keys and the mouse become commands for the case, the needle and the panels.
+    Input,
+    /// The case changes: retry, new patient, next scene, the scene file reloaded.
+    Case,
+    /// The needle commands drive the core's session.
+    Needle,
+    /// What follows from the session: the record, the tracks, the live section, the figures,
+    /// the needle and its guides.
+    Follow,
+    /// The camera and the anatomy follow the case and the input.
+    View,
+}
+
+/// The panels' phases in `EguiPrimaryContextPass`: draw, then record what they claimed.
+#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum UiSystems {
+    Draw,
+    Claim,
+}
+
+fn configure_sets(app: &mut App) {
+    let session = resource_exists::<session::SessionState>;
+    app.configure_sets(
+        Update,
+        (
+            AppSystems::Input.run_if(session),
+            AppSystems::Case.run_if(session),
+            AppSystems::Needle.run_if(session),
+            AppSystems::Follow.run_if(session),
+            AppSystems::View,
+        )
+            .chain(),
+    );
+}
+
 /// The simulation and view plugins, without windowing or rendering plugins.
 fn plugin(app: &mut App) {
+    configure_sets(app);
     app.add_plugins((
         anatomy_view::plugin,
         camera::plugin,
         screenshot::plugin,
         case::plugin,
+        scene_watch::plugin,
         session::plugin,
         history_view::plugin,
         needle_view::plugin,
@@ -131,6 +173,15 @@ fn plugin(app: &mut App) {
 
 /// The panels and windows (egui): trainee panel, score card, labels, editor.
 fn ui_plugin(app: &mut App) {
+    let session = resource_exists::<session::SessionState>;
+    app.configure_sets(
+        bevy_egui::EguiPrimaryContextPass,
+        (
+            UiSystems::Draw.run_if(session),
+            UiSystems::Claim.run_if(session),
+        )
+            .chain(),
+    );
     app.add_plugins((
         hud::plugin,
         score_card::plugin,
@@ -189,6 +240,7 @@ pub fn run(options: AppOptions) -> Result<(), String> {
         if let Some(scenario) = &options.scenario {
             app.insert_resource(anatomy_view::PatientFrame::for_position(scenario.position));
         }
+        configure_sets(&mut app);
         app.add_plugins((anatomy_view::plugin, camera::plugin, screenshot::plugin));
         return finish(app);
     }

@@ -26,12 +26,11 @@ pub(super) fn plugin(app: &mut App) {
             spawn_needle,
             place_needle,
             draw_guides,
-            update_tracks.in_set(TrackUpdate),
+            update_tracks,
             draw_tracks,
         )
             .chain()
-            .after(super::session::NeedleUpdate)
-            .run_if(resource_exists::<SessionState>),
+            .in_set(super::AppSystems::Follow),
     );
 }
 
@@ -159,16 +158,12 @@ fn draw_guides(
 }
 
 /// After scoring: each site's ideal track beside where the trainee's needle ended.
-/// Where [`ScoredTracks`] is brought up to date; its readers run after it.
-#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct TrackUpdate;
-
 /// Each submitted site's ideal and actual track, worked out once when the attempt is scored
 /// (`None` before).
 #[derive(Resource, Default)]
 pub struct ScoredTracks(pub Option<Vec<super::score_card::SiteTracks>>);
 
-fn update_tracks(session: Res<SessionState>, mut tracks: ResMut<ScoredTracks>) {
+pub(super) fn update_tracks(session: Res<SessionState>, mut tracks: ResMut<ScoredTracks>) {
     let scored = session.0.score.is_some();
     if scored != tracks.0.is_some() {
         tracks.0 = scored.then(|| site_tracks(&session.0));

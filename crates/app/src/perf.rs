@@ -80,7 +80,7 @@ pub fn headless_budget(scenario: Scenario, frames: u32) -> Result<HeadlessBudget
     app.insert_resource(bevy::time::TimeUpdateStrategy::Automatic);
     app.init_resource::<SectionView>().add_systems(
         Update,
-        hud::update_section.after(super::session::NeedleUpdate),
+        hud::update_section.in_set(super::AppSystems::Follow),
     );
     let ctx = egui::Context::default();
     let mut skin = 0.25;

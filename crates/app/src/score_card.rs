@@ -2,8 +2,9 @@
 //! track beside the trainee's for every site, and what to do next (retry, new patient, next
 //! scene).
 
+use super::UiSystems;
 use super::case::{CaseCommand, fresh_draw};
-use super::hud::{HudDraw, ViewportRect, right_panel};
+use super::hud::{ViewportRect, right_panel};
 use super::section_image::{IDEAL_GREEN, NEEDLE_CYAN, Track, section_image};
 use super::session::SessionState;
 use bevy::prelude::*;
@@ -18,15 +19,10 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(
             Update,
             update_figures
-                .after(super::needle_view::TrackUpdate)
-                .run_if(resource_exists::<SessionState>),
+                .after(super::needle_view::update_tracks)
+                .in_set(super::AppSystems::Follow),
         )
-        .add_systems(
-            EguiPrimaryContextPass,
-            score_card
-                .in_set(HudDraw)
-                .run_if(resource_exists::<SessionState>),
-        );
+        .add_systems(EguiPrimaryContextPass, score_card.in_set(UiSystems::Draw));
 }
 
 /// One site's tracks: the ideal one and where the trainee's needle ended.

@@ -1,6 +1,7 @@
 //! The trainee's attempt in the app: keys and clicks become needle commands, which the
 //! core's [`Session`] carries out. Runs headless, so tests drive it with `app.update()`.
 
+use super::AppSystems;
 use super::anatomy_view::PatientFrame;
 use super::input_guard::MouseTravel;
 use super::input_guard::{keyboard_free, pointer_free};
@@ -42,10 +43,6 @@ pub const DRAG_DEG_PER_PX: f32 = 0.1;
 /// A pixel-precise wheel (touchpad) scrolls this many pixels per wheel notch.
 const PIXELS_PER_NOTCH: f32 = 40.0;
 
-/// The systems that turn input into needle moves; views of the needle run after it.
-#[derive(SystemSet, Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct NeedleUpdate;
-
 pub(super) fn plugin(app: &mut App) {
     if !app.is_plugin_added::<super::input_guard::MouseTravelPlugin>() {
         app.add_plugins(super::input_guard::MouseTravelPlugin);
@@ -53,13 +50,13 @@ pub(super) fn plugin(app: &mut App) {
     app.add_message::<NeedleCommand>().add_systems(
         Update,
         (
-            keyboard_commands.run_if(keyboard_free),
-            (click_to_place, mouse_commands).run_if(pointer_free),
-            apply_commands,
-        )
-            .chain()
-            .in_set(NeedleUpdate)
-            .run_if(resource_exists::<SessionState>),
+            (
+                keyboard_commands.run_if(keyboard_free),
+                (click_to_place, mouse_commands).run_if(pointer_free),
+            )
+                .in_set(AppSystems::Input),
+            apply_commands.in_set(AppSystems::Needle),
+        ),
     );
 }
 

@@ -31,7 +31,13 @@ pub(crate) fn headless_case(scenario: Scenario, source: SceneSource) -> Result<A
         ))
         .insert_resource(Case::new(source))
         .insert_resource(SessionState(Session::new(scenario, anatomy)))
-        .add_plugins((case::plugin, session::plugin, super::history_view::plugin));
+        .add_plugins((
+            case::plugin,
+            super::scene_watch::plugin,
+            session::plugin,
+            super::history_view::plugin,
+        ));
+    super::configure_sets(&mut app);
     app.update();
     Ok(app)
 }
