@@ -21,18 +21,10 @@ fn shot(out: &Path, extra: &[&str]) {
 }
 
 fn load_rgb(path: &Path) -> (usize, usize, Vec<u8>) {
-    let decoder = png::Decoder::new(std::io::BufReader::new(
-        std::fs::File::open(path).expect("screenshot exists"),
-    ));
-    let mut reader = decoder.read_info().expect("screenshot is a PNG");
-    let mut buf = vec![0; reader.output_buffer_size().expect("size")];
-    let info = reader.next_frame(&mut buf).expect("PNG decodes");
-    let channels = info.color_type.samples();
-    let rgb = buf
-        .chunks_exact(channels)
-        .flat_map(|px| [px[0], px[1], px[2]])
-        .collect();
-    (info.width as usize, info.height as usize, rgb)
+    let img = image::open(path)
+        .expect("the screenshot is a PNG")
+        .to_rgb8();
+    (img.width() as usize, img.height() as usize, img.into_raw())
 }
 
 fn is_bone(px: &[u8]) -> bool {

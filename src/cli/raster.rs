@@ -113,20 +113,15 @@ impl Canvas {
         }
     }
 
+    /// Encodes the canvas as a PNG and writes it whole or not at all.
     pub fn save_png(&self, path: &Path) -> std::io::Result<()> {
-        let file = std::fs::File::create(path)?;
-        let mut encoder = png::Encoder::new(
-            std::io::BufWriter::new(file),
-            self.width as u32,
-            self.height as u32,
-        );
-        encoder.set_color(png::ColorType::Rgb);
-        encoder.set_depth(png::BitDepth::Eight);
-        let mut writer = encoder.write_header().map_err(std::io::Error::other)?;
         let data: Vec<u8> = self.pixels.iter().flatten().copied().collect();
-        writer
-            .write_image_data(&data)
+        let image = image::RgbImage::from_raw(self.width as u32, self.height as u32, data)
+            .ok_or_else(|| std::io::Error::other("the canvas size does not match its pixels"))?;
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        image
+            .write_to(&mut bytes, image::ImageFormat::Png)
             .map_err(std::io::Error::other)?;
-        Ok(())
+        marrowsim_core::files::write_atomic(path, bytes.get_ref())
     }
 }

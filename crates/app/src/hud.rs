@@ -238,7 +238,7 @@ fn help_overlay(mut contexts: EguiContexts, mut open: ResMut<HelpOpen>) -> Resul
     Ok(())
 }
 
-fn tissue_colour(t: marrowsim_core::tissue::Tissue) -> egui::Color32 {
+pub(super) fn tissue_colour(t: marrowsim_core::tissue::Tissue) -> egui::Color32 {
     let [r, g, b] = t.colour();
     egui::Color32::from_rgb(r, g, b)
 }
@@ -409,13 +409,13 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
             }
         });
     if let Some(store) = m.history {
-        progress(ui, store, &s.scenario.title);
+        super::charts::progress(ui, store, &s.scenario.title);
     }
     ui.separator();
     readouts(ui, s);
     ui.separator();
     ui.label("Resistance against depth");
-    force_plot(ui, s);
+    super::charts::force_depth(ui, s);
     if let Some(tex) = m.section {
         ui.label("Section in the needle's plane");
         ui.image((tex.id(), egui::vec2(360.0, 260.0)));
@@ -423,63 +423,6 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
     ui.separator();
     ui.label("Press H for the controls.");
     actions
-}
-
-/// The trainee's results on this scene: counts, best, and the totals over time against the
-/// pass mark.
-fn progress(ui: &mut egui::Ui, store: &super::history_view::HistoryStore, title: &str) {
-    let mine: Vec<_> = store.for_scene(title).collect();
-    let count = match mine.len() {
-        1 => "1 attempt".to_string(),
-        n => format!("{n} attempts"),
-    };
-    egui::CollapsingHeader::new(format!("Your progress ({count})"))
-        .default_open(!mine.is_empty())
-        .show(ui, |ui| {
-            if mine.is_empty() {
-                ui.label("No marked attempts on this scene yet.");
-                return;
-            }
-            let passes = mine
-                .iter()
-                .filter(|e| e.verdict == marrowsim_core::grading::scoring::Verdict::Pass)
-                .count();
-            let best = mine.iter().map(|e| e.total).fold(0.0, f32::max);
-            ui.label(format!(
-                "{passes} passed of {}; best {best:.1}; last {:.1}",
-                mine.len(),
-                mine.last().map(|e| e.total).unwrap_or(0.0)
-            ));
-            let (rect, _) = ui
-                .allocate_exact_size(egui::vec2(ui.available_width(), 60.0), egui::Sense::hover());
-            let painter = ui.painter_at(rect);
-            painter.rect_filled(rect, 3.0, egui::Color32::from_gray(24));
-            let recent = &mine[mine.len().saturating_sub(30)..];
-            let at = |i: usize, total: f32| {
-                let x = rect.left()
-                    + 6.0
-                    + (rect.width() - 12.0) * i as f32 / (recent.len().max(2) - 1) as f32;
-                egui::pos2(
-                    x,
-                    rect.bottom() - 4.0 - (rect.height() - 8.0) * total / 100.0,
-                )
-            };
-            let pass_y = at(0, recent[0].pass_mark).y;
-            painter.hline(
-                rect.x_range(),
-                pass_y,
-                egui::Stroke::new(1.0, egui::Color32::from_gray(110)),
-            );
-            for (i, w) in recent.windows(2).enumerate() {
-                painter.line_segment(
-                    [at(i, w[0].total), at(i + 1, w[1].total)],
-                    egui::Stroke::new(1.5, egui::Color32::from_gray(200)),
-                );
-            }
-            for (i, e) in recent.iter().enumerate() {
-                painter.circle_filled(at(i, e.total), 3.0, verdict_colour(e.verdict));
-            }
-        });
 }
 
 /// Green, amber and red for pass, fail and unsafe, wherever a verdict is shown.
@@ -626,51 +569,6 @@ fn readouts(ui: &mut egui::Ui, s: &Session) {
             }
         }
     });
-}
-
-fn force_plot(ui: &mut egui::Ui, s: &Session) {
-    let (rect, _) = ui.allocate_exact_size(
-        egui::vec2(ui.available_width(), 170.0),
-        egui::Sense::hover(),
-    );
-    let painter = ui.painter_at(rect);
-    painter.rect_filled(rect, 4.0, egui::Color32::from_gray(24));
-    let max_d = s.trace.iter().map(|p| p.0).fold(40.0f32, f32::max);
-    let max_f = s.trace.iter().map(|p| p.1).fold(100.0f32, f32::max) * 1.1;
-    let at = |d: f32, f: f32| {
-        egui::pos2(
-            rect.left() + 30.0 + (rect.width() - 40.0) * d / max_d,
-            rect.bottom() - 18.0 - (rect.height() - 28.0) * f / max_f,
-        )
-    };
-    for w in s.trace.windows(2) {
-        painter.line_segment(
-            [at(w[0].0, w[0].1), at(w[1].0, w[1].1)],
-            egui::Stroke::new(2.5, tissue_colour(w[1].2)),
-        );
-    }
-    let grey = egui::Color32::from_gray(150);
-    painter.text(
-        rect.left_bottom() + egui::vec2(30.0, -2.0),
-        egui::Align2::LEFT_BOTTOM,
-        "0",
-        egui::FontId::proportional(11.0),
-        grey,
-    );
-    painter.text(
-        rect.right_bottom() + egui::vec2(-6.0, -2.0),
-        egui::Align2::RIGHT_BOTTOM,
-        format!("{max_d:.0} mm"),
-        egui::FontId::proportional(11.0),
-        grey,
-    );
-    painter.text(
-        rect.left_top() + egui::vec2(4.0, 4.0),
-        egui::Align2::LEFT_TOP,
-        format!("{max_f:.0} N"),
-        egui::FontId::proportional(11.0),
-        grey,
-    );
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 mod anatomy_view;
 mod camera;
 mod case;
+mod charts;
 mod editor;
 mod history_view;
 mod hud;
