@@ -4,10 +4,10 @@
 
 use super::anatomy_view::SkinOpacity;
 use super::case::{Case, CaseCommand, Catalogue, fresh_draw};
-use super::input_guard::{UiClaims, keyboard_free};
 use super::labels::LabelsOn;
-use super::section_image::{NEEDLE_CYAN, Track, section_image};
+use super::live_section::SectionView;
 use super::session::SessionState;
+use super::viewport::ViewportRect;
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
@@ -15,227 +15,7 @@ use marrowsim_core::needle::session::Session;
 use marrowsim_core::scenario::Mode;
 
 pub(super) fn plugin(app: &mut App) {
-    // The panels get a camera of their own, so the 3D camera can be narrowed to the part of
-    // the window the panel leaves free (see `fit_camera_to_view`).
-    app.insert_resource(bevy_egui::EguiGlobalSettings {
-        auto_create_primary_context: false,
-        ..default()
-    })
-    .add_systems(Startup, spawn_ui_camera);
-    app.init_resource::<SectionView>()
-        .init_resource::<HelpOpen>()
-        .init_resource::<UiClaims>()
-        .init_resource::<ViewportRect>()
-        .add_systems(
-            Update,
-            (
-                toggle_help
-                    .run_if(keyboard_free)
-                    .in_set(super::AppSystems::Input),
-                update_section.in_set(super::AppSystems::Follow),
-            ),
-        )
-        .add_systems(
-            EguiPrimaryContextPass,
-            (
-                (panel, help_overlay).in_set(super::UiSystems::Draw),
-                (claim_input, fit_camera_to_view).in_set(super::UiSystems::Claim),
-            ),
-        );
-}
-
-fn spawn_ui_camera(mut commands: Commands) {
-    use bevy::camera::CameraOutputMode;
-    use bevy::camera::visibility::RenderLayers;
-    use bevy::render::render_resource::BlendState;
-    commands.spawn((
-        bevy_egui::PrimaryEguiContext,
-        Camera2d,
-        RenderLayers::none(),
-        Camera {
-            order: 1,
-            output_mode: CameraOutputMode::Write {
-                blend_state: Some(BlendState::ALPHA_BLENDING),
-                clear_color: ClearColorConfig::None,
-            },
-            clear_color: ClearColorConfig::Custom(Color::NONE),
-            ..default()
-        },
-    ));
-}
-
-/// The 3D view fills the window left of the panel, so the patient is centred in what the
-/// trainee can see.
-fn fit_camera_to_view(
-    viewport: Res<ViewportRect>,
-    windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
-    mut cameras: Query<&mut Camera, With<Camera3d>>,
-) {
-    let Ok(window) = windows.single() else {
-        return;
-    };
-    let scale = window.scale_factor();
-    let size = UVec2::new(
-        (viewport.0.width().min(window.width()) * scale) as u32,
-        window.physical_height(),
-    );
-    if size.x == 0 || size.y == 0 {
-        return;
-    }
-    for mut camera in &mut cameras {
-        let current = camera.viewport.as_ref().map(|v| v.physical_size);
-        if current != Some(size) {
-            camera.viewport = Some(bevy::camera::Viewport {
-                physical_position: UVec2::ZERO,
-                physical_size: size,
-                ..default()
-            });
-        }
-    }
-}
-
-/// The part of the window the 3D view still has after the side panel.
-#[derive(Resource, Clone, Copy, Debug)]
-pub struct ViewportRect(pub egui::Rect);
-
-impl Default for ViewportRect {
-    fn default() -> Self {
-        ViewportRect(egui::Rect::EVERYTHING)
-    }
-}
-
-fn claim_input(
-    mut contexts: EguiContexts,
-    viewport: Res<ViewportRect>,
-    mut claims: ResMut<UiClaims>,
-) -> Result {
-    let ctx = contexts.ctx_mut()?;
-    let over_ui = ctx.pointer_hover_pos().is_some_and(|p| {
-        !viewport.0.contains(p)
-            || ctx
-                .layer_id_at(p)
-                .is_some_and(|l| l.order != egui::Order::Background)
-    });
-    let now = UiClaims {
-        pointer: over_ui || ctx.egui_is_using_pointer(),
-        keyboard: ctx.egui_wants_keyboard_input(),
-    };
-    claims.set_if_neq(now);
-    Ok(())
-}
-
-const SECTION_PX: [usize; 2] = [180, 130];
-const SECTION_MM_PER_PX: f32 = 0.8;
-
-/// The tissue section in the needle's plane, resampled when the needle moves.
-#[derive(Resource, Default)]
-pub struct SectionView {
-    pose: Option<marrowsim_core::needle::Pose>,
-    image: Option<egui::ColorImage>,
-    texture: Option<egui::TextureHandle>,
-    dirty: bool,
-}
-
-pub fn update_section(session: Res<SessionState>, mut view: ResMut<SectionView>) {
-    let pose = session.0.pose();
-    if pose == view.pose {
-        return;
-    }
-    view.pose = pose;
-    view.dirty = true;
-    view.image = pose.map(|pose| {
-        use marrowsim_core::geometry::section::SectionPlane;
-        let mut plane = SectionPlane::along(pose.entry, pose.tip() + pose.direction, glam::Vec3::Z);
-        plane.origin = pose.entry + pose.direction * 45.0;
-        section_image(
-            &session.0.anatomy,
-            plane,
-            SECTION_PX,
-            SECTION_MM_PER_PX,
-            &[Track {
-                from: pose.entry,
-                to: pose.tip(),
-                colour: NEEDLE_CYAN,
-            }],
-        )
-    });
-}
-
-#[derive(Resource, Default)]
-pub struct HelpOpen(pub bool);
-
-fn toggle_help(
-    keys: Option<Res<ButtonInput<KeyCode>>>,
-    mut open: ResMut<HelpOpen>,
-    mut labels: ResMut<LabelsOn>,
-) {
-    let Some(k) = keys else { return };
-    if k.just_pressed(KeyCode::KeyH) || k.just_pressed(KeyCode::F1) {
-        open.0 = !open.0;
-    }
-    if k.just_pressed(KeyCode::KeyL) {
-        labels.0 = !labels.0;
-    }
-}
-
-/// Every control, in one place (H or F1, and the README).
-pub const CONTROLS: [(&str, &str); 19] = [
-    ("Ctrl + click skin", "place the needle there, straight in"),
-    (
-        "Left / Right arrow",
-        "tilt medially / laterally (2°; Shift 0.5°)",
-    ),
-    ("Up / Down arrow", "tilt toward the head / the feet"),
-    (
-        "Alt + left drag",
-        "tilt the needle with the mouse (Shift: finer)",
-    ),
-    ("W / S", "advance / withdraw 1 mm (Shift 0.25 mm) at 250 N"),
-    (
-        "Alt + wheel",
-        "advance / withdraw 1 mm a notch (Shift 0.25 mm)",
-    ),
-    ("hold F", "push firmly, 500 N"),
-    ("hold T", "twist: the cortex yields to half the push"),
-    ("Enter", "submit the site"),
-    ("R", "retry: the same scene and patient"),
-    ("N", "a new patient for this scene"),
-    ("Page Down", "the next scene"),
-    ("E", "open or close the scene editor"),
-    ("L", "landmark labels"),
-    ("left drag", "orbit the view"),
-    ("right drag / wheel", "pan / zoom"),
-    (
-        "1 2 3 4 5",
-        "posterior, lateral, superior, anterior, needle's-eye view",
-    ),
-    ("F12", "save a screenshot (marrowsim-<time>.png)"),
-    ("H or F1", "show or hide this help"),
-];
-
-fn help_overlay(mut contexts: EguiContexts, mut open: ResMut<HelpOpen>) -> Result {
-    if !open.0 {
-        return Ok(());
-    }
-    let ctx = contexts.ctx_mut()?;
-    let mut still_open = true;
-    egui::Window::new("Controls")
-        .open(&mut still_open)
-        .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
-        .show(ctx, |ui| {
-            egui::Grid::new("controls")
-                .num_columns(2)
-                .striped(true)
-                .show(ui, |ui| {
-                    for (key, what) in CONTROLS {
-                        ui.label(egui::RichText::new(key).strong());
-                        ui.label(what);
-                        ui.end_row();
-                    }
-                });
-        });
-    open.0 = still_open;
-    Ok(())
+    app.add_systems(EguiPrimaryContextPass, panel.in_set(super::UiSystems::Draw));
 }
 
 pub(super) fn tissue_colour(t: marrowsim_core::tissue::Tissue) -> egui::Color32 {
@@ -291,13 +71,7 @@ fn panel(
     mut view: ViewParams,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
-    if section.dirty {
-        section.dirty = false;
-        section.texture = section
-            .image
-            .clone()
-            .map(|img| ctx.load_texture("section", img, egui::TextureOptions::NEAREST));
-    }
+    let section = section.texture(ctx).cloned();
     if session.0.score.is_some() {
         return Ok(());
     }
@@ -311,7 +85,7 @@ fn panel(
                 case: cases.case.as_deref(),
                 catalogue: cases.catalogue.as_deref(),
                 history: cases.history.as_deref(),
-                section: section.texture.as_ref(),
+                section: section.as_ref(),
                 skin_opacity: &mut skin,
                 labels: &mut labels_on,
                 now: time.elapsed_secs(),
@@ -569,34 +343,4 @@ fn readouts(ui: &mut egui::Ui, s: &Session) {
             }
         }
     });
-}
-
-#[cfg(test)]
-mod tests {
-    /// Every character of the controls list must exist in egui's built-in fonts, or the
-    /// overlay shows empty boxes (the arrows once did).
-    #[test]
-    fn the_controls_list_draws_with_the_built_in_fonts() {
-        use ab_glyph::{Font, FontRef};
-        let fonts: Vec<FontRef> = [
-            epaint_default_fonts::UBUNTU_LIGHT,
-            epaint_default_fonts::NOTO_EMOJI_REGULAR,
-            epaint_default_fonts::EMOJI_ICON,
-        ]
-        .into_iter()
-        .map(|bytes| FontRef::try_from_slice(bytes).expect("font"))
-        .collect();
-        for (key, what) in super::CONTROLS {
-            for c in key
-                .chars()
-                .chain(what.chars())
-                .filter(|c| !c.is_whitespace())
-            {
-                assert!(
-                    fonts.iter().any(|f| f.glyph_id(c).0 != 0),
-                    "{c:?} in {key:?}: no glyph in egui's fonts"
-                );
-            }
-        }
-    }
 }

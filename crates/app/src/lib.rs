@@ -7,10 +7,12 @@ mod camera;
 mod case;
 mod charts;
 mod editor;
+mod help;
 mod history_view;
 mod hud;
 mod input_guard;
 mod labels;
+mod live_section;
 mod needle_view;
 mod perf;
 mod scene_watch;
@@ -21,6 +23,7 @@ mod session;
 mod testing;
 #[cfg(test)]
 mod tests;
+mod viewport;
 
 pub use camera::ViewPreset;
 pub use case::SceneSource;
@@ -184,7 +187,10 @@ fn ui_plugin(app: &mut App) {
             .chain(),
     );
     app.add_plugins((
+        viewport::plugin,
         hud::plugin,
+        live_section::plugin,
+        help::plugin,
         score_card::plugin,
         labels::plugin,
         editor::plugin,

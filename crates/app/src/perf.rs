@@ -2,7 +2,8 @@
 //! a window against a bare scene with the same meshes, and launch to the first interactive
 //! frame. Both runs play the same scripted attempt.
 
-use super::hud::{self, PanelModel, SectionView};
+use super::hud::{self, PanelModel};
+use super::live_section::{self, SectionView};
 use super::screenshot::PipelineStatus;
 use super::session::{NeedleCommand, SessionState};
 use bevy::prelude::*;
@@ -80,7 +81,7 @@ pub fn headless_budget(scenario: Scenario, frames: u32) -> Result<HeadlessBudget
     app.insert_resource(bevy::time::TimeUpdateStrategy::Automatic);
     app.init_resource::<SectionView>().add_systems(
         Update,
-        hud::update_section.in_set(super::AppSystems::Follow),
+        live_section::update_section.in_set(super::AppSystems::Follow),
     );
     let ctx = egui::Context::default();
     let mut skin = 0.25;

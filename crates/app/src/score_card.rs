@@ -4,9 +4,10 @@
 
 use super::UiSystems;
 use super::case::{CaseCommand, fresh_draw};
-use super::hud::{ViewportRect, right_panel};
+use super::hud::right_panel;
 use super::section_image::{IDEAL_GREEN, NEEDLE_CYAN, Track, section_image};
 use super::session::SessionState;
+use super::viewport::ViewportRect;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use glam::Vec3;

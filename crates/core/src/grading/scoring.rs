@@ -9,50 +9,18 @@ use crate::tissue::Tissue;
 use glam::Vec3;
 use serde::Serialize;
 
+pub use super::components::{Component, Severity, hazard_name};
+use super::components::{
+    angle_component, depth_component, entry_component, hazard_component, technique_components,
+    time_component,
+};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Pass,
     Fail,
     Unsafe,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Component {
-    pub key: String,
-    pub label: String,
-    pub value: f32,
-    pub unit: &'static str,
-    pub points: f32,
-    pub max_points: f32,
-    pub feedback: String,
-    /// Higher is more important when ordering feedback: 3 unsafe, 2 failing, 1 lost points.
-    #[serde(skip)]
-    pub severity: u8,
-}
-
-impl Component {
-    /// A component earning `share` (0–1) of `max` points; below full marks it counts as lost points.
-    fn graded(
-        key: &str,
-        label: &str,
-        value: f32,
-        unit: &'static str,
-        max: f32,
-        share: f32,
-        feedback: String,
-    ) -> Component {
-        Component {
-            key: key.into(),
-            label: label.into(),
-            value,
-            unit,
-            points: max * share,
-            max_points: max,
-            feedback,
-            severity: u8::from(share < 1.0),
-        }
-    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -131,14 +99,6 @@ pub fn shaft_from(intervals: Vec<Interval>, pose: &Pose) -> FinalShaft {
     }
 }
 
-fn ramp(excess: f32, span: f32) -> f32 {
-    if excess <= 0.0 {
-        1.0
-    } else {
-        (1.0 - excess / span.max(1e-3)).clamp(0.0, 1.0)
-    }
-}
-
 /// Scores every site of an attempt; the total is their mean and the verdict the worst.
 pub fn score(
     scenario: &Scenario,
@@ -189,7 +149,10 @@ pub fn score(
             components.push(c);
         }
     }
-    let mut ordered: Vec<&Component> = components.iter().filter(|c| c.severity > 0).collect();
+    let mut ordered: Vec<&Component> = components
+        .iter()
+        .filter(|c| c.severity > Severity::Met)
+        .collect();
     ordered.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -223,16 +186,18 @@ fn score_site(
             site: attempt.site,
             total: 0.0,
             verdict: Verdict::Fail,
-            components: vec![Component {
-                key: "placement".into(),
-                label: "Needle placed".into(),
-                value: 0.0,
-                unit: "",
-                points: 0.0,
-                max_points: 100.0,
-                feedback: format!("No needle was placed at the {name}."),
-                severity: 2,
-            }],
+            components: vec![
+                Component::graded(
+                    "placement",
+                    "Needle placed",
+                    0.0,
+                    "",
+                    100.0,
+                    0.0,
+                    format!("No needle was placed at the {name}."),
+                )
+                .at_least(Severity::Failing),
+            ],
             name,
         });
     }
@@ -338,7 +303,7 @@ fn assemble(
     out.push(entry_component(zone, shaft, last, w.entry * norm));
     out.push(angle_component(zone, last, w.angle * norm));
     let depth = depth_component(zone, shaft, w.depth * norm);
-    let tip_ok = depth.severity < 2;
+    let tip_ok = depth.severity < Severity::Failing;
     out.push(depth);
 
     let rules = scenario.hazard_rules(site_index);
@@ -373,16 +338,15 @@ fn assemble(
         ));
     }
     if rules.is_empty() && w.safety > 0.0 {
-        out.push(Component {
-            key: "safety".into(),
-            label: "Hazards".into(),
-            value: 0.0,
-            unit: "",
-            points: w.safety * norm,
-            max_points: w.safety * norm,
-            feedback: "No hazards are marked in this scenario.".into(),
-            severity: 0,
-        });
+        out.push(Component::graded(
+            "safety",
+            "Hazards",
+            0.0,
+            "",
+            w.safety * norm,
+            1.0,
+            "No hazards are marked in this scenario.".into(),
+        ));
     }
     out.extend(technique_components(replay, shaft, w.technique * norm));
     out.push(time_component(scenario, replay, w.time * norm));
@@ -404,286 +368,6 @@ fn assemble(
         total: (total * 10.0).round() / 10.0,
         verdict,
         components: out,
-    }
-}
-
-fn entry_component(zone: &ResolvedSite, shaft: &FinalShaft, pose: &Pose, max: f32) -> Component {
-    let (point, on_bone) = match shaft.bone_entry {
-        Some(p) => (p, true),
-        None => {
-            let t = (zone.entry_centre - pose.entry)
-                .dot(pose.direction)
-                .max(0.0);
-            (pose.entry + pose.direction * t, false)
-        }
-    };
-    let dist = (point - zone.entry_centre).length();
-    let f = ramp(dist - zone.entry_radius, zone.entry_radius * 2.0);
-    let feedback = if !on_bone {
-        format!("The needle never reached bone; its line passes {dist:.0} mm from the entry point.")
-    } else if f >= 1.0 {
-        format!(
-            "Bone entry {dist:.1} mm from the target point, inside the {:.0} mm zone.",
-            zone.entry_radius
-        )
-    } else {
-        format!(
-            "Bone entry {dist:.1} mm from the target point, {:.1} mm outside the {:.0} mm zone: find the landmark before puncturing.",
-            dist - zone.entry_radius,
-            zone.entry_radius
-        )
-    };
-    Component::graded("entry", "Entry point", dist, "mm", max, f, feedback)
-}
-
-fn angle_component(zone: &ResolvedSite, pose: &Pose, max: f32) -> Component {
-    let angle = pose.direction.angle_between(zone.aim).to_degrees();
-    let f = ramp(angle - zone.tolerance_deg, zone.tolerance_deg * 2.0);
-    let feedback = if f >= 1.0 {
-        format!(
-            "Needle {angle:.1}° off the aim, within the {:.0}° tolerance.",
-            zone.tolerance_deg
-        )
-    } else {
-        format!(
-            "Needle {angle:.1}° off the aim (tolerance {:.0}°): angle toward the target landmark; a few degrees decide between marrow and the sacrum.",
-            zone.tolerance_deg
-        )
-    };
-    Component::graded("angle", "Angle to the aim", angle, "deg", max, f, feedback)
-}
-
-fn depth_component(zone: &ResolvedSite, shaft: &FinalShaft, max: f32) -> Component {
-    let (value, f, feedback, severity) = match (shaft.tip_tissue == zone.tissue, shaft.past_cortex)
-    {
-        (true, Some(d)) if d >= zone.min_mm && d <= zone.max_mm => (
-            d,
-            1.0,
-            format!(
-                "Tip {d:.1} mm into the marrow, inside the {:.0}–{:.0} mm window.",
-                zone.min_mm, zone.max_mm
-            ),
-            0,
-        ),
-        (true, Some(d)) if d < zone.min_mm => (
-            d,
-            0.5 * ramp(zone.min_mm - d, zone.min_mm.max(5.0)),
-            format!(
-                "Tip only {d:.1} mm past the cortex: advance to at least {:.0} mm for a good core.",
-                zone.min_mm
-            ),
-            1,
-        ),
-        (true, Some(d)) => (
-            d,
-            0.5 * ramp(d - zone.max_mm, 10.0),
-            format!(
-                "Tip {d:.1} mm past the cortex, beyond {:.0} mm: too deep risks the far table.",
-                zone.max_mm
-            ),
-            1,
-        ),
-        (_, _) => (
-            0.0,
-            0.0,
-            format!(
-                "The tip is in {}, not in the {}: no marrow can be aspirated.",
-                shaft.tip_tissue.name(),
-                zone.tissue.name()
-            ),
-            2,
-        ),
-    };
-    Component {
-        key: "depth".into(),
-        label: "Tip depth in marrow".into(),
-        value,
-        unit: "mm",
-        points: max * f,
-        max_points: max,
-        feedback,
-        severity,
-    }
-}
-
-fn hazard_component(
-    hazard: Hazard,
-    closest: f32,
-    touched: bool,
-    margin: f32,
-    consequence: Consequence,
-    max: f32,
-) -> Component {
-    let name = hazard_name(hazard);
-    let (f, feedback, severity) = if touched {
-        let what = match consequence {
-            Consequence::Fail => "an unsafe placement".to_string(),
-            Consequence::Penalty(p) => format!("costs {p:.0} points"),
-        };
-        (
-            0.0,
-            format!("The needle reached the {name}: {what}."),
-            if consequence == Consequence::Fail {
-                3
-            } else {
-                2
-            },
-        )
-    } else if margin > 0.0 && closest < margin {
-        (
-            (closest / margin).clamp(0.0, 1.0),
-            format!(
-                "Closest approach to the {name} was {closest:.1} mm, inside the {margin:.0} mm safety margin."
-            ),
-            1,
-        )
-    } else {
-        (1.0, format!("Kept {closest:.0} mm from the {name}."), 0)
-    };
-    Component {
-        key: format!("hazard.{}", hazard.key()),
-        label: format!("Clearance from the {name}"),
-        value: closest.max(0.0),
-        unit: "mm",
-        points: max * f,
-        max_points: max,
-        feedback,
-        severity,
-    }
-}
-
-pub fn hazard_name(h: Hazard) -> &'static str {
-    match h {
-        Hazard::SciaticNerve => "sciatic nerve",
-        Hazard::SuperiorGlutealArtery => "superior gluteal artery",
-        Hazard::Lfcn => "lateral femoral cutaneous nerve",
-        Hazard::PelvicCavity => "pelvic cavity (through the inner table)",
-        Hazard::SiJoint => "sacroiliac joint",
-        Hazard::Sacrum => "sacrum",
-    }
-}
-
-fn technique_components(replay: &Replay, shaft: &FinalShaft, max: f32) -> Vec<Component> {
-    let penetrations = replay.count(EventKind::CortexPenetration);
-    let reinsertions = replay.count(EventKind::Reinsertion);
-    let f_pen = if penetrations <= 1 {
-        1.0
-    } else {
-        (1.0 - 0.5 * (penetrations - 1) as f32).max(0.0)
-    };
-    let f_re = (1.0 - 0.34 * reinsertions as f32).max(0.0);
-    let f_dmg = ramp(replay.tissue_damage - 100.0, 900.0);
-    let ideal = shaft
-        .intervals
-        .iter()
-        .filter(|i| i.tissue != Tissue::Air)
-        .map(|i| i.length())
-        .sum::<f32>()
-        .max(1.0);
-    let f_path = ramp(replay.path_in_tissue - 1.3 * ideal, ideal);
-    let make = |key: &str,
-                label: &str,
-                value: f32,
-                unit,
-                share: f32,
-                f: f32,
-                good: String,
-                bad: String| {
-        Component::graded(
-            key,
-            label,
-            value,
-            unit,
-            max * share,
-            f,
-            if f >= 1.0 { good } else { bad },
-        )
-    };
-    vec![
-        make(
-            "cortex_penetrations",
-            "Cortex penetrations",
-            penetrations as f32,
-            "count",
-            0.3,
-            f_pen,
-            format!("{penetrations} pass through the cortex."),
-            format!(
-                "{penetrations} passes through the cortex: each new hole weakens the table and adds pain; commit to one track."
-            ),
-        ),
-        make(
-            "reinsertions",
-            "Reinsertions",
-            reinsertions as f32,
-            "count",
-            0.3,
-            f_re,
-            "No withdrawal and reinsertion.".into(),
-            format!(
-                "{reinsertions} reinsertions: re-angle inside the soft tissue rather than withdrawing."
-            ),
-        ),
-        make(
-            "tissue_damage",
-            "Tissue damage",
-            replay.tissue_damage,
-            "mm²",
-            0.3,
-            f_dmg,
-            format!("The shaft swept {:.0} mm² of tissue.", replay.tissue_damage),
-            format!(
-                "The shaft swept {:.0} mm² of tissue: steer before the needle is deep, not after.",
-                replay.tissue_damage
-            ),
-        ),
-        make(
-            "path_in_tissue",
-            "Path in tissue",
-            replay.path_in_tissue,
-            "mm",
-            0.1,
-            f_path,
-            format!(
-                "The tip travelled {:.0} mm inside the body.",
-                replay.path_in_tissue
-            ),
-            format!(
-                "The tip travelled {:.0} mm inside the body for a {ideal:.0} mm track: avoid back-and-forth.",
-                replay.path_in_tissue
-            ),
-        ),
-    ]
-}
-
-fn time_component(scenario: &Scenario, replay: &Replay, max: f32) -> Component {
-    let t = replay.elapsed;
-    let (f, feedback) = match scenario.time_limit_s {
-        Some(limit) if t > limit => (0.0, format!("{t:.0} s, over the {limit:.0} s limit.")),
-        Some(limit) => (1.0, format!("{t:.0} s of the {limit:.0} s allowed.")),
-        None => {
-            let f = ramp(t - 300.0, 300.0);
-            let msg = if f >= 1.0 {
-                format!("{t:.0} s.")
-            } else {
-                format!("{t:.0} s: aim for under five minutes.")
-            };
-            (f, msg)
-        }
-    };
-    Component {
-        key: "time".into(),
-        label: "Elapsed time".into(),
-        value: t,
-        unit: "s",
-        points: max * f,
-        max_points: max,
-        feedback,
-        severity: if f < 1.0 && scenario.mode == Mode::Assessment {
-            2
-        } else {
-            u8::from(f < 1.0)
-        },
     }
 }
 

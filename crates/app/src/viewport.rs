@@ -1,0 +1,102 @@
+//! The window split between the 3D view and the panels. egui gets a camera of its own, so the
+//! 3D camera can be narrowed to the part of the window the panel leaves free and the patient
+//! is centred in what the trainee can see. After the panels are drawn, what they claimed (the
+//! pointer over a panel, the keyboard for a text field) is recorded for the input systems.
+
+use super::input_guard::UiClaims;
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+
+pub(super) fn plugin(app: &mut App) {
+    app.insert_resource(bevy_egui::EguiGlobalSettings {
+        auto_create_primary_context: false,
+        ..default()
+    })
+    .init_resource::<UiClaims>()
+    .init_resource::<ViewportRect>()
+    .add_systems(Startup, spawn_ui_camera)
+    .add_systems(
+        EguiPrimaryContextPass,
+        (claim_input, fit_camera_to_view).in_set(super::UiSystems::Claim),
+    );
+}
+
+fn spawn_ui_camera(mut commands: Commands) {
+    use bevy::camera::CameraOutputMode;
+    use bevy::camera::visibility::RenderLayers;
+    use bevy::render::render_resource::BlendState;
+    commands.spawn((
+        bevy_egui::PrimaryEguiContext,
+        Camera2d,
+        RenderLayers::none(),
+        Camera {
+            order: 1,
+            output_mode: CameraOutputMode::Write {
+                blend_state: Some(BlendState::ALPHA_BLENDING),
+                clear_color: ClearColorConfig::None,
+            },
+            clear_color: ClearColorConfig::Custom(Color::NONE),
+            ..default()
+        },
+    ));
+}
+
+/// The 3D view fills the window left of the panel, so the patient is centred in what the
+/// trainee can see.
+fn fit_camera_to_view(
+    viewport: Res<ViewportRect>,
+    windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
+    mut cameras: Query<&mut Camera, With<Camera3d>>,
+) {
+    let Ok(window) = windows.single() else {
+        return;
+    };
+    let scale = window.scale_factor();
+    let size = UVec2::new(
+        (viewport.0.width().min(window.width()) * scale) as u32,
+        window.physical_height(),
+    );
+    if size.x == 0 || size.y == 0 {
+        return;
+    }
+    for mut camera in &mut cameras {
+        let current = camera.viewport.as_ref().map(|v| v.physical_size);
+        if current != Some(size) {
+            camera.viewport = Some(bevy::camera::Viewport {
+                physical_position: UVec2::ZERO,
+                physical_size: size,
+                ..default()
+            });
+        }
+    }
+}
+
+/// The part of the window the 3D view still has after the side panel.
+#[derive(Resource, Clone, Copy, Debug)]
+pub struct ViewportRect(pub egui::Rect);
+
+impl Default for ViewportRect {
+    fn default() -> Self {
+        ViewportRect(egui::Rect::EVERYTHING)
+    }
+}
+
+fn claim_input(
+    mut contexts: EguiContexts,
+    viewport: Res<ViewportRect>,
+    mut claims: ResMut<UiClaims>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    let over_ui = ctx.pointer_hover_pos().is_some_and(|p| {
+        !viewport.0.contains(p)
+            || ctx
+                .layer_id_at(p)
+                .is_some_and(|l| l.order != egui::Order::Background)
+    });
+    let now = UiClaims {
+        pointer: over_ui || ctx.egui_is_using_pointer(),
+        keyboard: ctx.egui_wants_keyboard_input(),
+    };
+    claims.set_if_neq(now);
+    Ok(())
+}

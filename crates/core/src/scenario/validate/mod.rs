@@ -1,0 +1,216 @@
+//! Parsing and checking scenario text, with every error placed at its line and column.
+
+use super::locate::{self, Step};
+use super::{Scenario, ScenarioError, Side, VERSION, field};
+use serde::Deserialize;
+
+mod patient;
+mod site;
+
+/// A hostile or mistaken file cannot make the app read or build more than this.
+pub const MAX_FILE_BYTES: usize = 256 * 1024;
+pub const MAX_SITES: usize = 8;
+pub const MAX_HAZARDS: usize = 16;
+const MAX_TEXT: usize = 4000;
+const MAX_INSTRUCTIONS: usize = 64;
+
+#[derive(Deserialize)]
+#[serde(rename = "Scenario")]
+struct VersionProbe {
+    #[serde(default)]
+    version: Option<u32>,
+}
+
+struct Checker<'a> {
+    text: &'a str,
+    file: &'a str,
+    errors: Vec<ScenarioError>,
+}
+
+impl Checker<'_> {
+    fn err(&mut self, path: &[Step], message: impl Into<String>) {
+        let (line, col) = locate::locate(self.text, path);
+        self.errors.push(ScenarioError {
+            file: self.file.to_string(),
+            line,
+            col,
+            message: message.into(),
+        });
+    }
+
+    fn range(&mut self, path: &[Step], name: &str, v: f32, lo: f32, hi: f32, unit: &str) {
+        if !(v.is_finite() && v >= lo && v <= hi) {
+            self.err(
+                path,
+                format!("{name} is {v} {unit}; expected {lo}–{hi} {unit}"),
+            );
+        }
+    }
+}
+
+fn ron_error(file: &str, e: ron::error::SpannedError) -> ScenarioError {
+    ScenarioError {
+        file: file.to_string(),
+        line: e.span.start.line,
+        col: e.span.start.col,
+        message: e.code.to_string(),
+    }
+}
+
+pub fn parse(text: &str, file: &str) -> Result<Scenario, Vec<ScenarioError>> {
+    // A byte-order mark, as Notepad saves one, is not part of the scene.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.len() > MAX_FILE_BYTES {
+        return Err(vec![ScenarioError {
+            file: file.to_string(),
+            line: 1,
+            col: 1,
+            message: format!(
+                "scenario text is {} bytes; the limit is {MAX_FILE_BYTES}",
+                text.len()
+            ),
+        }]);
+    }
+    let options = ron::Options::default().with_recursion_limit(32);
+    let probe = options.from_str::<VersionProbe>(text);
+    match probe {
+        Ok(VersionProbe { version: Some(v) }) if v != VERSION => {
+            let (line, col) = locate::locate(text, &[field("version")]);
+            return Err(vec![ScenarioError {
+                file: file.to_string(),
+                line,
+                col,
+                message: format!(
+                    "unknown scenario version {v}: this marrowsim reads version {VERSION}"
+                ),
+            }]);
+        }
+        Ok(VersionProbe { version: None }) => {
+            return Err(vec![ScenarioError {
+                file: file.to_string(),
+                line: 1,
+                col: 1,
+                message: format!("missing `version: {VERSION}` (the scenario format version)"),
+            }]);
+        }
+        _ => {}
+    }
+    let scenario: Scenario = options
+        .from_str(text)
+        .map_err(|e| vec![ron_error(file, e)])?;
+    let mut c = Checker {
+        text,
+        file,
+        errors: Vec::new(),
+    };
+    if scenario.version != VERSION {
+        c.err(
+            &[field("version")],
+            format!(
+                "unknown scenario version {}: this marrowsim reads version {VERSION}",
+                scenario.version
+            ),
+        );
+        return Err(c.errors);
+    }
+    check(&mut c, &scenario);
+    if c.errors.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(c.errors)
+    }
+}
+
+fn check_text(c: &mut Checker, path: &[Step], name: &str, s: &str) {
+    if s.chars().count() > MAX_TEXT {
+        c.err(path, format!("{name} is longer than {MAX_TEXT} characters"));
+    }
+}
+
+fn check(c: &mut Checker, s: &Scenario) {
+    use Step::*;
+    if s.title.trim().is_empty() {
+        c.err(&[Field("title")], "title is empty");
+    }
+    check_text(c, &[Field("title")], "title", &s.title);
+    check_text(c, &[Field("description")], "description", &s.description);
+    if s.instructions.len() > MAX_INSTRUCTIONS {
+        c.err(
+            &[Field("instructions")],
+            format!("more than {MAX_INSTRUCTIONS} instructions"),
+        );
+    }
+    for (i, line) in s.instructions.iter().enumerate() {
+        check_text(c, &[Field("instructions"), Index(i)], "instruction", line);
+    }
+
+    let presets = patient::check_patient(c, s);
+    let needle = s.needle;
+    if needle.gauge != 8 && needle.gauge != 11 {
+        c.err(
+            &[Field("needle"), Field("gauge")],
+            format!(
+                "gauge {} is not a harvest needle: use 11 or 8",
+                needle.gauge
+            ),
+        );
+    }
+    c.range(
+        &[Field("needle"), Field("length_mm")],
+        "needle length",
+        needle.length_mm,
+        50.0,
+        200.0,
+        "mm",
+    );
+
+    if s.sites.is_empty() {
+        c.err(&[Field("sites")], "a scenario needs at least one site");
+    }
+    if s.sites.len() > MAX_SITES {
+        c.err(
+            &[Field("sites")],
+            format!("{} sites; the limit is {MAX_SITES}", s.sites.len()),
+        );
+    }
+    if s.side == Side::Both && s.sites.len() < 2 {
+        c.err(&[Field("side")], "side is Both but there is only one site");
+    }
+    for (i, site) in s.sites.iter().enumerate().take(MAX_SITES) {
+        site::check_site(c, s, i, site, &presets);
+    }
+
+    let w = s.weights;
+    for (name, v) in [
+        ("entry", w.entry),
+        ("angle", w.angle),
+        ("depth", w.depth),
+        ("safety", w.safety),
+        ("technique", w.technique),
+        ("time", w.time),
+    ] {
+        if !(v.is_finite() && v >= 0.0) {
+            c.err(
+                &[Field("weights"), Field(name)],
+                format!("weight {name} is {v}; weights cannot be negative"),
+            );
+        }
+    }
+    if w.total().is_nan() || w.total() <= 0.0 {
+        c.err(
+            &[Field("weights")],
+            "the weights add up to nothing: at least one must be positive",
+        );
+    }
+    c.range(
+        &[Field("pass_mark")],
+        "pass_mark",
+        s.pass_mark,
+        0.0,
+        100.0,
+        "points",
+    );
+    if let Some(t) = s.time_limit_s {
+        c.range(&[Field("time_limit_s")], "time limit", t, 10.0, 3600.0, "s");
+    }
+}
