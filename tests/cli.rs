@@ -319,3 +319,100 @@ fn output_into_a_closed_pipe_ends_quietly() {
     assert!(!err.contains("panicked"), "like `| head`, no panic: {err}");
     std::fs::remove_dir_all(&data).ok();
 }
+
+#[test]
+fn history_lists_exports_and_writes_csv_per_component() {
+    use marrowsim_core::anatomy::Anatomy;
+    use marrowsim_core::grading::scoring::score;
+    use marrowsim_core::records::attempt::Attempt;
+    use marrowsim_core::records::history::History;
+    use marrowsim_core::scenario::Scenario;
+    let data = std::env::temp_dir().join(format!("marrowsim-histcli-{}", std::process::id()));
+    std::fs::remove_dir_all(&data).ok();
+    let scene_path = std::path::Path::new("scenes/psis_standard.ron");
+    let scenario = Scenario::load(scene_path).unwrap();
+    let mut history = History::open(&data).unwrap();
+    let mut recorded = Vec::new();
+    for golden in ["expert_psis_to_asis", "perpendicular_into_sacrum"] {
+        let a = Attempt::load(std::path::Path::new(&format!("tests/golden/{golden}.ron"))).unwrap();
+        let s = score(&scenario, &Anatomy::build(&a.patient).unwrap(), &a).unwrap();
+        let e = history
+            .record(&a, &s, &scenario, Some(scene_path), 1_700_000_000)
+            .unwrap();
+        recorded.push((e.id, s));
+    }
+    drop(history);
+    let d = data.to_str().unwrap();
+
+    let (table, _) = text(&run(&["history", "--data", d]));
+    assert_eq!(
+        table.lines().filter(|l| l.contains("PSIS harvest")).count(),
+        2,
+        "{table}"
+    );
+
+    let (json, _) = text(&run(&["history", "--data", d, "--format", "json"]));
+    let rows: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        rows[1]["verdict"],
+        format!("{:?}", recorded[1].1.verdict).to_lowercase()
+    );
+    assert_eq!(rows[1]["id"], recorded[1].0);
+
+    let (csv, _) = text(&run(&["history", "--data", d, "--format", "csv"]));
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("attempt,scene,metric,unit,value,points,max_points")
+    );
+    let body: Vec<&str> = lines.collect();
+    let components: usize = recorded.iter().map(|(_, s)| s.components.len()).sum();
+    assert_eq!(body.len(), components, "one row per component");
+    assert!(
+        body.iter().any(|l| l.starts_with(&format!(
+            "{},\"PSIS harvest, average adult\",depth,mm,",
+            recorded[0].0
+        ))),
+        "{csv}"
+    );
+
+    let out = data.join("exported.ron");
+    let o = run(&[
+        "history",
+        "--data",
+        d,
+        "--export",
+        &recorded[0].0.to_string(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let (scored, _) = text(&run(&[
+        "score",
+        "--scene",
+        "scenes/psis_standard.ron",
+        "--attempt",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&scored).unwrap();
+    assert_eq!(v["total"].as_f64().unwrap() as f32, recorded[0].1.total);
+
+    let o = run(&[
+        "history",
+        "--data",
+        d,
+        "--export",
+        "999",
+        "--out",
+        "/tmp/x.ron",
+    ]);
+    assert!(!o.status.success());
+    assert!(text(&o).1.contains("no attempt 999"), "{:?}", text(&o));
+    std::fs::remove_dir_all(&data).ok();
+}
