@@ -42,6 +42,20 @@ fn run_bounded(args: &[&str], env: &[(&str, &Path)]) -> Output {
     }
 }
 
+/// `marrowsim score` of an attempt file against the standard scene.
+fn score(attempt: &Path) -> Output {
+    run_bounded(
+        &[
+            "score",
+            "--scene",
+            "scenes/psis_standard.ron",
+            "--attempt",
+            attempt.to_str().unwrap(),
+        ],
+        &[],
+    )
+}
+
 fn assert_clear_error(out: &Output, mentions: &str) {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "exit 1: {err}");
@@ -81,16 +95,7 @@ fn the_hang_corpus_ends_with_a_reason() {
         }),
     ];
     for attempt in &cases {
-        let out = run_bounded(
-            &[
-                "score",
-                "--scene",
-                "scenes/psis_standard.ron",
-                "--attempt",
-                attempt.to_str().unwrap(),
-            ],
-            &[],
-        );
+        let out = score(attempt);
         assert_clear_error(&out, &attempt.display().to_string());
     }
 
@@ -104,16 +109,7 @@ fn the_hang_corpus_ends_with_a_reason() {
     }
     text.push_str("])])");
     std::fs::write(&million, text).unwrap();
-    let out = run_bounded(
-        &[
-            "score",
-            "--scene",
-            "scenes/psis_standard.ron",
-            "--attempt",
-            million.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let out = score(&million);
     assert_clear_error(&out, "million.ron");
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -233,28 +229,10 @@ fn a_byte_order_mark_is_accepted_and_version_zero_named() {
 fn errors_in_an_attempt_name_the_attempt_file() {
     let dir = scratch("attempt-errors");
     let bad_patient = golden_with(&dir, "bmi", |t| t.replacen("bmi: 25.0", "bmi: 90.0", 1));
-    let out = run_bounded(
-        &[
-            "score",
-            "--scene",
-            "scenes/psis_standard.ron",
-            "--attempt",
-            bad_patient.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let out = score(&bad_patient);
     assert_clear_error(&out, &format!("{}:", bad_patient.display()));
     let bad_site = golden_with(&dir, "site", |t| t.replacen("site: 0", "site: 4", 1));
-    let out = run_bounded(
-        &[
-            "score",
-            "--scene",
-            "scenes/psis_standard.ron",
-            "--attempt",
-            bad_site.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let out = score(&bad_site);
     assert_clear_error(&out, &format!("{}:", bad_site.display()));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("psis_standard.ron"), "not the scene: {err}");

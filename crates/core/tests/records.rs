@@ -143,6 +143,10 @@ fn attempts_committed_before_a_kill_survive_it() {
     );
     let n = regrade_all(&history);
     assert!(n >= all.len());
+    eprintln!(
+        "{kills} kills: {} attempts reported committed, {n} in the record, all re-graded",
+        all.len()
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
