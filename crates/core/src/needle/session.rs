@@ -152,8 +152,10 @@ impl Session {
     }
 
     /// Pushes (positive `mm`) or withdraws the needle under `force` newtons.
+    /// The needle goes no deeper than its own length: the hub stops at the skin.
     pub fn push(&mut self, mm: f32, force: f32, twisting: bool, t: f32) -> Option<PushOutcome> {
         let mut pose = self.pose()?;
+        let mm = mm.min((self.scenario.needle.length_mm - pose.depth).max(0.0));
         let out = insertion::push(&self.anatomy, &mut pose, mm, force, twisting);
         if let Some(n) = self.needle.as_mut() {
             n.entry = pose.entry;
@@ -219,5 +221,30 @@ impl Session {
             patient: self.anatomy.patient.clone(),
             sites: self.done.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::default_scenario;
+
+    #[test]
+    fn the_needle_stops_at_its_hub_and_the_attempt_still_scores() {
+        let scenario = default_scenario();
+        let length = scenario.needle.length_mm;
+        let anatomy = Arc::new(Anatomy::build(&scenario.patient(0)).unwrap());
+        let mut s = Session::new(scenario.clone(), anatomy.clone());
+        let zone = scenario.resolve(0, &anatomy).unwrap();
+        s.place(zone.ideal_track(&anatomy).0, 0.0);
+        for i in 0..(length as usize + 30) {
+            s.push(1.0, 500.0, true, 1.0 + i as f32);
+        }
+        assert!(s.pose().unwrap().depth <= length);
+        assert!(
+            s.submit(200.0)
+                .expect("an attempt within the needle scores")
+                .is_some()
+        );
     }
 }
