@@ -214,12 +214,26 @@ impl Session {
     }
 
     /// The attempt so far, as an attempt file would hold it.
+    /// The attempt so far, its clock starting at its first sample (the app's clock counts from
+    /// its launch, which may be days before).
     pub fn attempt(&self) -> Attempt {
+        let t0 = self
+            .done
+            .iter()
+            .filter_map(|s| s.timeline.first())
+            .map(|s| s.t)
+            .fold(f32::INFINITY, f32::min);
+        let t0 = if t0.is_finite() { t0 } else { 0.0 };
+        let mut sites = self.done.clone();
+        for site in &mut sites {
+            site.timeline.iter_mut().for_each(|s| s.t -= t0);
+            site.events.iter_mut().for_each(|e| e.t -= t0);
+        }
         Attempt {
             version: attempt::VERSION,
             scene: self.scenario.title.clone(),
             patient: self.anatomy.patient.clone(),
-            sites: self.done.clone(),
+            sites,
         }
     }
 }
@@ -246,5 +260,22 @@ mod tests {
                 .expect("an attempt within the needle scores")
                 .is_some()
         );
+    }
+
+    #[test]
+    fn an_attempt_made_days_after_launch_starts_at_zero_and_reads_back() {
+        let scenario = default_scenario();
+        let anatomy = Arc::new(Anatomy::build(&scenario.patient(0)).unwrap());
+        let mut s = Session::new(scenario.clone(), anatomy.clone());
+        let zone = scenario.resolve(0, &anatomy).unwrap();
+        let launch = 3.0 * 86_400.0;
+        s.place(zone.ideal_track(&anatomy).0, launch);
+        s.push(10.0, 250.0, false, launch + 5.0);
+        let score = s.submit(launch + 9.0).unwrap().unwrap().clone();
+        let a = s.attempt();
+        assert_eq!(a.sites[0].timeline[0].t, 0.0);
+        let again = Attempt::parse(&a.to_ron().unwrap(), "days.ron").expect("reads back");
+        let rescored = scoring::score(&scenario, &anatomy, &again).unwrap();
+        assert_eq!(rescored.total, score.total);
     }
 }
