@@ -238,3 +238,47 @@ fn errors_in_an_attempt_name_the_attempt_file() {
     assert!(!err.contains("psis_standard.ron"), "not the scene: {err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn an_attempt_from_another_scene_or_patient_is_refused_unless_lenient() {
+    let golden = "tests/golden/expert_psis_to_asis.ron";
+    let args = [
+        "score",
+        "--scene",
+        "scenes/psis_obese.ron",
+        "--attempt",
+        golden,
+    ];
+    let out = run_bounded(&args, &[]);
+    assert_clear_error(&out, "the patient does not match");
+    assert_clear_error(&out, &format!("{golden}:"));
+
+    let mut lenient = args.to_vec();
+    lenient.push("--lenient");
+    let out = run_bounded(&lenient, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("NOT ADMISSIBLE"), "{text}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning: the patient does not match"));
+
+    // The single-sample teleport: already in the marrow at t = 0.
+    let dir = scratch("teleport");
+    let teleport = golden_with(&dir, "teleport", |t| {
+        let i = t.find("timeline: [").unwrap() + "timeline: [".len();
+        let last = t[i..].rfind("Sample(").unwrap() + i;
+        let end = t[last..].find(")]").unwrap() + last + 1;
+        format!(
+            "{}{}{}",
+            &t[..i],
+            &t[last..end].replace("t: 26.0", "t: 0.0"),
+            &t[end..]
+        )
+    });
+    let out = score(&teleport);
+    assert_clear_error(&out, "must start outside the body");
+    std::fs::remove_dir_all(&dir).ok();
+}

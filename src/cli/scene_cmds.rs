@@ -27,6 +27,10 @@ pub struct ScoreArgs {
     pub attempt: PathBuf,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Grade an attempt made in another scene, on another patient, or that no needle could
+    /// have made, with a warning instead of refusing it (for research).
+    #[arg(long)]
+    pub lenient: bool,
 }
 
 #[derive(Args, Debug)]
@@ -77,13 +81,41 @@ pub fn validate(args: &ValidateArgs) -> Result<(), String> {
 }
 
 pub fn score(args: &ScoreArgs) -> Result<(), String> {
-    let score = scoring::score_files(&args.scene, &args.attempt)?;
+    let admission = if args.lenient {
+        scoring::Admission::Lenient
+    } else {
+        scoring::Admission::Strict
+    };
+    let (score, warnings) = scoring::score_files_with(&args.scene, &args.attempt, admission)?;
+    for w in &warnings {
+        eprintln!("{w}");
+    }
     match args.format {
-        Format::Json => out!(
-            "{}",
-            serde_json::to_string_pretty(&score).map_err(|e| e.to_string())?
-        ),
-        Format::Text => print_score(&score)?,
+        Format::Json => {
+            // Through the text, so that f32 values print as they do without warnings.
+            let text = serde_json::to_string(&score).map_err(|e| e.to_string())?;
+            let mut v: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| e.to_string())?;
+            if let Some(obj) = v.as_object_mut()
+                && !warnings.is_empty()
+            {
+                obj.insert("warnings".into(), warnings.clone().into());
+            }
+            out!(
+                "{}",
+                serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
+            )
+        }
+        Format::Text => {
+            if !warnings.is_empty() {
+                out!("NOT ADMISSIBLE, graded with --lenient:");
+                for w in &warnings {
+                    out!("  {w}");
+                }
+                out!("");
+            }
+            print_score(&score)?
+        }
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! 25 000, so 50 000 in all).
 
 use marrowsim_core::anatomy::Anatomy;
+use marrowsim_core::grading::admit;
 use marrowsim_core::grading::scoring::score;
 use marrowsim_core::records::attempt::Attempt;
 use marrowsim_core::scenario::Scenario;
@@ -184,7 +185,12 @@ fn mutated_scenes_and_attempts_never_panic_or_hang() {
                 .entry(format!("{:?}", attempt.patient))
                 .or_insert_with(|| Anatomy::build(&attempt.patient).ok().map(Arc::new))
                 .clone();
-            let graded = anatomy.is_some_and(|a| score(&standard, &a, &attempt).is_ok());
+            let graded = anatomy.is_some_and(|a| {
+                // What `score` does first: is the attempt this scene's, and possible?
+                let _ = admit::belongs(&standard, &attempt);
+                let _ = admit::possible(&a, &attempt);
+                score(&standard, &a, &attempt).is_ok()
+            });
             (true, graded)
         });
         parsed += outcome.0 as usize;

@@ -371,9 +371,30 @@ fn assemble(
     }
 }
 
-/// Grades an attempt file against a scene file, as `marrowsim score` does. Errors name the
-/// file they are in: the attempt's patient and sites name the attempt file, with line:col.
+/// What `score_files` does with an attempt that was made in another scene, on another
+/// patient, or that no needle could have made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// Refuse it with the reason: a score for it would mean nothing.
+    Strict,
+    /// Grade it anyway and return the reasons as warnings (for research).
+    Lenient,
+}
+
+/// Grades an attempt file against a scene file, as `marrowsim score` does, refusing attempts
+/// that do not belong to the scene or could not have happened.
 pub fn score_files(scene: &std::path::Path, attempt: &std::path::Path) -> Result<Score, String> {
+    score_files_with(scene, attempt, Admission::Strict).map(|(score, _)| score)
+}
+
+/// Grades an attempt file against a scene file. Errors and warnings name the file they are
+/// about: the attempt's scene, patient and timeline name the attempt file, with line:col.
+pub fn score_files_with(
+    scene: &std::path::Path,
+    attempt: &std::path::Path,
+    admission: Admission,
+) -> Result<(Score, Vec<String>), String> {
+    use super::admit;
     use crate::records::attempt::{Attempt, MAX_FILE_BYTES};
     use crate::scenario::locate::{Step, locate};
     let scenario = Scenario::load(scene).map_err(|errors| crate::scenario::errors_text(&errors))?;
@@ -385,9 +406,20 @@ pub fn score_files(scene: &std::path::Path, attempt: &std::path::Path) -> Result
         let (line, col) = locate(&text, path);
         format!("{file}:{line}:{col}: {e}")
     };
+    let mut warnings = Vec::new();
+    let mut admit = |r: Result<(), admit::Refusal>| match (r, admission) {
+        (Ok(()), _) => Ok(()),
+        (Err(r), Admission::Strict) => Err(at(&r.path, &r.message)),
+        (Err(r), Admission::Lenient) => {
+            warnings.push(at(&r.path, &format!("warning: {}", r.message)));
+            Ok(())
+        }
+    };
+    admit(admit::belongs(&scenario, &parsed))?;
     let anatomy = crate::anatomy::Anatomy::build(&parsed.patient)
         .map_err(|e| at(&[Step::Field("patient")], &e))?;
-    score(&scenario, &anatomy, &parsed).map_err(|e| {
+    admit(admit::possible(&anatomy, &parsed))?;
+    let score = score(&scenario, &anatomy, &parsed).map_err(|e| {
         let index = |site: usize| parsed.sites.iter().position(|s| s.site == site);
         let path = match &e {
             ScoreError::NoSuchSite(site, _) | ScoreError::TooDeep { site, .. } => index(*site)
@@ -399,5 +431,6 @@ pub fn score_files(scene: &std::path::Path, attempt: &std::path::Path) -> Result
             Some(p) => at(&p, &e),
             None => format!("{}: {e}", scene.display()),
         }
-    })
+    })?;
+    Ok((score, warnings))
 }
