@@ -80,7 +80,7 @@ fn spawn_child(dir: &Path, count: usize) -> Child {
         ])
         .env(CHILD, format!("{}|{count}", dir.display()))
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::inherit())
         .spawn()
         .expect("the child starts")
 }

@@ -87,6 +87,28 @@ fn sql(path: &Path) -> impl Fn(rusqlite::Error) -> String + '_ {
     move |e| format!("{}: {e}", path.display())
 }
 
+/// Runs `f` again while SQLite reports the database busy or locked, for up to 30 s. Switching
+/// a new database to WAL takes a lock that SQLite does not wait for, so two apps opening a
+/// fresh data folder at the same moment would otherwise fail.
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut wait = std::time::Duration::from_millis(5);
+    loop {
+        match f() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(std::time::Duration::from_millis(200));
+            }
+            result => return result,
+        }
+    }
+}
+
 fn verdict_text(v: Verdict) -> &'static str {
     match v {
         Verdict::Pass => "pass",
@@ -197,15 +219,14 @@ impl History {
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(sql(&path))?;
         // WAL lets readers and one writer work at once; FULL syncs every commit to disk.
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(sql(&path))?;
+        retry_busy(|| conn.pragma_update(None, "journal_mode", "WAL")).map_err(sql(&path))?;
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(sql(&path))?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(sql(&path))?;
-        let version: i32 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(sql(&path))?;
+        let version: i32 =
+            retry_busy(|| conn.pragma_query_value(None, "user_version", |r| r.get(0)))
+                .map_err(sql(&path))?;
         if version > SCHEMA_VERSION {
             return Err(format!(
                 "{}: the record was written by a newer marrowsim (schema {version}; this one reads up to {SCHEMA_VERSION})",
