@@ -2,7 +2,7 @@
 
 use marrowsim_core::anatomy::Anatomy;
 use marrowsim_core::grading::feasibility;
-use marrowsim_core::grading::scoring::{Score, Verdict, score};
+use marrowsim_core::grading::scoring::{Objective, Score, Verdict, score};
 use marrowsim_core::records::attempt::Attempt;
 use marrowsim_core::scenario::Scenario;
 
@@ -57,8 +57,13 @@ fn perpendicular_path_into_the_sacrum_fails() {
     assert_eq!(depth.points, 0.0);
     assert!(depth.feedback.contains("sacrum"), "{}", depth.feedback);
     assert!(
-        s.feedback[0].contains("sacrum"),
-        "the sacrum should explain the fail first: {:?}",
+        s.feedback[0].starts_with("Objective not met"),
+        "{:?}",
+        s.feedback
+    );
+    assert!(
+        s.feedback[1].contains("sacrum"),
+        "the sacrum should explain the miss next: {:?}",
         s.feedback
     );
     assert!(component(&s, "angle").value > 20.0);
@@ -75,8 +80,8 @@ fn low_lateral_entry_toward_the_notch_is_unsafe() {
         "a notch structure must be reached"
     );
     assert!(
-        s.feedback[0].contains("sciatic nerve")
-            || s.feedback[0].contains("superior gluteal artery"),
+        s.feedback[1].contains("sciatic nerve")
+            || s.feedback[1].contains("superior gluteal artery"),
         "{:?}",
         s.feedback
     );
@@ -88,7 +93,12 @@ fn inner_table_breach_is_unsafe() {
     assert_eq!(s.verdict, Verdict::Unsafe);
     let cavity = component(&s, "hazard.pelvic_cavity");
     assert_eq!(cavity.points, 0.0);
-    assert!(s.feedback[0].contains("pelvic cavity"), "{:?}", s.feedback);
+    assert!(s.feedback[1].contains("pelvic cavity"), "{:?}", s.feedback);
+    assert!(
+        s.total <= 0.5 * s.pass_mark,
+        "an unsafe placement sits far from passing: {}",
+        s.total
+    );
 }
 
 #[test]
@@ -101,9 +111,10 @@ fn shallow_tip_in_the_cortex_fails() {
         "{}",
         depth.feedback
     );
+    assert_eq!(s.sites[0].objective, Objective::OnBone);
     assert!(
-        s.total >= s.pass_mark,
-        "it fails on the tip, not on points: {}",
+        s.total <= 0.6 * s.pass_mark,
+        "a tip stuck in the cortex is capped well below the pass mark: {}",
         s.total
     );
 }
@@ -196,4 +207,43 @@ fn the_best_feasible_insertion_can_be_pushed_in_the_app() {
             );
         }
     }
+}
+
+/// A miss never looks like a near-pass: the gate on the objective, for the attempts the
+/// rubric's table in docs/scoring.md lists. `never_reached_bone` was made in the app (ctrl+click
+/// on the entry circle, straight down 42 mm of muscle beside the ilium); `never_entered` and
+/// `short_of_the_window` are the expert golden with its depths set to 0, and cut 8 mm past the
+/// cortex (the window starts at 10).
+#[test]
+fn the_objective_gates_the_total() {
+    let cases = [
+        ("expert_psis_to_asis", Objective::Reached, Verdict::Pass),
+        (
+            "short_of_the_window",
+            Objective::MissedTarget,
+            Verdict::Fail,
+        ),
+        ("shallow_in_cortex", Objective::OnBone, Verdict::Fail),
+        ("never_reached_bone", Objective::NoBone, Verdict::Fail),
+        ("never_entered", Objective::NotEntered, Verdict::Fail),
+    ];
+    let mut last = f32::INFINITY;
+    for (name, objective, verdict) in cases {
+        let s = grade(SCENE, &format!("tests/golden/{name}.ron"));
+        assert_eq!(
+            (s.sites[0].objective, s.verdict),
+            (objective, verdict),
+            "{name}"
+        );
+        assert!(
+            s.total < last,
+            "{name} ranks below the one before: {}",
+            s.total
+        );
+        last = s.total;
+    }
+    assert!(grade(SCENE, "tests/golden/never_reached_bone.ron").total <= 40.0);
+    assert!(grade(SCENE, "tests/golden/never_entered.ron").total <= 10.0);
+    let short = grade(SCENE, "tests/golden/short_of_the_window.ron");
+    assert!(short.total < short.pass_mark && short.total > 40.0);
 }

@@ -29,7 +29,83 @@ pub struct SiteScore {
     pub name: String,
     pub total: f32,
     pub verdict: Verdict,
+    /// How far toward the target the needle got; short of it, the total is capped.
+    pub objective: Objective,
     pub components: Vec<Component>,
+}
+
+/// How far the needle got toward the site's objective: its tip in the target tissue, inside
+/// the depth window. Short of it the site fails whatever its other points, and its total is
+/// capped well below the pass mark, so that a miss never looks like a near-pass. The caps are
+/// shares of the scene's pass mark; docs/scoring.md gives the reason for each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Objective {
+    /// The needle never went into the body.
+    NotEntered,
+    /// It went in but never touched bone.
+    NoBone,
+    /// It reached bone but never crossed the cortex.
+    OnBone,
+    /// It crossed the cortex, but the tip is not in the target tissue inside the window.
+    MissedTarget,
+    /// The tip is in the target tissue, inside the depth window.
+    Reached,
+}
+
+impl Objective {
+    /// The most a site can total at this stage, for a scene with this pass mark.
+    pub fn cap(self, pass_mark: f32) -> f32 {
+        match self {
+            Objective::NotEntered => 0.1 * pass_mark,
+            Objective::NoBone => 0.4 * pass_mark,
+            Objective::OnBone => 0.6 * pass_mark,
+            Objective::MissedTarget => (pass_mark - 10.0).max(0.0),
+            Objective::Reached => 100.0,
+        }
+    }
+
+    /// The first thing the trainee reads when the objective was not met.
+    fn feedback(self, site: &str, cap: f32) -> Option<String> {
+        let why = match self {
+            Objective::NotEntered => "the needle never went into the body",
+            Objective::NoBone => {
+                "the needle never reached bone: walk it down to the periosteum before anything else"
+            }
+            Objective::OnBone => {
+                "the needle stopped on the bone: push firmly and twist to cross the cortex"
+            }
+            Objective::MissedTarget => {
+                "the tip is not in the marrow inside the depth window, where marrow can be aspirated"
+            }
+            Objective::Reached => return None,
+        };
+        Some(format!(
+            "Objective not met at the {site}: {why}. The site fails and counts at most {cap:.0} of 100."
+        ))
+    }
+}
+
+/// A hazard the scene marks as unsafe caps the site at this share of the pass mark: half of
+/// it, so that an unsafe placement sits far from passing whatever else went well.
+pub const UNSAFE_CAP_SHARE: f32 = 0.5;
+
+/// The stage the needle reached, from what happened along the way and where it ended.
+fn objective(replay: &Replay, shaft: &FinalShaft, in_window: bool) -> Objective {
+    let on_bone = replay.count(EventKind::CortexContact) > 0 || shaft.bone_entry.is_some();
+    let through = replay.count(EventKind::CortexPenetration) > 0 || shaft.past_cortex.is_some();
+    let entered = replay.path_in_tissue >= 1.0 || on_bone;
+    if in_window {
+        Objective::Reached
+    } else if through {
+        Objective::MissedTarget
+    } else if on_bone {
+        Objective::OnBone
+    } else if entered {
+        Objective::NoBone
+    } else {
+        Objective::NotEntered
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -158,7 +234,14 @@ pub fn score(
             .cmp(&a.severity)
             .then((b.max_points - b.points).total_cmp(&(a.max_points - a.points)))
     });
-    let mut feedback: Vec<String> = ordered.iter().map(|c| c.feedback.clone()).collect();
+    let mut feedback: Vec<String> = sites
+        .iter()
+        .filter_map(|s| {
+            let cap = s.objective.cap(scenario.pass_mark);
+            s.objective.feedback(&s.name, cap)
+        })
+        .collect();
+    feedback.extend(ordered.iter().map(|c| c.feedback.clone()));
     if feedback.is_empty() {
         feedback.push("Clean placement: every part of the attempt is within its zone.".into());
     }
@@ -186,6 +269,7 @@ fn score_site(
             site: attempt.site,
             total: 0.0,
             verdict: Verdict::Fail,
+            objective: Objective::NotEntered,
             components: vec![
                 Component::graded(
                     "placement",
@@ -303,7 +387,7 @@ fn assemble(
     out.push(entry_component(zone, shaft, last, w.entry * norm));
     out.push(angle_component(zone, last, w.angle * norm));
     let depth = depth_component(zone, shaft, w.depth * norm);
-    let tip_ok = depth.severity < Severity::Failing;
+    let in_window = depth.severity == Severity::Met;
     out.push(depth);
 
     let rules = scenario.hazard_rules(site_index);
@@ -352,12 +436,17 @@ fn assemble(
     out.push(time_component(scenario, replay, w.time * norm));
 
     let raw: f32 = out.iter().map(|c| c.points).sum();
-    let total = (raw - penalty).clamp(0.0, 100.0);
+    let stage = objective(replay, shaft, in_window);
+    let mut cap = stage.cap(scenario.pass_mark);
+    if unsafe_contact {
+        cap = cap.min(UNSAFE_CAP_SHARE * scenario.pass_mark);
+    }
+    let total = (raw - penalty).clamp(0.0, 100.0).min(cap);
     let over_time = scenario.mode == Mode::Assessment
         && scenario.time_limit_s.is_some_and(|l| replay.elapsed > l);
     let verdict = if unsafe_contact {
         Verdict::Unsafe
-    } else if !tip_ok || total < scenario.pass_mark || over_time {
+    } else if stage != Objective::Reached || total < scenario.pass_mark || over_time {
         Verdict::Fail
     } else {
         Verdict::Pass
@@ -367,6 +456,7 @@ fn assemble(
         name: site.name.clone(),
         total: (total * 10.0).round() / 10.0,
         verdict,
+        objective: stage,
         components: out,
     }
 }
