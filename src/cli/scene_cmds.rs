@@ -138,6 +138,9 @@ fn print_score(score: &Score) -> Result<(), String> {
             c.max_points
         );
     }
+    for note in score.sites.iter().filter_map(|s| s.cap_note()) {
+        out!("\n  {note}");
+    }
     out!("\nWhat to work on:");
     for f in &score.feedback {
         out!("  - {f}");

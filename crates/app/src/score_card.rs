@@ -191,6 +191,9 @@ fn score_card(
                     ui.end_row();
                 }
             });
+        for note in score.sites.iter().filter_map(|s| s.cap_note()) {
+            ui.colored_label(colour, note);
+        }
         ui.separator();
         ui.label(egui::RichText::new("What to work on").strong());
         for f in &score.feedback {

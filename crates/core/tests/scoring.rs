@@ -242,7 +242,15 @@ fn the_objective_gates_the_total() {
         );
         last = s.total;
     }
-    assert!(grade(SCENE, "tests/golden/never_reached_bone.ron").total <= 40.0);
+    let muscle = grade(SCENE, "tests/golden/never_reached_bone.ron");
+    assert!(muscle.total <= 40.0);
+    let note = muscle.sites[0]
+        .cap_note()
+        .expect("the card says why the total is lower");
+    assert!(
+        muscle.sites[0].earned > muscle.total && note.contains("never reached bone"),
+        "{note}"
+    );
     assert!(grade(SCENE, "tests/golden/never_entered.ron").total <= 10.0);
     let short = grade(SCENE, "tests/golden/short_of_the_window.ron");
     assert!(short.total < short.pass_mark && short.total > 40.0);

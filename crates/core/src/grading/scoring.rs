@@ -28,6 +28,8 @@ pub struct SiteScore {
     pub site: usize,
     pub name: String,
     pub total: f32,
+    /// The components' points less penalties, before the objective's or a hazard's cap.
+    pub earned: f32,
     pub verdict: Verdict,
     /// How far toward the target the needle got; short of it, the total is capped.
     pub objective: Objective,
@@ -51,6 +53,26 @@ pub enum Objective {
     MissedTarget,
     /// The tip is in the target tissue, inside the depth window.
     Reached,
+}
+
+impl SiteScore {
+    /// Why the total is less than the points earned, if it is: one line for the score card.
+    pub fn cap_note(&self) -> Option<String> {
+        if self.total >= self.earned {
+            return None;
+        }
+        let why = match (self.verdict, self.objective) {
+            (Verdict::Unsafe, _) => "an unsafe placement counts at most half the pass mark",
+            (_, Objective::NotEntered) => "the needle never went into the body",
+            (_, Objective::NoBone) => "the needle never reached bone",
+            (_, Objective::OnBone) => "the needle never crossed the cortex",
+            _ => "the tip is not in the target inside the depth window",
+        };
+        Some(format!(
+            "{}: {:.1} points earned, counted as {:.1}, because {why}.",
+            self.name, self.earned, self.total
+        ))
+    }
 }
 
 impl Objective {
@@ -237,7 +259,10 @@ pub fn score(
     let mut feedback: Vec<String> = sites
         .iter()
         .filter_map(|s| {
-            let cap = s.objective.cap(scenario.pass_mark);
+            let mut cap = s.objective.cap(scenario.pass_mark);
+            if s.verdict == Verdict::Unsafe {
+                cap = cap.min(UNSAFE_CAP_SHARE * scenario.pass_mark);
+            }
             s.objective.feedback(&s.name, cap)
         })
         .collect();
@@ -268,6 +293,7 @@ fn score_site(
         return Ok(SiteScore {
             site: attempt.site,
             total: 0.0,
+            earned: 0.0,
             verdict: Verdict::Fail,
             objective: Objective::NotEntered,
             components: vec![
@@ -441,7 +467,8 @@ fn assemble(
     if unsafe_contact {
         cap = cap.min(UNSAFE_CAP_SHARE * scenario.pass_mark);
     }
-    let total = (raw - penalty).clamp(0.0, 100.0).min(cap);
+    let earned = (raw - penalty).clamp(0.0, 100.0);
+    let total = earned.min(cap);
     let over_time = scenario.mode == Mode::Assessment
         && scenario.time_limit_s.is_some_and(|l| replay.elapsed > l);
     let verdict = if unsafe_contact {
@@ -455,6 +482,7 @@ fn assemble(
         site: site_index,
         name: site.name.clone(),
         total: (total * 10.0).round() / 10.0,
+        earned: (earned * 10.0).round() / 10.0,
         verdict,
         objective: stage,
         components: out,
