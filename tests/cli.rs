@@ -139,6 +139,25 @@ fn broken_preset_file_names_file_line_and_column() {
         err.contains(&format!("{}:3:", path.display())),
         "stderr: {err}"
     );
+
+    // A shipped preset with one figure made NaN: refused at that figure, not built.
+    let male = std::fs::read_to_string("assets/anatomy/adult_male.ron").unwrap();
+    let at = male.find("asis: (-").unwrap() + "asis: (-".len();
+    let end = at
+        + male[at..]
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap();
+    let nan = dir.join("nan.ron");
+    std::fs::write(&nan, format!("{}NaN{}", &male[..at], &male[end..])).unwrap();
+    let o = run(&["anatomy", "--preset", nan.to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert!(!o.status.success());
+    let line = male[..at].matches('\n').count() + 1;
+    assert!(
+        err.contains(&format!("{}:{line}:", nan.display()))
+            && err.contains("NaN is not a finite number"),
+        "stderr: {err}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -262,6 +262,14 @@ const ADULT_FEMALE: &str = include_str!("../../../../assets/anatomy/adult_female
 
 impl AnatomyPreset {
     pub fn parse(text: &str, path: &str) -> Result<AnatomyPreset, PresetError> {
+        if let Some((line, col, token)) = crate::scenario::locate::first_non_finite(text) {
+            return Err(PresetError::Parse {
+                path: path.to_string(),
+                line,
+                col,
+                message: format!("{token} is not a finite number"),
+            });
+        }
         ron::Options::default()
             .with_recursion_limit(32)
             .from_str(text)

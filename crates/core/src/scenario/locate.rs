@@ -21,6 +21,43 @@ pub fn locate(text: &str, path: &[Step]) -> (usize, usize) {
     line_col(text, pos)
 }
 
+/// The first number in RON text that is not a finite f32 (`NaN`, `inf`, or a literal beyond
+/// ±3.4e38), with its line, column and spelling. Strings and comments are skipped.
+pub fn first_non_finite(text: &str) -> Option<(usize, usize, String)> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => i = skip_value(b, i),
+            b'/' if matches!(b.get(i + 1), Some(b'/' | b'*')) => i = skip_ws(b, i),
+            c if c.is_ascii_alphanumeric() || c == b'-' || c == b'+' || c == b'.' => {
+                let start = i;
+                while i < b.len()
+                    && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'.' | b'-' | b'+' | b'_'))
+                {
+                    i += 1;
+                }
+                let token = &text[start..i];
+                let word = token.trim_start_matches(['-', '+']);
+                let numeric = word.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+                    || word.eq_ignore_ascii_case("nan")
+                    || word.eq_ignore_ascii_case("inf")
+                    || word.eq_ignore_ascii_case("infinity");
+                if numeric
+                    && let Ok(v) = token.replace('_', "").parse::<f32>()
+                    && !v.is_finite()
+                {
+                    let (line, col) = line_col(text, start);
+                    return Some((line, col, token.to_string()));
+                }
+                continue;
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 pub fn line_col(text: &str, pos: usize) -> (usize, usize) {
     let before = &text[..pos.min(text.len())];
     let line = before.matches('\n').count() + 1;
@@ -184,6 +221,24 @@ mod tests {
         assert_eq!(locate(DOC, &[Field("sites"), Index(7)]), (4, 10));
         assert_eq!(locate("", &[Field("x")]), (1, 1));
         assert_eq!(locate("((((", &[Field("x"), Index(3)]), (1, 1));
+    }
+
+    #[test]
+    fn non_finite_numbers_are_found_outside_strings_and_comments() {
+        assert_eq!(
+            first_non_finite("(a: 1.0, b: \"NaN\", // inf\n c: 2e3)"),
+            None
+        );
+        assert_eq!(
+            first_non_finite("(a: 1.0,\n  b: (0.0, -inf))"),
+            Some((2, 12, "-inf".into()))
+        );
+        assert_eq!(first_non_finite("(x: 1e39)"), Some((1, 5, "1e39".into())));
+        assert_eq!(
+            first_non_finite("(x: NaN)").map(|t| t.2),
+            Some("NaN".into())
+        );
+        assert_eq!(first_non_finite("(name: inferior_ramus, x: 4)"), None);
     }
 
     #[test]

@@ -40,9 +40,14 @@ impl Checker<'_> {
 
     fn range(&mut self, path: &[Step], name: &str, v: f32, lo: f32, hi: f32, unit: &str) {
         if !(v.is_finite() && v >= lo && v <= hi) {
+            let unit = if unit.is_empty() {
+                String::new()
+            } else {
+                format!(" {unit}")
+            };
             self.err(
                 path,
-                format!("{name} is {v} {unit}; expected {lo}–{hi} {unit}"),
+                format!("{name} is {v}{unit}; expected {lo}–{hi}{unit}"),
             );
         }
     }
@@ -94,6 +99,14 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, Vec<ScenarioError>> {
             }]);
         }
         _ => {}
+    }
+    if let Some((line, col, token)) = locate::first_non_finite(text) {
+        return Err(vec![ScenarioError {
+            file: file.to_string(),
+            line,
+            col,
+            message: format!("{token} is not a finite number"),
+        }]);
     }
     let scenario: Scenario = options
         .from_str(text)
@@ -189,14 +202,17 @@ fn check(c: &mut Checker, s: &Scenario) {
         ("technique", w.technique),
         ("time", w.time),
     ] {
-        if !(v.is_finite() && v >= 0.0) {
-            c.err(
-                &[Field("weights"), Field(name)],
-                format!("weight {name} is {v}; weights cannot be negative"),
-            );
-        }
+        // Weights are relative; 1000 each keeps their sum finite.
+        c.range(
+            &[Field("weights"), Field(name)],
+            &format!("weight {name}"),
+            v,
+            0.0,
+            1000.0,
+            "",
+        );
     }
-    if w.total().is_nan() || w.total() <= 0.0 {
+    if !(w.total().is_finite() && w.total() > 0.0) {
         c.err(
             &[Field("weights")],
             "the weights add up to nothing: at least one must be positive",
