@@ -255,3 +255,122 @@ fn the_objective_gates_the_total() {
     let short = grade(SCENE, "tests/golden/short_of_the_window.ron");
     assert!(short.total < short.pass_mark && short.total > 40.0);
 }
+
+/// Numbers equal to a part in 10⁵ (the maths is f32, and libm may round the last bit
+/// differently elsewhere); everything else exactly.
+fn same(a: &serde_json::Value, b: &serde_json::Value, at: &str) -> Result<(), String> {
+    use serde_json::Value::*;
+    match (a, b) {
+        (Number(x), Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            if (x - y).abs() <= 1e-5 * x.abs().max(1.0) {
+                Ok(())
+            } else {
+                Err(format!("{at}: {x} now, {y} in the snapshot"))
+            }
+        }
+        (Array(x), Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .try_for_each(|(i, (x, y))| same(x, y, &format!("{at}[{i}]"))),
+        (Object(x), Object(y)) if x.len() == y.len() => x.iter().try_for_each(|(k, v)| {
+            y.get(k)
+                .ok_or_else(|| format!("{at}.{k}: not in the snapshot"))
+                .and_then(|w| same(v, w, &format!("{at}.{k}")))
+        }),
+        _ if a == b => Ok(()),
+        _ => Err(format!("{at}: {a} now, {b} in the snapshot")),
+    }
+}
+
+/// Every golden's whole score, pinned. A change to the rubric shows here as a diff to review;
+/// after a change made on purpose, `MARROWSIM_BLESS=1 cargo test -p marrowsim-core --test
+/// scoring` rewrites the snapshots in tests/snapshots/.
+#[test]
+fn every_golden_scores_as_its_snapshot() {
+    let bless = std::env::var_os("MARROWSIM_BLESS").is_some();
+    let snapshots = ws("tests/snapshots");
+    std::fs::create_dir_all(&snapshots).unwrap();
+    let mut goldens: Vec<_> = std::fs::read_dir(ws("tests/golden"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    goldens.sort();
+    assert!(goldens.len() >= 8);
+    let mut problems = Vec::new();
+    for golden in goldens {
+        let name = golden.file_stem().unwrap().to_string_lossy().into_owned();
+        let s = grade(SCENE, &format!("tests/golden/{name}.ron"));
+        let now: serde_json::Value =
+            serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        let file = snapshots.join(format!("{name}.json"));
+        if bless {
+            std::fs::write(&file, serde_json::to_string_pretty(&now).unwrap() + "\n").unwrap();
+            continue;
+        }
+        let text = std::fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("{}: {e} (run with MARROWSIM_BLESS=1)", file.display()));
+        let pinned: serde_json::Value = serde_json::from_str(&text).unwrap();
+        if let Err(e) = same(&now, &pinned, &name) {
+            problems.push(e);
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "scores moved:\n{}",
+        problems.join("\n")
+    );
+}
+
+mod quick_agrees {
+    use super::*;
+    use glam::{Quat, Vec3};
+    use marrowsim_core::needle::Pose;
+    use marrowsim_core::records::attempt::{SiteAttempt, VERSION};
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    fn case() -> &'static (Scenario, Anatomy) {
+        static CASE: OnceLock<(Scenario, Anatomy)> = OnceLock::new();
+        CASE.get_or_init(|| {
+            let scenario = Scenario::load(&ws(SCENE)).unwrap();
+            let anatomy = Anatomy::build(&scenario.patient(0)).unwrap();
+            (scenario, anatomy)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Feasibility trusts `quick`; it must give what `score` gives the same straight push.
+        #[test]
+        fn quick_equals_score_of_the_straight_insertion(
+            dx in -12.0f32..12.0, dz in -12.0f32..12.0,
+            tilt in 0.0f32..20.0, spin in 0.0f32..std::f32::consts::TAU, depth in 5.0f32..95.0,
+        ) {
+            let (scenario, anatomy) = case();
+            let zone = scenario.resolve(0, anatomy).unwrap();
+            let (ideal_entry, _) = zone.ideal_track(anatomy);
+            let axis = zone.aim.any_orthonormal_vector();
+            let axis = Quat::from_axis_angle(zone.aim, spin) * axis;
+            let direction = (Quat::from_axis_angle(axis, tilt.to_radians()) * zone.aim).normalize();
+            let pose = Pose { entry: ideal_entry + Vec3::new(dx, 0.0, dz), direction, depth };
+            let (total, verdict) = marrowsim_core::grading::scoring::quick(scenario, anatomy, 0, &pose);
+            let attempt = Attempt {
+                version: VERSION,
+                scene: scenario.title.clone(),
+                patient: scenario.patient(0),
+                sites: vec![SiteAttempt {
+                    site: 0,
+                    timeline: feasibility::straight_insertion(&pose),
+                    events: Vec::new(),
+                }],
+            };
+            let full = score(scenario, anatomy, &attempt).unwrap();
+            prop_assert_eq!(verdict, full.verdict, "quick {} vs score {}", total, full.total);
+            prop_assert!((total - full.total).abs() <= 0.11, "quick {} vs score {}", total, full.total);
+        }
+    }
+}
