@@ -435,3 +435,30 @@ fn history_lists_exports_and_writes_csv_per_component() {
     assert!(text(&o).1.contains("no attempt 999"), "{:?}", text(&o));
     std::fs::remove_dir_all(&data).ok();
 }
+
+#[test]
+fn validity_separates_experts_from_novices_and_draws_the_histogram() {
+    let png = std::env::temp_dir().join(format!("marrowsim-validity-{}.png", std::process::id()));
+    let o = run(&[
+        "validity",
+        "scenes/psis_standard.ron",
+        "--format",
+        "json",
+        "--out",
+        png.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert!(v["auc"].as_f64().unwrap() >= 0.95, "{}", v["auc"]);
+    assert!(v["expert_pass_rate"].as_f64().unwrap() >= 0.9);
+    assert!(v["novice_pass_rate"].as_f64().unwrap() <= 0.3);
+    assert!(v["components"]["entry"].as_f64().unwrap() > 0.8);
+    assert_eq!(v["expert"]["totals"].as_array().unwrap().len(), 50);
+    let img = image::open(&png).expect("a PNG").to_rgb8();
+    assert_eq!((img.width(), img.height()), (720, 380));
+    assert!(
+        img.pixels().any(|p| p.0 == [80, 220, 120]) && img.pixels().any(|p| p.0 == [240, 180, 60]),
+        "both cohorts' bars are drawn"
+    );
+    std::fs::remove_file(&png).ok();
+}

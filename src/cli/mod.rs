@@ -17,6 +17,7 @@ mod raster;
 mod scene_cmds;
 mod shot_cmd;
 mod slice;
+mod validity_cmd;
 
 use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
@@ -51,6 +52,8 @@ pub enum Command {
     Score(scene_cmds::ScoreArgs),
     /// Sample insertions in a scenario's zones to prove it can be passed.
     Feasibility(scene_cmds::FeasibilityArgs),
+    /// Score simulated expert and novice cohorts: do experts outscore novices on this scene?
+    Validity(validity_cmd::ValidityArgs),
     /// Measure the app: frame budget headless, frame rate and start-up time in a window.
     Perf(perf_cmd::PerfArgs),
     /// List the marked attempts the simulator has saved.
@@ -156,6 +159,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => scene_cmds::validate(&args),
         Command::Score(args) => scene_cmds::score(&args),
         Command::Feasibility(args) => scene_cmds::feasibility(&args),
+        Command::Validity(args) => validity_cmd::run(&args),
         Command::Perf(args) => perf_cmd::run(&args),
         Command::History(args) => history_cmd::run(&args),
     };

@@ -4,3 +4,4 @@ pub mod admit;
 mod components;
 pub mod feasibility;
 pub mod scoring;
+pub mod validity;
