@@ -374,3 +374,24 @@ mod quick_agrees {
         }
     }
 }
+
+#[test]
+fn a_site_recorded_twice_or_a_needle_past_its_hub_is_refused() {
+    let text = std::fs::read_to_string(ws("tests/golden/expert_psis_to_asis.ron")).unwrap();
+    let start = text.find("        SiteAttempt(").unwrap();
+    let end = text.rfind("    ],\n)").unwrap();
+    let twice = format!("{}{}{}", &text[..end], &text[start..end], &text[end..]);
+    let e = Attempt::parse(&twice, "twice.ron").unwrap_err().to_string();
+    assert!(
+        e.contains("twice.ron:") && e.contains("recorded twice"),
+        "{e}"
+    );
+
+    let scenario = Scenario::load(&ws(SCENE)).unwrap();
+    let mut deep = Attempt::parse(&text, "deep.ron").unwrap();
+    let last = deep.sites[0].timeline.last_mut().unwrap();
+    last.depth = scenario.needle.length_mm + 5.0;
+    let anatomy = Anatomy::build(&deep.patient).unwrap();
+    let e = score(&scenario, &anatomy, &deep).unwrap_err().to_string();
+    assert!(e.contains("deeper than the scene's 100 mm needle"), "{e}");
+}
