@@ -33,20 +33,30 @@ impl EditorState {
             self.open = false;
             return;
         }
-        let (path, text) = match case.map(|c| &c.source) {
+        let (path, read) = match case.map(|c| &c.source) {
             Some(SceneSource::File(p)) => (
                 p.display().to_string(),
-                std::fs::read_to_string(p).unwrap_or_default(),
+                marrowsim_core::files::read_text(
+                    p,
+                    marrowsim_core::scenario::MAX_FILE_BYTES as u64,
+                    "scenario files",
+                )
+                .map_err(|e| e.to_string()),
             ),
             _ => (
                 NEW_SCENE_PATH.to_string(),
-                marrowsim_core::scenario::DEFAULT_SCENE_TEXT.to_string(),
+                Ok(marrowsim_core::scenario::DEFAULT_SCENE_TEXT.to_string()),
             ),
+        };
+        let (text, status) = match read {
+            Ok(text) => (text, String::new()),
+            Err(e) => (String::new(), e),
         };
         *self = EditorState {
             open: true,
             path,
             text,
+            status,
             ..EditorState::default()
         };
     }

@@ -242,3 +242,19 @@ fn opening_a_broken_scene_keeps_the_current_one() {
     assert_eq!(session(&app).scenario.title, title);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_editor_refuses_a_scene_path_that_is_not_a_file() {
+    let dir = scratch("editor-dir", &[]);
+    let case = Case::new(SceneSource::File(dir.clone()));
+    let mut editor = EditorState::default();
+    editor.toggle(Some(&case));
+    assert!(editor.open);
+    assert!(editor.text.is_empty());
+    assert!(
+        editor.status.contains("not a regular file"),
+        "{}",
+        editor.status
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
