@@ -7,22 +7,21 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Why a file could not be read.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum ReadError {
-    #[error("{file}: cannot read: {source}")]
     Io {
         file: String,
         source: std::io::Error,
     },
-    #[error("{file}: is {kind}, not a regular file")]
-    NotAFile { file: String, kind: &'static str },
-    #[error("{file}: larger than the {limit}-byte limit for {what}")]
+    NotAFile {
+        file: String,
+        kind: &'static str,
+    },
     TooLarge {
         file: String,
         limit: u64,
         what: &'static str,
     },
-    #[error("{file}:{line}:{col}: the file is not UTF-8 text")]
     NotUtf8 {
         file: String,
         line: usize,
@@ -30,8 +29,36 @@ pub enum ReadError {
     },
 }
 
+impl std::error::Error for ReadError {}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let file = match self {
+            ReadError::Io { file, .. }
+            | ReadError::NotAFile { file, .. }
+            | ReadError::TooLarge { file, .. }
+            | ReadError::NotUtf8 { file, .. } => file,
+        };
+        match self.position() {
+            Some((line, col)) => write!(f, "{file}:{line}:{col}: {}", self.reason()),
+            None => write!(f, "{file}: {}", self.reason()),
+        }
+    }
+}
+
 impl ReadError {
-    /// Line and column where the error is, if it has one (1-based).
+    /// What went wrong, without the file's name (for errors that carry it separately).
+    pub fn reason(&self) -> String {
+        match self {
+            ReadError::Io { source, .. } => format!("cannot read: {source}"),
+            ReadError::NotAFile { kind, .. } => format!("is {kind}, not a regular file"),
+            ReadError::TooLarge { limit, what, .. } => {
+                format!("larger than the {limit}-byte limit for {what}")
+            }
+            ReadError::NotUtf8 { .. } => "the file is not UTF-8 text".into(),
+        }
+    }
+
     pub fn position(&self) -> Option<(usize, usize)> {
         match self {
             ReadError::NotUtf8 { line, col, .. } => Some((*line, *col)),

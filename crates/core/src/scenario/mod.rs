@@ -310,17 +310,11 @@ impl Scenario {
         let text = crate::files::read_text(path, MAX_FILE_BYTES as u64, "scenario files").map_err(
             |e| {
                 let (line, col) = e.position().unwrap_or((0, 0));
-                let full = e.to_string();
-                let message = full
-                    .strip_prefix(&file)
-                    .map(|m| m.trim_start_matches(|c: char| c == ':' || c.is_ascii_digit()))
-                    .map(|m| m.trim_start().to_string())
-                    .unwrap_or(full);
                 vec![ScenarioError {
                     file: file.clone(),
                     line,
                     col,
-                    message,
+                    message: e.reason(),
                 }]
             },
         )?;
