@@ -163,7 +163,19 @@ fn broken_preset_file_names_file_line_and_column() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["anatomy", "slice", "shot", "run"] {
+    for sub in [
+        "anatomy",
+        "slice",
+        "shot",
+        "run",
+        "validate",
+        "score",
+        "feasibility",
+        "validity",
+        "perf",
+        "history",
+        "yield",
+    ] {
         let o = run(&[sub, "--help"]);
         assert!(o.status.success(), "{sub} --help");
         assert!(
@@ -461,4 +473,132 @@ fn validity_separates_experts_from_novices_and_draws_the_histogram() {
         "both cohorts' bars are drawn"
     );
     std::fs::remove_file(&png).ok();
+}
+
+fn yield_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["yield", "--format", "json"];
+    all.extend_from_slice(args);
+    let o = run(&all);
+    assert!(o.status.success(), "{:?}", text(&o));
+    serde_json::from_slice(&o.stdout).expect("valid JSON")
+}
+
+fn field(v: &serde_json::Value, path: &[&str]) -> f64 {
+    path.iter()
+        .fold(v, |v, k| &v[*k])
+        .as_f64()
+        .unwrap_or_else(|| panic!("{path:?} in {v}"))
+}
+
+/// The calibration of shared/harvest-reference.md, through the calculator an instructor uses.
+#[test]
+fn yield_reproduces_the_published_ratios() {
+    let four_small = yield_json(&["--pull-ml", "1", "--pulls", "4", "--positions", "4"]);
+    let one_large = yield_json(&["--pull-ml", "4"]);
+    let r = field(&four_small, &["aspirate", "progenitors"])
+        / field(&one_large, &["aspirate", "progenitors"]);
+    assert!(
+        (1.6..=2.4).contains(&r),
+        "Muschler 1997: 4×1 mL / 1×4 mL = {r}"
+    );
+
+    let ten = yield_json(&["--pull-ml", "10"]);
+    let fifty = yield_json(&["--pull-ml", "50", "--syringe-ml", "50"]);
+    let r = field(&ten, &["aspirate", "progenitors_per_ml"])
+        / field(&fifty, &["aspirate", "progenitors_per_ml"]);
+    assert!((2.0..=5.0).contains(&r), "Hernigou 2013: 10 / 50 mL = {r}");
+
+    let first = yield_json(&["--pull-ml", "1"]);
+    let r = field(&first, &["aspirate", "nucleated_per_ul"])
+        / field(&fifty, &["aspirate", "nucleated_per_ul"]);
+    assert!(
+        (2.0..=4.0).contains(&r),
+        "Batinić 1990: first 1 mL / 50 mL = {r}"
+    );
+
+    let sixty = yield_json(&["--pull-ml", "4", "--pulls", "15", "--positions", "15"]);
+    assert_eq!(field(&sixty, &["aspirate", "ml"]), 60.0);
+    let fold = field(&sixty, &["concentrate", "nucleated_per_ul"])
+        / field(&sixty, &["aspirate", "nucleated_per_ul"]);
+    let ml = field(&sixty, &["concentrate", "ml"]);
+    assert!((3.0..=6.0).contains(&fold), "processing: {fold}×");
+    assert!((7.0..=8.0).contains(&ml), "processing: {ml} mL");
+
+    let cal = run(&["yield", "--calibration", "--format", "json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&cal.stdout).expect("valid JSON");
+    let rows = rows.as_array().expect("a list");
+    assert!(rows.len() >= 5);
+    for row in rows.iter().filter(|r| r["pinned"] == true) {
+        assert_eq!(row["holds"], true, "{row}");
+    }
+}
+
+#[test]
+fn yield_plans_run_and_one_large_pull_is_told_why_it_fails() {
+    let standard = yield_json(&["--plan", "plans/standard_bmac.ron"]);
+    let large = yield_json(&["--plan", "plans/one_large_pull.ron"]);
+    assert_eq!(standard["pulls"].as_array().map(Vec::len), Some(12));
+    assert_eq!(field(&standard, &["aspirate", "positions"]), 3.0);
+    assert_eq!(standard["concentrate"]["meets_per_ml"], true);
+    assert_eq!(large["concentrate"]["meets_per_ml"], false);
+    assert!(
+        field(&large, &["aspirate", "blood_share"]) > 0.75,
+        "a 50 mL pull is mostly blood"
+    );
+    let advice = large["advice"][0].as_str().unwrap();
+    assert!(advice.starts_with("Smaller pulls"), "{advice}");
+    let bilateral = yield_json(&["--plan", "plans/bilateral_small_pulls.ron"]);
+    assert_eq!(field(&bilateral, &["aspirate", "entries"]), 2.0);
+    assert!(
+        field(&bilateral, &["aspirate", "progenitors"])
+            > 1.8 * field(&standard, &["aspirate", "progenitors"])
+    );
+    let o = run(&["yield", "--plan", "plans/standard_bmac.ron"]);
+    let (out, _) = text(&o);
+    assert!(out.contains("for reinjection: 6.0 mL"), "{out}");
+}
+
+#[test]
+fn yield_refuses_what_cannot_be_drawn() {
+    let o = run(&["yield", "--pull-ml", "50"]);
+    let (_, err) = text(&o);
+    assert!(!o.status.success());
+    assert!(err.contains("does not fit the 10 mL syringe"), "{err}");
+    assert!(err.contains("--syringe-ml"), "{err}");
+    for bad in [
+        vec!["yield", "--pull-ml", "0"],
+        vec!["yield", "--pull-ml", "NaN"],
+        vec!["yield", "--pull-ml", "2", "--pulls", "0"],
+        vec![
+            "yield",
+            "--pull-ml",
+            "2",
+            "--pulls",
+            "2",
+            "--positions",
+            "3",
+        ],
+        vec!["yield", "--pull-ml", "2", "--syringe-ml", "500"],
+    ] {
+        let o = run(&bad);
+        assert!(!o.status.success(), "{bad:?} was accepted");
+        assert!(text(&o).1.starts_with("error"), "{bad:?}: {:?}", text(&o));
+    }
+    let dir = std::env::temp_dir().join(format!("marrowsim-yield-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let plan = dir.join("plan.ron");
+    std::fs::write(
+        &plan,
+        "HarvestPlan(\n  version: 1,\n  site: PosteriorIliacCrest,\n  steps: [\n    Pull(ml: 2.0),\n    Pull(ml: 20.0),\n  ],\n)\n",
+    )
+    .unwrap();
+    let o = run(&["yield", "--plan", plan.to_str().unwrap()]);
+    let (_, err) = text(&o);
+    assert!(
+        err.contains(&format!("{}:6:5:", plan.display())),
+        "the error names the step's line and column: {err}"
+    );
+    let o = run(&["yield", "--plan", dir.to_str().unwrap()]);
+    assert!(text(&o).1.contains("not a regular file"), "{:?}", text(&o));
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -146,6 +146,10 @@ fn fifos_and_devices_are_refused_as_every_kind_of_input() {
         assert_clear_error(&as_attempt, kind);
         let as_preset = run_bounded(&["anatomy", "--preset", b], &[]);
         assert_clear_error(&as_preset, kind);
+        let as_plan = run_bounded(&["yield", "--plan", b], &[]);
+        assert_clear_error(&as_plan, kind);
+        let as_model = run_bounded(&["yield", "--pull-ml", "2", "--model", b], &[]);
+        assert_clear_error(&as_model, kind);
 
         let data = dir.join(format!("data-{kind}").replace(' ', "-"));
         std::fs::create_dir_all(&data).unwrap();

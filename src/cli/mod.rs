@@ -18,6 +18,7 @@ mod scene_cmds;
 mod shot_cmd;
 mod slice;
 mod validity_cmd;
+mod yield_cmd;
 
 use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
@@ -58,6 +59,8 @@ pub enum Command {
     Perf(perf_cmd::PerfArgs),
     /// List the marked attempts the simulator has saved.
     History(history_cmd::HistoryArgs),
+    /// Predict an aspiration's yield (cells, progenitors, blood) and its concentrate.
+    Yield(yield_cmd::YieldArgs),
 }
 
 static LAUNCHED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
@@ -162,6 +165,7 @@ pub fn main() -> ExitCode {
         Command::Validity(args) => validity_cmd::run(&args),
         Command::Perf(args) => perf_cmd::run(&args),
         Command::History(args) => history_cmd::run(&args),
+        Command::Yield(args) => yield_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,6 +7,7 @@ pub mod anatomy;
 pub mod files;
 pub mod geometry;
 pub mod grading;
+pub mod harvest;
 pub mod needle;
 pub mod records;
 pub mod scenario;

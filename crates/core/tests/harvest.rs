@@ -1,0 +1,149 @@
+//! The aspiration yield model: properties that hold for any plan, and its parsers under
+//! mutation.
+
+use marrowsim_core::harvest::model::{AspirationStep, HarvestSite, YieldModel};
+use marrowsim_core::harvest::plan::HarvestPlan;
+use proptest::prelude::*;
+
+fn step() -> impl Strategy<Value = AspirationStep> {
+    prop_oneof![
+        6 => (0.1f64..10.0).prop_map(|ml| AspirationStep::Pull { ml }),
+        1 => Just(AspirationStep::Redirect),
+        1 => prop_oneof![
+            Just(HarvestSite::PosteriorIliacCrest),
+            Just(HarvestSite::AnteriorIliacCrest)
+        ]
+        .prop_map(AspirationStep::NewSite),
+    ]
+}
+
+fn site() -> impl Strategy<Value = HarvestSite> {
+    prop_oneof![
+        Just(HarvestSite::PosteriorIliacCrest),
+        Just(HarvestSite::AnteriorIliacCrest)
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn every_pull_is_finite_and_bounded_by_a_fresh_pool(
+        site in site(),
+        steps in prop::collection::vec(step(), 0..60),
+        last in 0.1f64..10.0,
+    ) {
+        let mut steps = steps;
+        steps.push(AspirationStep::Pull { ml: last });
+        let m = YieldModel::shipped();
+        let h = m.harvest(site, &steps, true);
+        let pulls = steps.iter().filter(|s| matches!(s, AspirationStep::Pull { .. })).count();
+        prop_assert_eq!(h.pulls.len(), pulls);
+        for p in &h.pulls {
+            prop_assert!(p.progenitors.is_finite() && p.progenitors > 0.0);
+            prop_assert!(p.progenitors_per_ml <= m.progenitors.pool + 1e-9);
+            prop_assert!(p.nucleated_per_ul <= m.nucleated.pool + 1e-9);
+            prop_assert!(p.nucleated_per_ul >= m.nucleated.sustained - 1e-9);
+            prop_assert!((0.0..=m.blood_sustained + 1e-12).contains(&p.blood_share));
+        }
+        let sum: f64 = h.pulls.iter().map(|p| p.progenitors).sum();
+        prop_assert!((sum - h.aspirate.progenitors).abs() <= 1e-9 * sum.max(1.0));
+        let c = h.concentrate.unwrap();
+        prop_assert!(c.progenitors < h.aspirate.progenitors);
+        prop_assert!(c.ml < h.aspirate.ml);
+    }
+
+    /// What the reference teaches: splitting a pull never draws fewer progenitors, and a
+    /// redirection before it never either.
+    #[test]
+    fn smaller_pulls_and_redirections_never_lower_the_yield(
+        ml in 0.5f64..50.0,
+        parts in 2usize..10,
+        before in prop::collection::vec(step(), 0..10),
+    ) {
+        let m = YieldModel::shipped();
+        let site = HarvestSite::PosteriorIliacCrest;
+        let total = |tail: &[AspirationStep]| {
+            let mut s = before.clone();
+            s.extend_from_slice(tail);
+            m.harvest(site, &s, false).aspirate.progenitors
+        };
+        let whole = total(&[AspirationStep::Pull { ml }]);
+        let split = total(&vec![AspirationStep::Pull { ml: ml / parts as f64 }; parts]);
+        prop_assert!(split >= whole * (1.0 - 1e-9), "{} < {}", split, whole);
+        let redirected = total(&[AspirationStep::Redirect, AspirationStep::Pull { ml }]);
+        prop_assert!(redirected >= whole * (1.0 - 1e-9));
+    }
+
+    #[test]
+    fn plans_round_trip_through_ron(
+        site in site(),
+        steps in prop::collection::vec(step(), 1..40),
+    ) {
+        let mut steps = steps;
+        steps.push(AspirationStep::Pull { ml: 1.0 });
+        let plan = HarvestPlan { version: 1, site, syringe_ml: 10.0, steps, process: true };
+        let text = ron::ser::to_string_pretty(&plan, ron::ser::PrettyConfig::default()).unwrap();
+        let back = HarvestPlan::parse(&text, "p.ron").unwrap();
+        prop_assert_eq!(back, plan);
+    }
+
+    /// Any text: an error or a plan, never a panic.
+    #[test]
+    fn any_text_is_a_plan_or_an_error(text in "\\PC{0,200}") {
+        let _ = HarvestPlan::parse(&text, "p.ron");
+        let _ = YieldModel::parse(&text, "y.ron");
+    }
+}
+
+/// The shipped plans and model, mutated: every one that still parses runs to finite figures.
+#[test]
+fn mutated_plans_and_models_parse_or_fail_cleanly() {
+    let ws = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut texts: Vec<String> = std::fs::read_dir(ws.join("plans"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    texts.sort();
+    let model_text = std::fs::read_to_string(ws.join("assets/harvest/yield.ron")).unwrap();
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    const SWAPS: [&str; 9] = ["0", "-1", "1e30", "NaN", "60.0", "0.0001", "(", ",", ""];
+    let (mut plans, mut models) = (0, 0);
+    for i in 0..4000 {
+        let base = if i % 2 == 0 {
+            &texts[(next() as usize) % texts.len()]
+        } else {
+            &model_text
+        };
+        let mut s = base.clone();
+        for _ in 0..1 + next() % 3 {
+            let at = s.floor_char_boundary((next() as usize) % s.len());
+            let end = s.ceil_char_boundary((at + 1 + (next() as usize) % 6).min(s.len()));
+            s.replace_range(at..end, SWAPS[(next() as usize) % SWAPS.len()]);
+        }
+        if let Ok(plan) = HarvestPlan::parse(&s, "p.ron") {
+            plans += 1;
+            let h = YieldModel::shipped().harvest(plan.site, &plan.steps, plan.process);
+            assert!(h.aspirate.progenitors.is_finite(), "{s}");
+        }
+        if let Ok(model) = YieldModel::parse(&s, "y.ron") {
+            models += 1;
+            let h = model.harvest(
+                HarvestSite::PosteriorIliacCrest,
+                &[AspirationStep::Pull { ml: 4.0 }],
+                true,
+            );
+            assert!(h.concentrate.unwrap().progenitors_per_ml.is_finite(), "{s}");
+        }
+    }
+    assert!(
+        plans > 100 && models > 100,
+        "{plans} plans and {models} models still parsed"
+    );
+}
