@@ -76,6 +76,7 @@ fn write(a: &Anatomy, scene: &Scenario, name: &str, entry: Vec3, dir: Vec3, dept
             site: 0,
             timeline: tl,
             events,
+            pulls: Vec::new(),
         }],
     };
     let path = ws("tests/golden").join(format!("{name}.ron"));

@@ -147,3 +147,128 @@ fn mutated_plans_and_models_parse_or_fail_cleanly() {
         "{plans} plans and {models} models still parsed"
     );
 }
+
+mod whole_harvest {
+    use marrowsim_core::anatomy::Anatomy;
+    use marrowsim_core::grading::scoring::{ScoreError, Verdict, score};
+    use marrowsim_core::records::attempt::{Attempt, Pull};
+    use marrowsim_core::scenario::Scenario;
+
+    fn ws(p: &str) -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(p)
+    }
+
+    /// The expert's placement at the standard PSIS, with `pulls` as (mL, withdrawn mm) in
+    /// order: each pull happens after the tip is withdrawn that far from the expert's depth.
+    pub fn expert_with(scene: &Scenario, pulls: &[(f32, f32)]) -> Attempt {
+        let mut a = Attempt::load(&ws("tests/golden/expert_psis_to_asis.ron")).unwrap();
+        a.version = marrowsim_core::records::attempt::VERSION;
+        a.scene = scene.title.clone();
+        let site = &mut a.sites[0];
+        let last = *site.timeline.last().unwrap();
+        let mut t = last.t;
+        for &(ml, back) in pulls {
+            t += 20.0;
+            let mut s = last;
+            s.t = t;
+            s.depth = last.depth - back;
+            site.timeline.push(s);
+            site.pulls.push(Pull { t, ml });
+        }
+        a
+    }
+
+    pub fn bmac() -> (Scenario, Anatomy) {
+        let scene = Scenario::load(&ws("scenes/bmac_standard.ron")).unwrap();
+        let anatomy = Anatomy::build(&scene.patient(0)).unwrap();
+        (scene, anatomy)
+    }
+
+    /// Four pulls a position at three positions 8 mm apart along the track.
+    pub fn twelve_small() -> Vec<(f32, f32)> {
+        (0..12).map(|i| (4.0, (i / 4) as f32 * 8.0)).collect()
+    }
+
+    #[test]
+    fn the_whole_harvest_table() {
+        let (scene, anatomy) = bmac();
+        let good = score(&scene, &anatomy, &expert_with(&scene, &twelve_small())).unwrap();
+        let h = good.harvest.as_ref().unwrap();
+        assert_eq!(h.harvest.aspirate.positions, 3, "{:?}", h.harvest.pulls);
+        assert_eq!(good.verdict, Verdict::Pass, "{:#?}", good.feedback);
+
+        let mut fifty = scene.clone();
+        fifty.aspiration.as_mut().unwrap().syringe_ml = 50.0;
+        let one_large = score(&fifty, &anatomy, &expert_with(&fifty, &[(50.0, 0.0)])).unwrap();
+        assert_eq!(one_large.verdict, Verdict::Fail);
+        assert!(
+            one_large.total <= scene.pass_mark - 10.0,
+            "a failed harvest never looks like a near-pass: {}",
+            one_large.total
+        );
+        assert!(
+            one_large
+                .feedback
+                .iter()
+                .any(|f| f.contains("mostly blood")),
+            "{:#?}",
+            one_large.feedback
+        );
+
+        let none = score(&scene, &anatomy, &expert_with(&scene, &[])).unwrap();
+        assert_eq!(none.verdict, Verdict::Fail);
+        eprintln!(
+            "| twelve 4 mL pulls, three positions | {:.1} | {:?} |\n| one 50 mL pull | {:.1} | {:?} |\n| no pull | {:.1} | {:?} |",
+            good.total, good.verdict, one_large.total, one_large.verdict, none.total, none.verdict
+        );
+    }
+
+    #[test]
+    fn pulls_outside_the_marrow_or_the_syringe_are_marked_or_refused() {
+        let (scene, anatomy) = bmac();
+        let mut pulls = twelve_small();
+        // Withdrawn 60 mm: the tip is back in the soft tissue.
+        pulls.push((2.0, 60.0));
+        let s = score(&scene, &anatomy, &expert_with(&scene, &pulls)).unwrap();
+        let h = s.harvest.as_ref().unwrap();
+        assert_eq!(h.wasted.len(), 1);
+        assert_eq!(s.verdict, Verdict::Fail);
+
+        let big = expert_with(&scene, &[(20.0, 0.0)]);
+        assert!(matches!(
+            score(&scene, &anatomy, &big),
+            Err(ScoreError::PullTooLarge { .. })
+        ));
+        let standard = Scenario::load(&ws("scenes/psis_standard.ron")).unwrap();
+        let mut a = expert_with(&scene, &[(2.0, 0.0)]);
+        a.scene = standard.title.clone();
+        assert!(matches!(
+            score(&standard, &anatomy, &a),
+            Err(ScoreError::NoAspiration(0))
+        ));
+    }
+
+    #[test]
+    fn an_attempt_with_pulls_reads_back_and_scores_the_same() {
+        let (scene, anatomy) = bmac();
+        let a = expert_with(&scene, &twelve_small());
+        let text = a.to_ron().unwrap();
+        assert!(text.contains("pulls"), "{text}");
+        let back = Attempt::parse(&text, "a.ron").unwrap();
+        let (x, y) = (
+            score(&scene, &anatomy, &a).unwrap(),
+            score(&scene, &anatomy, &back).unwrap(),
+        );
+        assert_eq!(x.total, y.total);
+        let backwards = text.replacen("pulls: [", "pulls: [(t: 9000.0, ml: 1.0), ", 1);
+        let e = Attempt::parse(&backwards, "a.ron").unwrap_err().to_string();
+        assert!(e.contains("goes backwards"), "{e}");
+        let v1 = text.replacen("version: 2", "version: 1", 1);
+        assert!(
+            Attempt::parse(&v1, "a.ron").is_ok(),
+            "version 1 still reads"
+        );
+    }
+}

@@ -366,6 +366,7 @@ mod quick_agrees {
                     site: 0,
                     timeline: feasibility::straight_insertion(&pose),
                     events: Vec::new(),
+                    pulls: Vec::new(),
                 }],
             };
             let full = score(scenario, anatomy, &attempt).unwrap();

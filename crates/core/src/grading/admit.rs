@@ -179,6 +179,7 @@ mod tests {
                 site: 0,
                 timeline,
                 events: Vec::new(),
+                pulls: Vec::new(),
             }],
         }
     }

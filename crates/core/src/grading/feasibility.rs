@@ -257,6 +257,7 @@ pub fn run(
                     site: s.site,
                     events: crate::needle::replay(&anatomy, &timeline).events,
                     timeline,
+                    pulls: Vec::new(),
                 })
             })
             .collect(),

@@ -139,6 +139,9 @@ pub struct Score {
     pub sites: Vec<SiteScore>,
     /// One sentence per component that lost points, most important first.
     pub feedback: Vec<String>,
+    /// The aspiration phase, when the scene has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub harvest: Option<super::aspiration::HarvestScore>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -158,6 +161,17 @@ pub enum ScoreError {
         t: f32,
         length: f32,
     },
+    #[error(
+        "site {site}: a pull of {ml} mL at t = {t} s, larger than the scene's {syringe} mL syringe"
+    )]
+    PullTooLarge {
+        site: usize,
+        ml: f32,
+        t: f32,
+        syringe: f32,
+    },
+    #[error("site {0}: the attempt has syringe pulls, but this scene has no aspiration phase")]
+    NoAspiration(usize),
 }
 
 /// What the final pose shows: where the tip is and how the shaft met the bone.
@@ -208,6 +222,20 @@ pub fn score(
         if s.site >= scenario.sites.len() {
             return Err(ScoreError::NoSuchSite(s.site, scenario.sites.len()));
         }
+        for p in &s.pulls {
+            match &scenario.aspiration {
+                None => return Err(ScoreError::NoAspiration(s.site)),
+                Some(a) if p.ml > a.syringe_ml => {
+                    return Err(ScoreError::PullTooLarge {
+                        site: s.site,
+                        ml: p.ml,
+                        t: p.t,
+                        syringe: a.syringe_ml,
+                    });
+                }
+                Some(_) => {}
+            }
+        }
         let length = scenario.needle.length_mm;
         if let Some(deep) = s.timeline.iter().find(|x| x.depth > length) {
             return Err(ScoreError::TooDeep {
@@ -226,7 +254,7 @@ pub fn score(
             .ok_or(ScoreError::MissingSite(i))?;
         sites.push(score_site(scenario, anatomy, s)?);
     }
-    let total = sites.iter().map(|s| s.total).sum::<f32>() / sites.len().max(1) as f32;
+    let mut total = sites.iter().map(|s| s.total).sum::<f32>() / sites.len().max(1) as f32;
     let mut verdict = sites
         .iter()
         .map(|s| s.verdict)
@@ -247,6 +275,26 @@ pub fn score(
             components.push(c);
         }
     }
+    let harvest = scenario.aspiration.as_ref().map(|spec| {
+        let h = super::aspiration::score(scenario, spec, anatomy, &attempt.sites);
+        let placement = total;
+        total = placement * (1.0 - spec.weight / 100.0) + h.points;
+        if verdict != Verdict::Pass {
+            // The harvest cannot lift a placement that failed or was unsafe above its cap.
+            total = total.min(placement);
+        } else if h.verdict != Verdict::Pass {
+            total = total.min((scenario.pass_mark - 10.0).max(0.0));
+            verdict = Verdict::Fail;
+        } else if total < scenario.pass_mark {
+            verdict = Verdict::Fail;
+        }
+        for c in &h.components {
+            let mut c = c.clone();
+            c.key = format!("harvest.{}", c.key);
+            components.push(c);
+        }
+        h
+    });
     let mut ordered: Vec<&Component> = components
         .iter()
         .filter(|c| c.severity > Severity::Met)
@@ -267,6 +315,9 @@ pub fn score(
         })
         .collect();
     feedback.extend(ordered.iter().map(|c| c.feedback.clone()));
+    if let Some(h) = &harvest {
+        feedback.extend(h.advice.iter().cloned());
+    }
     if feedback.is_empty() {
         feedback.push("Clean placement: every part of the attempt is within its zone.".into());
     }
@@ -277,6 +328,7 @@ pub fn score(
         components,
         sites,
         feedback,
+        harvest,
     })
 }
 
@@ -312,7 +364,13 @@ fn score_site(
         });
     }
     let replay = needle::replay(anatomy, &attempt.timeline);
-    let last = attempt.timeline.last().map(|s| s.pose()).unwrap_or(Pose {
+    // With syringe pulls, the placement is judged where the first pull was drawn: the
+    // redirections after it belong to the aspiration, which is marked on its own.
+    let placed = match attempt.pulls.first() {
+        Some(p) => attempt.timeline.iter().rev().find(|s| s.t <= p.t),
+        None => attempt.timeline.last(),
+    };
+    let last = placed.map(|s| s.pose()).unwrap_or(Pose {
         entry: zone.entry_centre,
         direction: zone.aim,
         depth: 0.0,
@@ -542,6 +600,8 @@ pub fn score_files_with(
         let path = match &e {
             ScoreError::NoSuchSite(site, _) | ScoreError::TooDeep { site, .. } => index(*site)
                 .map(|i| vec![Step::Field("sites"), Step::Index(i), Step::Field("site")]),
+            ScoreError::PullTooLarge { site, .. } | ScoreError::NoAspiration(site) => index(*site)
+                .map(|i| vec![Step::Field("sites"), Step::Index(i), Step::Field("pulls")]),
             ScoreError::MissingSite(_) => Some(vec![Step::Field("sites")]),
             ScoreError::Unresolved => None,
         };

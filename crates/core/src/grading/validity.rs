@@ -171,6 +171,7 @@ fn cohort(scenario: &Scenario, skill: Skill, n: usize, seed: u64) -> Result<Coho
                 site,
                 timeline: subject(&anatomy, &zone, scenario.needle.length_mm, skill, &mut rng),
                 events: Vec::new(),
+                pulls: Vec::new(),
             });
         }
         let attempt = Attempt {

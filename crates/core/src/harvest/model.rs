@@ -57,6 +57,7 @@ pub struct YieldFigures {
     pub blood_nucleated_per_ul: Figure,
     pub refill_between_pulls: Figure,
     pub redirect_fresh_pool: Figure,
+    pub new_position_mm: Figure,
     pub anterior_over_posterior_progenitors: Figure,
     pub processing: ProcessingFigures,
     pub threshold: Thresholds,
@@ -174,6 +175,7 @@ fn checks(f: &YieldFigures) -> Vec<(Vec<Step>, f64, f64, f64)> {
             0.0,
             1.0,
         ),
+        (vec![F("new_position_mm")], v(&f.new_position_mm), 1.0, 50.0),
         (
             vec![F("anterior_over_posterior_progenitors")],
             v(&f.anterior_over_posterior_progenitors),

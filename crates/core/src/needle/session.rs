@@ -5,7 +5,7 @@ use crate::anatomy::Anatomy;
 use crate::grading::scoring::{self, Score, ScoreError};
 use crate::needle::insertion::{self, PushOutcome};
 use crate::needle::{Pose, Sample, replay};
-use crate::records::attempt::{self, Attempt, SiteAttempt};
+use crate::records::attempt::{self, Attempt, Pull, SiteAttempt};
 use crate::scenario::Scenario;
 use crate::tissue::Tissue;
 use glam::{Quat, Vec3};
@@ -48,6 +48,10 @@ pub struct Session {
     /// Finished sites' timelines.
     done: Vec<SiteAttempt>,
     timeline: Vec<Sample>,
+    /// The current site's syringe pulls.
+    pulls: Vec<Pull>,
+    /// The stylet is out of the cannula: the syringe can be attached.
+    pub stylet_out: bool,
     pub score: Option<Score>,
 }
 
@@ -62,6 +66,8 @@ impl Session {
             trace: Vec::new(),
             done: Vec::new(),
             timeline: Vec::new(),
+            pulls: Vec::new(),
+            stylet_out: false,
             score: None,
         }
     }
@@ -167,6 +173,67 @@ impl Session {
         Some(out)
     }
 
+    /// Takes the stylet out (or puts it back): the syringe needs the cannula open.
+    pub fn toggle_stylet(&mut self) {
+        if self.needle.is_some() {
+            self.stylet_out = !self.stylet_out;
+        }
+    }
+
+    /// Draws `ml` into the scene's syringe at the needle's current place. Refused without an
+    /// aspiration phase, a needle in the body, the stylet out, or with a pull larger than the
+    /// syringe.
+    pub fn pull(&mut self, ml: f32, t: f32) -> Result<(), String> {
+        let spec = self
+            .scenario
+            .aspiration
+            .as_ref()
+            .ok_or("this scene has no aspiration phase")?;
+        let depth = self.needle.map(|n| n.depth).unwrap_or(0.0);
+        if depth <= 0.0 {
+            return Err("the needle is not in the patient".into());
+        }
+        if !self.stylet_out {
+            return Err("take the stylet out first (S)".into());
+        }
+        if !(ml > 0.0 && ml <= spec.syringe_ml) {
+            return Err(format!(
+                "a {} mL syringe takes pulls of up to {} mL",
+                spec.syringe_ml, spec.syringe_ml
+            ));
+        }
+        if self.pulls.len() >= crate::records::attempt::MAX_PULLS {
+            return Err("no more pulls at this site".into());
+        }
+        self.record(t);
+        let t = self.timeline.last().map(|s| s.t).unwrap_or(t).max(t);
+        self.pulls.push(Pull { t, ml });
+        Ok(())
+    }
+
+    /// The pulls so far at the current site.
+    pub fn pulls(&self) -> &[Pull] {
+        &self.pulls
+    }
+
+    /// The harvest so far over every site, through the same model as the score.
+    pub fn harvest_so_far(&self) -> Option<crate::grading::aspiration::HarvestScore> {
+        let spec = self.scenario.aspiration.as_ref()?;
+        let mut sites = self.done.clone();
+        sites.push(SiteAttempt {
+            site: self.site,
+            timeline: self.timeline.clone(),
+            events: Vec::new(),
+            pulls: self.pulls.clone(),
+        });
+        Some(crate::grading::aspiration::score(
+            &self.scenario,
+            spec,
+            &self.anatomy,
+            &sites,
+        ))
+    }
+
     /// When the current site's first sample was taken: its clock starts then.
     pub fn started(&self) -> Option<f32> {
         self.timeline.first().map(|s| s.t)
@@ -200,7 +267,9 @@ impl Session {
             site: self.site,
             timeline,
             events,
+            pulls: std::mem::take(&mut self.pulls),
         });
+        self.stylet_out = false;
         self.needle = None;
         self.last = None;
         self.trace.clear();
@@ -228,6 +297,9 @@ impl Session {
         for site in &mut sites {
             site.timeline.iter_mut().for_each(|s| s.t -= t0);
             site.events.iter_mut().for_each(|e| e.t -= t0);
+            site.pulls
+                .iter_mut()
+                .for_each(|p| p.t = (p.t - t0).max(0.0));
         }
         Attempt {
             version: attempt::VERSION,

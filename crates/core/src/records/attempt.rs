@@ -6,7 +6,11 @@ use crate::scenario::locate::Step;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
+/// Attempts written before the aspiration phase (version 1, without pulls) still load.
+pub const OLDEST_VERSION: u32 = 1;
+/// More pulls than this at one site is no harvest (a 2 L transplant harvest in 4 mL pulls).
+pub const MAX_PULLS: usize = 500;
 /// An attempt file larger than this is refused (a day of samples at 60 Hz is far less).
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 /// An hour of samples at 60 Hz; the app records far fewer (one per change of pose).
@@ -38,6 +42,17 @@ pub struct SiteAttempt {
     /// Written for the reader; scoring recomputes them from the timeline.
     #[serde(default)]
     pub events: Vec<Event>,
+    /// Syringe pulls with the needle where the timeline has it at their time (version 2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pulls: Vec<Pull>,
+}
+
+/// One pull of the syringe: when, and how much.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pull {
+    pub t: f32,
+    pub ml: f32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,7 +66,9 @@ pub enum AttemptError {
         col: usize,
         message: String,
     },
-    #[error("{0}: unknown attempt version {1}: this marrowsim reads version {VERSION}")]
+    #[error(
+        "{0}: unknown attempt version {1}: this marrowsim reads versions {OLDEST_VERSION}–{VERSION}"
+    )]
     Version(String, u32),
 }
 
@@ -71,7 +88,7 @@ impl Attempt {
                 col: e.span.start.col,
                 message: e.code.to_string(),
             })?;
-        if a.version != VERSION {
+        if !(OLDEST_VERSION..=VERSION).contains(&a.version) {
             return Err(AttemptError::Version(file.to_string(), a.version));
         }
         let invalid = |path: &[Step], message: String| {
@@ -168,6 +185,7 @@ impl Attempt {
                 }
                 last_t = sample.t;
             }
+            check_pulls(s, i).map_err(|(path, message)| invalid(&path, message))?;
         }
         Ok(a)
     }
@@ -184,4 +202,61 @@ impl Attempt {
         let text = self.to_ron().map_err(std::io::Error::other)?;
         crate::files::write_atomic(path, text.as_bytes())
     }
+}
+
+/// Pulls are few, in time order, while the needle is placed, and no larger than a syringe.
+fn check_pulls(s: &SiteAttempt, i: usize) -> Result<(), (Vec<Step>, String)> {
+    let at = |j: usize, field: &'static str| {
+        vec![
+            Step::Field("sites"),
+            Step::Index(i),
+            Step::Field("pulls"),
+            Step::Index(j),
+            Step::Field(field),
+        ]
+    };
+    if s.pulls.len() > MAX_PULLS {
+        return Err((
+            vec![Step::Field("sites"), Step::Index(i), Step::Field("pulls")],
+            format!(
+                "site {}: {} pulls; an attempt holds at most {MAX_PULLS} a site",
+                s.site,
+                s.pulls.len()
+            ),
+        ));
+    }
+    let first = s.timeline.first().map(|x| x.t);
+    let mut last_t = 0.0;
+    for (j, p) in s.pulls.iter().enumerate() {
+        let (lo, hi) = crate::harvest::plan::SYRINGE_ML;
+        if !(p.ml > 0.0 && f64::from(p.ml) <= hi) {
+            return Err((
+                at(j, "ml"),
+                format!(
+                    "site {}: a pull of {} mL; no syringe holds more than {hi} mL (or less than {lo})",
+                    s.site, p.ml
+                ),
+            ));
+        }
+        if !(p.t.is_finite() && p.t >= last_t && p.t <= MAX_TIME_S) {
+            return Err((
+                at(j, "t"),
+                format!(
+                    "site {}: pull at {} s goes backwards or is outside 0–{MAX_TIME_S} s",
+                    s.site, p.t
+                ),
+            ));
+        }
+        if first.is_none_or(|f| p.t < f) {
+            return Err((
+                at(j, "t"),
+                format!(
+                    "site {}: pull at {} s comes before the needle was placed",
+                    s.site, p.t
+                ),
+            ));
+        }
+        last_t = p.t;
+    }
+    Ok(())
 }

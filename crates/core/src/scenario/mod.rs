@@ -13,7 +13,9 @@ use std::path::Path;
 pub use validate::{MAX_FILE_BYTES, MAX_HAZARDS, MAX_SITES};
 
 /// The scenario format this build reads.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
+/// Scenes written before the aspiration phase (version 1) still load as placement-only scenes.
+pub const OLDEST_VERSION: u32 = 1;
 
 /// The standard PSIS harvest scene, built into the binary.
 pub const DEFAULT_SCENE_TEXT: &str = include_str!("../../../../scenes/psis_standard.ron");
@@ -61,6 +63,35 @@ pub struct Scenario {
     pub time_limit_s: Option<f32>,
     #[serde(default)]
     pub mode: Mode,
+    /// After the placement, aspirate marrow with a syringe (version 2). `None`: placement only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aspiration: Option<AspirationSpec>,
+}
+
+/// The aspiration phase: the syringe, what the harvest must reach, and its share of the total.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AspirationSpec {
+    /// No pull may be larger (mL).
+    #[serde(default = "default_syringe_ml")]
+    pub syringe_ml: f32,
+    /// The volume the indication needs (mL); a quarter short of it fails the harvest.
+    pub target_ml: f32,
+    /// Progenitors per mL of concentrate the graft must hold; `None` takes the yield model's
+    /// threshold (Hernigou 2005: 1,500).
+    #[serde(default)]
+    pub min_progenitors_per_ml: Option<f32>,
+    /// The harvest's share of the total (%); the placement has the rest.
+    #[serde(default = "default_aspiration_weight")]
+    pub weight: f32,
+}
+
+fn default_syringe_ml() -> f32 {
+    10.0
+}
+
+fn default_aspiration_weight() -> f32 {
+    40.0
 }
 
 fn default_pass_mark() -> f32 {

@@ -1,7 +1,7 @@
 //! Parsing and checking scenario text, with every error placed at its line and column.
 
 use super::locate::{self, Step};
-use super::{Scenario, ScenarioError, Side, VERSION, field};
+use super::{OLDEST_VERSION, Scenario, ScenarioError, Side, VERSION, field};
 use serde::Deserialize;
 
 mod patient;
@@ -79,14 +79,14 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, Vec<ScenarioError>> {
     let options = ron::Options::default().with_recursion_limit(32);
     let probe = options.from_str::<VersionProbe>(text);
     match probe {
-        Ok(VersionProbe { version: Some(v) }) if v != VERSION => {
+        Ok(VersionProbe { version: Some(v) }) if !(OLDEST_VERSION..=VERSION).contains(&v) => {
             let (line, col) = locate::locate(text, &[field("version")]);
             return Err(vec![ScenarioError {
                 file: file.to_string(),
                 line,
                 col,
                 message: format!(
-                    "unknown scenario version {v}: this marrowsim reads version {VERSION}"
+                    "unknown scenario version {v}: this marrowsim reads versions {OLDEST_VERSION}–{VERSION}"
                 ),
             }]);
         }
@@ -116,11 +116,11 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, Vec<ScenarioError>> {
         file,
         errors: Vec::new(),
     };
-    if scenario.version != VERSION {
+    if !(OLDEST_VERSION..=VERSION).contains(&scenario.version) {
         c.err(
             &[field("version")],
             format!(
-                "unknown scenario version {}: this marrowsim reads version {VERSION}",
+                "unknown scenario version {}: this marrowsim reads versions {OLDEST_VERSION}–{VERSION}",
                 scenario.version
             ),
         );
@@ -138,6 +138,48 @@ fn check_text(c: &mut Checker, path: &[Step], name: &str, s: &str) {
     if s.chars().count() > MAX_TEXT {
         c.err(path, format!("{name} is longer than {MAX_TEXT} characters"));
     }
+}
+
+fn check_aspiration(c: &mut Checker, s: &Scenario) {
+    use Step::*;
+    let Some(a) = &s.aspiration else { return };
+    if s.version < 2 {
+        c.err(
+            &[Field("aspiration")],
+            "the aspiration phase needs `version: 2`",
+        );
+    }
+    let at = |f: &'static str| [Field("aspiration"), Index(0), Field(f)];
+    let (lo, hi) = crate::harvest::plan::SYRINGE_ML;
+    c.range(
+        &at("syringe_ml"),
+        "syringe",
+        a.syringe_ml,
+        lo as f32,
+        hi as f32,
+        "mL",
+    );
+    let most = crate::harvest::plan::MAX_TOTAL_ML as f32;
+    c.range(
+        &at("target_ml"),
+        "target volume",
+        a.target_ml,
+        1.0,
+        most,
+        "mL",
+    );
+    if let Some(m) = a.min_progenitors_per_ml {
+        c.range(
+            &at("min_progenitors_per_ml"),
+            "minimum progenitors per mL",
+            m,
+            1.0,
+            1.0e6,
+            "",
+        );
+    }
+    // Above 80% the placement would hardly count, and a harvest through a hazard could pass.
+    c.range(&at("weight"), "aspiration weight", a.weight, 0.0, 80.0, "%");
 }
 
 fn check(c: &mut Checker, s: &Scenario) {
@@ -158,6 +200,7 @@ fn check(c: &mut Checker, s: &Scenario) {
     }
 
     let presets = patient::check_patient(c, s);
+    check_aspiration(c, s);
     let needle = s.needle;
     if needle.gauge != 8 && needle.gauge != 11 {
         c.err(
