@@ -602,3 +602,55 @@ fn yield_refuses_what_cannot_be_drawn() {
     assert!(text(&o).1.contains("not a regular file"), "{:?}", text(&o));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The whole-harvest goldens through `marrowsim score`, as an instructor grades them.
+#[test]
+fn score_marks_the_harvest_of_an_aspiration_scene() {
+    let grade = |attempt: &str| {
+        let o = run(&[
+            "score",
+            "--scene",
+            "scenes/bmac_standard.ron",
+            "--attempt",
+            attempt,
+            "--format",
+            "json",
+        ]);
+        assert!(o.status.success(), "{:?}", text(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("valid JSON")
+    };
+    let good = grade("tests/golden/harvest/twelve_small_pulls.ron");
+    assert_eq!(good["verdict"], "pass", "{good}");
+    assert_eq!(good["harvest"]["harvest"]["aspirate"]["positions"], 3);
+    let keys: Vec<&str> = good["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["key"].as_str())
+        .collect();
+    for k in ["harvest.concentrate", "harvest.volume", "harvest.pull_size"] {
+        assert!(keys.contains(&k), "{k} in {keys:?}");
+    }
+    let bad = grade("tests/golden/harvest/one_syringeful.ron");
+    assert_eq!(bad["verdict"], "fail");
+    assert!(bad["total"].as_f64().unwrap() <= 60.0);
+    assert!(
+        bad["feedback"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("The harvest fails"),
+        "{bad}"
+    );
+    // A placement-only scene refuses an attempt with pulls, naming where they are.
+    let o = run(&[
+        "score",
+        "--scene",
+        "scenes/psis_standard.ron",
+        "--attempt",
+        "tests/golden/harvest/one_syringeful.ron",
+        "--lenient",
+    ]);
+    let (_, err) = text(&o);
+    assert!(!o.status.success());
+    assert!(err.contains("no aspiration phase"), "{err}");
+}

@@ -35,6 +35,10 @@ pub struct PanelModel<'a> {
     pub labels: &'a mut bool,
     /// Seconds on the app's clock, as the session's samples are stamped.
     pub now: f32,
+    /// The volume the next syringe pull draws (mL).
+    pub pull_volume: &'a mut f32,
+    /// Why the last pull was refused.
+    pub pull_refusal: Option<&'a str>,
 }
 
 /// What the trainee clicked in the panel.
@@ -42,6 +46,7 @@ pub struct PanelModel<'a> {
 pub struct PanelActions {
     pub case: Vec<CaseCommand>,
     pub toggle_editor: bool,
+    pub needle: Vec<super::session::NeedleCommand>,
 }
 
 /// The case, its scene list, and where the panel's requests about them go.
@@ -60,6 +65,9 @@ struct ViewParams<'w> {
     opacity: ResMut<'w, SkinOpacity>,
     labels: ResMut<'w, LabelsOn>,
     viewport: ResMut<'w, ViewportRect>,
+    pull_volume: ResMut<'w, super::session::PullVolume>,
+    pull_refusal: Res<'w, super::session::PullRefusal>,
+    needle: MessageWriter<'w, super::session::NeedleCommand>,
 }
 
 fn panel(
@@ -77,6 +85,8 @@ fn panel(
     }
     let mut skin = view.opacity.0;
     let mut labels_on = view.labels.0;
+    let mut pull_volume = view.pull_volume.0;
+    let refusal = view.pull_refusal.0.clone();
     let actions = right_panel(ctx, "trainee", PANEL_WIDTH, &mut view.viewport, |ui| {
         trainee_panel(
             ui,
@@ -89,9 +99,15 @@ fn panel(
                 skin_opacity: &mut skin,
                 labels: &mut labels_on,
                 now: time.elapsed_secs(),
+                pull_volume: &mut pull_volume,
+                pull_refusal: refusal.as_deref(),
             },
         )
     });
+    if pull_volume != view.pull_volume.0 {
+        view.pull_volume.0 = pull_volume;
+    }
+    view.needle.write_batch(actions.needle.iter().copied());
     if skin != view.opacity.0 {
         view.opacity.0 = skin;
     }
@@ -188,6 +204,10 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
     ui.separator();
     readouts(ui, s);
     ui.separator();
+    if s.scenario.aspiration.is_some() {
+        actions.needle = super::aspiration_view::section(ui, s, m.pull_volume, m.pull_refusal);
+        ui.separator();
+    }
     ui.label("Resistance against depth");
     super::charts::force_depth(ui, s);
     if let Some(tex) = m.section {

@@ -3,6 +3,7 @@
 //! One plugin per feature file; `plugin` wires them in frame order.
 
 mod anatomy_view;
+mod aspiration_view;
 mod camera;
 mod case;
 mod charts;

@@ -86,6 +86,7 @@ pub fn headless_budget(scenario: Scenario, frames: u32) -> Result<HeadlessBudget
     let ctx = egui::Context::default();
     let mut skin = 0.25;
     let mut labels = false;
+    let mut pull_volume = 2.0;
     let (mut all, mut moved, mut still) = (Vec::new(), Vec::new(), Vec::new());
     for frame in 0..frames {
         let t0 = Instant::now();
@@ -119,6 +120,8 @@ pub fn headless_budget(scenario: Scenario, frames: u32) -> Result<HeadlessBudget
                             skin_opacity: &mut skin,
                             labels: &mut labels,
                             now,
+                            pull_volume: &mut pull_volume,
+                            pull_refusal: None,
                         },
                     )
                 });

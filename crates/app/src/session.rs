@@ -28,7 +28,32 @@ pub enum NeedleCommand {
         twist: bool,
     },
     Submit,
+    /// Take the stylet out of the cannula, or put it back.
+    Stylet,
+    /// Draw this many mL into the syringe.
+    Pull(f32),
 }
+
+/// The volume the next pull draws (mL), chosen in the panel or with - and =.
+#[derive(Resource, Clone, Copy, Debug, PartialEq)]
+pub struct PullVolume(pub f32);
+
+impl Default for PullVolume {
+    fn default() -> Self {
+        PullVolume(2.0)
+    }
+}
+
+/// The pull volumes offered, up to the syringe's size (mL).
+pub const PULL_CHOICES: [f32; 7] = [1.0, 2.0, 4.0, 5.0, 10.0, 20.0, 50.0];
+
+pub fn pull_choices(syringe_ml: f32) -> impl Iterator<Item = f32> {
+    PULL_CHOICES.into_iter().filter(move |&v| v <= syringe_ml)
+}
+
+/// Why the last pull was refused, for the panel.
+#[derive(Resource, Clone, Debug, Default, PartialEq)]
+pub struct PullRefusal(pub Option<String>);
 
 /// Tilt steps (degrees) and push steps (mm); Shift gives the fine ones.
 pub const COARSE_DEG: f32 = 2.0;
@@ -47,17 +72,20 @@ pub(super) fn plugin(app: &mut App) {
     if !app.is_plugin_added::<super::input_guard::MouseTravelPlugin>() {
         app.add_plugins(super::input_guard::MouseTravelPlugin);
     }
-    app.add_message::<NeedleCommand>().add_systems(
-        Update,
-        (
+    app.add_message::<NeedleCommand>()
+        .init_resource::<PullVolume>()
+        .init_resource::<PullRefusal>()
+        .add_systems(
+            Update,
             (
-                keyboard_commands.run_if(keyboard_free),
-                (click_to_place, mouse_commands).run_if(pointer_free),
-            )
-                .in_set(AppSystems::Input),
-            apply_commands.in_set(AppSystems::Needle),
-        ),
-    );
+                (
+                    keyboard_commands.run_if(keyboard_free),
+                    (click_to_place, mouse_commands).run_if(pointer_free),
+                )
+                    .in_set(AppSystems::Input),
+                apply_commands.in_set(AppSystems::Needle),
+            ),
+        );
 }
 
 fn held(keys: &ButtonInput<KeyCode>, a: KeyCode, b: KeyCode) -> bool {
@@ -122,6 +150,8 @@ fn mouse_commands(
 
 fn keyboard_commands(
     keys: Option<Res<ButtonInput<KeyCode>>>,
+    session: Res<SessionState>,
+    mut volume: ResMut<PullVolume>,
     mut out: MessageWriter<NeedleCommand>,
 ) {
     let Some(keys) = keys else { return };
@@ -151,6 +181,28 @@ fn keyboard_commands(
     }
     if keys.just_pressed(KeyCode::Enter) {
         out.write(NeedleCommand::Submit);
+    }
+    if keys.just_pressed(KeyCode::KeyX) {
+        out.write(NeedleCommand::Stylet);
+    }
+    if keys.just_pressed(KeyCode::KeyP) {
+        out.write(NeedleCommand::Pull(volume.0));
+    }
+    let step =
+        i32::from(keys.just_pressed(KeyCode::Equal)) - i32::from(keys.just_pressed(KeyCode::Minus));
+    if step != 0 {
+        let syringe = session
+            .0
+            .scenario
+            .aspiration
+            .as_ref()
+            .map(|a| a.syringe_ml)
+            .unwrap_or(0.0);
+        let choices: Vec<f32> = pull_choices(syringe).collect();
+        if !choices.is_empty() {
+            let at = choices.iter().position(|&v| v >= volume.0).unwrap_or(0) as i32;
+            volume.0 = choices[(at + step).clamp(0, choices.len() as i32 - 1) as usize];
+        }
     }
 }
 
@@ -191,6 +243,7 @@ fn apply_commands(
     time: Res<Time>,
     mut commands_in: MessageReader<NeedleCommand>,
     mut session: ResMut<SessionState>,
+    mut refusal: ResMut<PullRefusal>,
 ) {
     let t = time.elapsed_secs();
     for c in commands_in.read() {
@@ -208,6 +261,10 @@ fn apply_commands(
                 if let Err(e) = s.submit(t) {
                     warn!("the attempt could not be marked: {e}");
                 }
+            }
+            NeedleCommand::Stylet => s.toggle_stylet(),
+            NeedleCommand::Pull(ml) => {
+                refusal.0 = s.pull(ml, t).err();
             }
         }
     }

@@ -34,6 +34,41 @@ fn assert_scores_as_the_cli_does(app: &App, scene: &Path, name: &str) {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Taps the arrow key that brings the needle closest to the aim, until it is within 1.5°.
+fn aim_with_arrows(app: &mut App) {
+    for _ in 0..120 {
+        let now = session(app).angle_to_aim().unwrap();
+        if now < 1.5 {
+            break;
+        }
+        let mut best = (now, KeyCode::ArrowLeft);
+        for key in [
+            KeyCode::ArrowLeft,
+            KeyCode::ArrowRight,
+            KeyCode::ArrowUp,
+            KeyCode::ArrowDown,
+        ] {
+            let mut trial = session(app).clone();
+            let (l, c) = match key {
+                KeyCode::ArrowLeft => (-2.0, 0.0),
+                KeyCode::ArrowRight => (2.0, 0.0),
+                KeyCode::ArrowUp => (0.0, 2.0),
+                _ => (0.0, -2.0),
+            };
+            trial.tilt(l, c, 0.0);
+            let a = trial.angle_to_aim().unwrap();
+            if a < best.0 {
+                best = (a, key);
+            }
+        }
+        tap(app, best.1, &[]);
+    }
+    assert!(
+        session(app).angle_to_aim().unwrap() < 3.0,
+        "the arrows should bring the needle onto the aim"
+    );
+}
+
 #[test]
 fn a_whole_psis_attempt_by_keyboard_scores_as_the_cli_does() {
     let scene = &ws("scenes/psis_standard.ron");
@@ -58,37 +93,7 @@ fn a_whole_psis_attempt_by_keyboard_scores_as_the_cli_does() {
     assert!(session(&app).needle.is_some());
 
     // Angle it with the arrow keys until it points at the ASIS.
-    for _ in 0..120 {
-        let now = session(&app).angle_to_aim().unwrap();
-        if now < 1.5 {
-            break;
-        }
-        let mut best = (now, KeyCode::ArrowLeft);
-        for key in [
-            KeyCode::ArrowLeft,
-            KeyCode::ArrowRight,
-            KeyCode::ArrowUp,
-            KeyCode::ArrowDown,
-        ] {
-            let mut trial = session(&app).clone();
-            let (l, c) = match key {
-                KeyCode::ArrowLeft => (-2.0, 0.0),
-                KeyCode::ArrowRight => (2.0, 0.0),
-                KeyCode::ArrowUp => (0.0, 2.0),
-                _ => (0.0, -2.0),
-            };
-            trial.tilt(l, c, 0.0);
-            let a = trial.angle_to_aim().unwrap();
-            if a < best.0 {
-                best = (a, key);
-            }
-        }
-        tap(&mut app, best.1, &[]);
-    }
-    assert!(
-        session(&app).angle_to_aim().unwrap() < 3.0,
-        "the arrows should bring the needle onto the aim"
-    );
+    aim_with_arrows(&mut app);
 
     // Advance with W: the cortex stops a plain push...
     let mut held = false;
@@ -237,4 +242,92 @@ fn a_whole_anterior_crest_attempt_by_mouse_scores_as_the_cli_does() {
 
     assert_eq!(score.verdict, Verdict::Pass, "{:?}", score.feedback);
     assert_scores_as_the_cli_does(&app, scene, "mouse");
+}
+
+/// Keys through a whole BMAC harvest: place, aim, through the cortex, stylet out, then four
+/// 4 mL pulls at each of three positions 8 mm apart. It passes, and scores as the CLI does.
+#[test]
+fn a_whole_harvest_by_keyboard_passes_and_scores_as_the_cli_does() {
+    let scene = &ws("scenes/bmac_standard.ron");
+    let mut app = headless_app(Scenario::load(scene).expect("scene")).expect("app");
+    place_at_ideal_entry(&mut app);
+    aim_with_arrows(&mut app);
+    for _ in 0..120 {
+        tap(&mut app, KeyCode::KeyW, &[KeyCode::KeyT, KeyCode::KeyF]);
+        if let Some((Tissue::Marrow, _, Some(past))) = session(&app).readout()
+            && past >= 32.0
+        {
+            break;
+        }
+    }
+    assert_eq!(session(&app).readout().unwrap().0, Tissue::Marrow);
+
+    tap(&mut app, KeyCode::KeyP, &[]);
+    let refused = app
+        .world()
+        .resource::<crate::session::PullRefusal>()
+        .0
+        .clone();
+    assert!(
+        refused.is_some_and(|r| r.contains("stylet")),
+        "a pull with the stylet in is refused"
+    );
+    assert!(session(&app).pulls().is_empty());
+    tap(&mut app, KeyCode::KeyX, &[]);
+    assert!(session(&app).stylet_out);
+    tap(&mut app, KeyCode::Equal, &[]);
+    assert_eq!(app.world().resource::<crate::session::PullVolume>().0, 4.0);
+    for position in 0..3 {
+        if position > 0 {
+            for _ in 0..8 {
+                tap(&mut app, KeyCode::KeyS, &[]);
+            }
+        }
+        for _ in 0..4 {
+            tap(&mut app, KeyCode::KeyP, &[]);
+        }
+    }
+    let live = session(&app).harvest_so_far().expect("an aspiration phase");
+    assert_eq!(live.harvest.pulls.len(), 12);
+    assert_eq!(live.harvest.aspirate.positions, 3);
+    tap(&mut app, KeyCode::Enter, &[]);
+    let score = session(&app).score.clone().expect("scored");
+    assert_eq!(score.verdict, Verdict::Pass, "{:#?}", score.feedback);
+    let h = score.harvest.as_ref().expect("the harvest is marked");
+    assert_eq!(h.harvest.aspirate.ml, 48.0);
+    assert_scores_as_the_cli_does(&app, scene, "harvest");
+}
+
+/// One 10 mL pull, the syringe's worth, after a good placement: the harvest fails, far from
+/// the pass mark, and says why.
+#[test]
+fn one_syringeful_fails_the_harvest() {
+    let scene = &ws("scenes/bmac_standard.ron");
+    let mut app = headless_app(Scenario::load(scene).expect("scene")).expect("app");
+    place_at_ideal_entry(&mut app);
+    aim_with_arrows(&mut app);
+    for _ in 0..120 {
+        tap(&mut app, KeyCode::KeyW, &[KeyCode::KeyT, KeyCode::KeyF]);
+        if let Some((Tissue::Marrow, _, Some(past))) = session(&app).readout()
+            && past >= 20.0
+        {
+            break;
+        }
+    }
+    tap(&mut app, KeyCode::KeyX, &[]);
+    for _ in 0..4 {
+        tap(&mut app, KeyCode::Equal, &[]);
+    }
+    assert_eq!(app.world().resource::<crate::session::PullVolume>().0, 10.0);
+    tap(&mut app, KeyCode::KeyP, &[]);
+    tap(&mut app, KeyCode::Enter, &[]);
+    let score = session(&app).score.clone().expect("scored");
+    assert_eq!(score.verdict, Verdict::Fail);
+    assert!(score.total <= score.pass_mark - 10.0, "{}", score.total);
+    assert!(
+        score.feedback.iter().any(|f| f.contains("mostly blood")),
+        "{:#?}",
+        score.feedback
+    );
+    assert_scores_as_the_cli_does(&app, scene, "syringeful");
 }

@@ -316,7 +316,32 @@ pub fn score(
         .collect();
     feedback.extend(ordered.iter().map(|c| c.feedback.clone()));
     if let Some(h) = &harvest {
-        feedback.extend(h.advice.iter().cloned());
+        if h.verdict != Verdict::Pass {
+            let why: Vec<&str> = h
+                .components
+                .iter()
+                .filter(|c| c.severity >= Severity::Failing)
+                .map(|c| c.label.as_str())
+                .collect();
+            feedback.insert(
+                0,
+                format!(
+                    "The harvest fails ({}): the attempt counts at most {:.0} of 100.",
+                    why.join(", ").to_lowercase(),
+                    (scenario.pass_mark - 10.0).max(0.0)
+                ),
+            );
+        }
+        let said_pull_size = h
+            .components
+            .iter()
+            .any(|c| c.key == "pull_size" && c.severity > Severity::Met);
+        feedback.extend(
+            h.advice
+                .iter()
+                .filter(|a| !(said_pull_size && a.starts_with("Smaller pulls")))
+                .cloned(),
+        );
     }
     if feedback.is_empty() {
         feedback.push("Clean placement: every part of the attempt is within its zone.".into());
@@ -363,14 +388,18 @@ fn score_site(
             name,
         });
     }
-    let replay = needle::replay(anatomy, &attempt.timeline);
-    // With syringe pulls, the placement is judged where the first pull was drawn: the
-    // redirections after it belong to the aspiration, which is marked on its own.
-    let placed = match attempt.pulls.first() {
-        Some(p) => attempt.timeline.iter().rev().find(|s| s.t <= p.t),
-        None => attempt.timeline.last(),
+    // With syringe pulls, the placement is judged up to the first pull: the redirections
+    // after it belong to the aspiration, which is marked on its own. Hazards are watched
+    // throughout.
+    let placement = match attempt.pulls.first() {
+        Some(p) => {
+            let n = attempt.timeline.partition_point(|s| s.t <= p.t).max(1);
+            &attempt.timeline[..n]
+        }
+        None => &attempt.timeline[..],
     };
-    let last = placed.map(|s| s.pose()).unwrap_or(Pose {
+    let replay = needle::replay(anatomy, placement);
+    let last = placement.last().map(|s| s.pose()).unwrap_or(Pose {
         entry: zone.entry_centre,
         direction: zone.aim,
         depth: 0.0,

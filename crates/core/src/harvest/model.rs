@@ -218,7 +218,12 @@ fn checks(f: &YieldFigures) -> Vec<(Vec<Step>, f64, f64, f64)> {
 impl YieldModel {
     /// The model shipped in the binary.
     pub fn shipped() -> YieldModel {
-        YieldModel::parse(SHIPPED, SHIPPED_PATH).expect("the shipped yield model is valid")
+        static MODEL: std::sync::OnceLock<YieldModel> = std::sync::OnceLock::new();
+        MODEL
+            .get_or_init(|| {
+                YieldModel::parse(SHIPPED, SHIPPED_PATH).expect("the shipped yield model is valid")
+            })
+            .clone()
     }
 
     pub fn load(path: &std::path::Path) -> Result<YieldModel, ModelError> {
