@@ -63,8 +63,16 @@ pub(super) fn section(
     }
     if let Some(h) = s.harvest_so_far() {
         syringe(ui, spec, &h);
-        totals(ui, spec, &h);
-        yield_chart(ui, &h);
+        if h.harvest.pulls.is_empty() {
+            ui.label(format!(
+                "No marrow drawn yet; the case needs {:.0} mL.",
+                spec.target_ml
+            ));
+            wasted(ui, &h);
+        } else {
+            totals(ui, spec, &h);
+            yield_chart(ui, &h);
+        }
     }
     out
 }
@@ -127,12 +135,17 @@ fn totals(ui: &mut egui::Ui, spec: &AspirationSpec, h: &HarvestScore) {
             c.ml, c.progenitors_per_ml
         ));
     }
-    if !h.wasted.is_empty() {
+    wasted(ui, h);
+}
+
+fn wasted(ui: &mut egui::Ui, h: &HarvestScore) {
+    if let Some(first) = h.wasted.first() {
         ui.colored_label(
             egui::Color32::LIGHT_RED,
             format!(
-                "{} pull(s) with the tip outside the marrow drew nothing useful",
-                h.wasted.len()
+                "{} pull(s) with the tip outside the marrow (in {}) drew nothing useful",
+                h.wasted.len(),
+                first.tissue.name()
             ),
         );
     }

@@ -272,3 +272,15 @@ mod whole_harvest {
         );
     }
 }
+
+#[test]
+fn an_empty_harvest_reads_zero_not_minus_zero() {
+    let m = YieldModel::shipped();
+    let h = m.harvest(
+        HarvestSite::PosteriorIliacCrest,
+        &[AspirationStep::Redirect],
+        true,
+    );
+    let json = serde_json::to_string(&h).unwrap();
+    assert!(!json.contains("-0.0"), "{json}");
+}

@@ -448,10 +448,12 @@ impl YieldModel {
 
     /// The sum of `pulls`.
     pub fn pooled(pulls: &[PullYield]) -> Aspirate {
-        let ml: f64 = pulls.iter().map(|p| p.ml).sum();
-        let nucleated_millions: f64 = pulls.iter().map(|p| p.nucleated_millions).sum();
-        let progenitors: f64 = pulls.iter().map(|p| p.progenitors).sum();
-        let blood: f64 = pulls.iter().map(|p| p.blood_share * p.ml).sum();
+        // A float sum starts at −0.0: adding 0.0 keeps an empty harvest from reading "-0".
+        let sum = |f: fn(&PullYield) -> f64| pulls.iter().map(f).sum::<f64>() + 0.0;
+        let ml = sum(|p| p.ml);
+        let nucleated_millions = sum(|p| p.nucleated_millions);
+        let progenitors = sum(|p| p.progenitors);
+        let blood = sum(|p| p.blood_share * p.ml);
         let per = |x: f64| if ml > 0.0 { x / ml } else { 0.0 };
         let distinct = |key: fn(&PullYield) -> usize| {
             let mut k: Vec<usize> = pulls.iter().map(key).collect();
