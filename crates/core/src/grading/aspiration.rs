@@ -173,12 +173,15 @@ pub fn score(
     }
     out.push(c);
 
-    let largest = harvest
-        .pulls
+    // Every pull counts here, in the marrow or not, and no pull earns nothing.
+    let largest = sites
         .iter()
-        .map(|p| p.ml as f32)
+        .flat_map(|s| &s.pulls)
+        .map(|p| p.ml)
         .fold(0.0, f32::max);
-    let share = if largest <= GOOD_PULL_ML {
+    let share = if largest <= 0.0 {
+        0.0
+    } else if largest <= GOOD_PULL_ML {
         1.0
     } else {
         (1.0 - (largest - GOOD_PULL_ML) / (NO_MARKS_PULL_ML - GOOD_PULL_ML)).clamp(0.0, 1.0)
@@ -190,7 +193,9 @@ pub fn score(
         "mL",
         0.25 * w,
         share,
-        if share >= 1.0 {
+        if largest <= 0.0 {
+            "No pull was drawn.".to_string()
+        } else if share >= 1.0 {
             format!("Pulls of at most {largest:.0} mL: small pulls keep the blood out.")
         } else {
             format!(
@@ -234,4 +239,62 @@ pub fn score(
         verdict,
         advice,
     }
+}
+
+/// Distance between the positions of a planned harvest (mm): past `new_position_mm`, as a
+/// withdrawal of about 1 cm is (Hernigou: 1 cm per perforation).
+const PLANNED_STEP_MM: f32 = 8.0;
+/// A planned harvest uses at most this many positions along one track.
+const PLANNED_POSITIONS: usize = 6;
+
+/// Appends to `timeline` (whose last sample is the placement) a harvest of `volume_ml` (this
+/// site's share of the scene's target) in pulls of `pull_ml`: spread evenly over positions `PLANNED_STEP_MM`
+/// apart, withdrawing along the track for as long as the tip stays in the marrow. With
+/// `redirect` false, every pull is drawn where the placement ended. Returns the pulls.
+pub fn planned_harvest(
+    anatomy: &Anatomy,
+    spec: &AspirationSpec,
+    timeline: &mut Vec<crate::needle::Sample>,
+    volume_ml: f32,
+    pull_ml: f32,
+    redirect: bool,
+) -> Vec<crate::records::attempt::Pull> {
+    use crate::needle::Sample;
+    use crate::records::attempt::Pull;
+    let Some(&last) = timeline.last() else {
+        return Vec::new();
+    };
+    let pull_ml = pull_ml.clamp(0.1, spec.syringe_ml);
+    let pose = last.pose();
+    let mut depths = vec![pose.depth];
+    while redirect && depths.len() < PLANNED_POSITIONS {
+        let d = pose.depth - PLANNED_STEP_MM * depths.len() as f32;
+        let tip = crate::needle::Pose { depth: d, ..pose }.tip();
+        if d <= 0.0 || anatomy.tissue_at(tip) != Tissue::Marrow {
+            break;
+        }
+        depths.push(d);
+    }
+    let n = (volume_ml / pull_ml).ceil().max(1.0) as usize;
+    let n = n.min(crate::records::attempt::MAX_PULLS);
+    let mut t = last.t;
+    let mut pulls = Vec::new();
+    for (k, depth) in depths.iter().enumerate() {
+        let here = n / depths.len() + usize::from(k < n % depths.len());
+        if k > 0 {
+            t += 5.0;
+            timeline.push(Sample::new(
+                t,
+                crate::needle::Pose {
+                    depth: *depth,
+                    ..pose
+                },
+            ));
+        }
+        for _ in 0..here {
+            t += 15.0;
+            pulls.push(Pull { t, ml: pull_ml });
+        }
+    }
+    pulls
 }

@@ -252,12 +252,24 @@ pub fn run(
         sites: sites
             .iter()
             .filter_map(|s| {
-                let timeline = straight_insertion(&s.best?);
+                let mut timeline = straight_insertion(&s.best?);
+                // The harvest a careful hand draws there: the placement is what was sampled.
+                let pulls = match &scenario.aspiration {
+                    Some(spec) => crate::grading::aspiration::planned_harvest(
+                        &anatomy,
+                        spec,
+                        &mut timeline,
+                        spec.target_ml / scenario.sites.len() as f32,
+                        crate::harvest::review::LARGEST_GOOD_PULL_ML as f32,
+                        true,
+                    ),
+                    None => Vec::new(),
+                };
                 Some(SiteAttempt {
                     site: s.site,
                     events: crate::needle::replay(&anatomy, &timeline).events,
                     timeline,
-                    pulls: Vec::new(),
+                    pulls,
                 })
             })
             .collect(),

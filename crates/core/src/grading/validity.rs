@@ -11,6 +11,10 @@
 //! - novices: the entry moved by N(0, 15 mm) across the track; the aim off by |N(0, 15°)|;
 //!   the push to a uniformly random depth of 15–90 mm, and half of them withdraw 10 mm on the
 //!   way and push again (a reinsertion).
+//!
+//! Where the scene has an aspiration phase, both then draw the scene's target volume where
+//! the placement ended: experts in pulls of 2–4 mL, redirecting 8 mm along the track while the
+//! tip stays in the marrow; novices in pulls of 4 mL up to the whole syringe, without moving.
 
 use crate::anatomy::Anatomy;
 use crate::grading::scoring::{Verdict, score};
@@ -153,6 +157,19 @@ fn subject(
     }
 }
 
+/// How a subject aspirates, where the scene has an aspiration phase: the pull (mL) and
+/// whether they redirect between pulls. Experts pull 2–4 mL and redirect; novices fill most
+/// of the syringe (at least 4 mL, up to all of it) where the placement ended.
+fn harvest_habit(skill: Skill, syringe_ml: f32, rng: &mut ChaCha8Rng) -> (f32, bool) {
+    match skill {
+        Skill::Expert => (rng.random_range(2.0..=4.0f32.min(syringe_ml)), true),
+        Skill::Novice => {
+            let low = 4.0f32.min(syringe_ml);
+            (rng.random_range(low..=syringe_ml), false)
+        }
+    }
+}
+
 fn cohort(scenario: &Scenario, skill: Skill, n: usize, seed: u64) -> Result<Cohort, String> {
     let mut out = Cohort::default();
     let mut passes = 0;
@@ -167,11 +184,27 @@ fn cohort(scenario: &Scenario, skill: Skill, n: usize, seed: u64) -> Result<Coho
             let zone = scenario
                 .resolve(site, &anatomy)
                 .ok_or("the scenario's landmarks are missing on this patient")?;
+            let mut timeline = subject(&anatomy, &zone, scenario.needle.length_mm, skill, &mut rng);
+            let pulls = match &scenario.aspiration {
+                Some(spec) => {
+                    let (ml, redirect) = harvest_habit(skill, spec.syringe_ml, &mut rng);
+                    let share = spec.target_ml / scenario.sites.len() as f32;
+                    super::aspiration::planned_harvest(
+                        &anatomy,
+                        spec,
+                        &mut timeline,
+                        share,
+                        ml,
+                        redirect,
+                    )
+                }
+                None => Vec::new(),
+            };
             sites.push(SiteAttempt {
                 site,
-                timeline: subject(&anatomy, &zone, scenario.needle.length_mm, skill, &mut rng),
+                timeline,
                 events: Vec::new(),
-                pulls: Vec::new(),
+                pulls,
             });
         }
         let attempt = Attempt {
@@ -244,5 +277,29 @@ mod tests {
         );
         let again = run(&crate::scenario::default_scenario(), 20, 1).unwrap();
         assert_eq!(v.expert.totals, again.expert.totals, "seeded");
+    }
+
+    #[test]
+    fn the_harvest_scene_separates_them_on_the_harvest_too() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../scenes/bmac_standard.ron"
+        );
+        let scene = Scenario::load(std::path::Path::new(path)).unwrap();
+        let v = run(&scene, 20, 1).unwrap();
+        assert!(v.auc >= 0.95, "AUC {}", v.auc);
+        assert!(
+            v.expert_pass_rate >= 0.9,
+            "experts pass {}",
+            v.expert_pass_rate
+        );
+        assert!(
+            v.novice_pass_rate <= 0.3,
+            "novices pass {}",
+            v.novice_pass_rate
+        );
+        for k in ["harvest.pull_size", "harvest.concentrate"] {
+            assert!(v.components[k] >= 0.9, "{k}: AUC {}", v.components[k]);
+        }
     }
 }
