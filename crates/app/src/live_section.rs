@@ -1,10 +1,13 @@
-//! The live section: tissue in the needle's plane around the tip, resampled when the needle
-//! moves, shown in the trainee panel.
+//! The live section: tissue in the needle's plane around the tip, resampled off the frame
+//! when the needle moves, shown in the trainee panel.
 
 use super::section_image::{NEEDLE_CYAN, Track, section_image};
 use super::session::SessionState;
 use bevy::prelude::*;
+use bevy::tasks::{AsyncComputeTaskPool, Task, block_on, futures_lite::future::poll_once};
 use bevy_egui::egui;
+use marrowsim_core::anatomy::Anatomy;
+use marrowsim_core::needle::Pose;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<SectionView>()
@@ -14,10 +17,14 @@ pub(super) fn plugin(app: &mut App) {
 const SECTION_PX: [usize; 2] = [180, 130];
 const SECTION_MM_PER_PX: f32 = 0.8;
 
-/// The tissue section in the needle's plane, resampled when the needle moves.
+/// The tissue section in the needle's plane. When the needle moves, it is resampled on a
+/// background task and the last finished section stays on show, so that no frame waits
+/// for it (a section costs several milliseconds; a frame with a push should cost one).
 #[derive(Resource, Default)]
 pub struct SectionView {
-    pose: Option<marrowsim_core::needle::Pose>,
+    /// The pose the newest section (finished or on its way) was asked for.
+    asked: Option<Option<Pose>>,
+    task: Option<Task<Option<egui::ColorImage>>>,
     image: Option<egui::ColorImage>,
     texture: Option<egui::TextureHandle>,
     dirty: bool,
@@ -35,29 +42,61 @@ impl SectionView {
         }
         self.texture.as_ref()
     }
+
+    /// Whether no section is on its way: the one on show is the newest asked for.
+    #[cfg(test)]
+    pub fn settled(&self) -> bool {
+        self.task.is_none()
+    }
+
+    #[cfg(test)]
+    pub fn image(&self) -> Option<&egui::ColorImage> {
+        self.image.as_ref()
+    }
 }
 
-pub(super) fn update_section(session: Res<SessionState>, mut view: ResMut<SectionView>) {
+fn sample(anatomy: &Anatomy, pose: Option<Pose>) -> Option<egui::ColorImage> {
+    use marrowsim_core::geometry::section::SectionPlane;
+    let pose = pose?;
+    let mut plane = SectionPlane::along(pose.entry, pose.tip() + pose.direction, glam::Vec3::Z);
+    plane.origin = pose.entry + pose.direction * 45.0;
+    Some(section_image(
+        anatomy,
+        plane,
+        SECTION_PX,
+        SECTION_MM_PER_PX,
+        &[Track {
+            from: pose.entry,
+            to: pose.tip(),
+            colour: NEEDLE_CYAN,
+        }],
+    ))
+}
+
+/// Collects a finished section, and starts the next one when the needle has moved since the
+/// last was asked for. A screenshot samples on the frame, so that it shows the needle's own.
+pub(super) fn update_section(
+    session: Res<SessionState>,
+    shot: Option<Res<super::screenshot::ShotRequest>>,
+    mut view: ResMut<SectionView>,
+) {
+    if let Some(task) = view.task.as_mut()
+        && let Some(image) = block_on(poll_once(task))
+    {
+        view.task = None;
+        view.image = image;
+        view.dirty = true;
+    }
     let pose = session.0.pose();
-    if pose == view.pose {
+    if view.asked == Some(pose) || view.task.is_some() {
         return;
     }
-    view.pose = pose;
-    view.dirty = true;
-    view.image = pose.map(|pose| {
-        use marrowsim_core::geometry::section::SectionPlane;
-        let mut plane = SectionPlane::along(pose.entry, pose.tip() + pose.direction, glam::Vec3::Z);
-        plane.origin = pose.entry + pose.direction * 45.0;
-        section_image(
-            &session.0.anatomy,
-            plane,
-            SECTION_PX,
-            SECTION_MM_PER_PX,
-            &[Track {
-                from: pose.entry,
-                to: pose.tip(),
-                colour: NEEDLE_CYAN,
-            }],
-        )
-    });
+    view.asked = Some(pose);
+    if shot.is_some() {
+        view.image = sample(&session.0.anatomy, pose);
+        view.dirty = true;
+        return;
+    }
+    let anatomy = session.0.anatomy.clone();
+    view.task = Some(AsyncComputeTaskPool::get().spawn(async move { sample(&anatomy, pose) }));
 }

@@ -150,3 +150,53 @@ fn a_drag_reported_only_as_cursor_travel_still_tilts() {
         "{n:?}"
     );
 }
+
+/// A push does not wait for the live section: the frame only asks for it, the section comes
+/// from a background task a few frames later, and it shows where the needle went.
+#[test]
+fn the_live_section_follows_the_needle_off_the_frame() {
+    use crate::live_section::{SectionView, update_section};
+    let scenario = Scenario::load(&ws("scenes/psis_standard.ron")).expect("scene");
+    let mut app = headless_app(scenario).expect("app");
+    app.init_resource::<SectionView>()
+        .add_systems(Update, update_section.in_set(crate::AppSystems::Follow));
+    let settle = |app: &mut App| {
+        for _ in 0..2000 {
+            app.update();
+            if app.world().resource::<SectionView>().settled() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        panic!("the section never arrived");
+    };
+    place_at_ideal_entry(&mut app);
+    settle(&mut app);
+    let before = app
+        .world()
+        .resource::<SectionView>()
+        .image()
+        .expect("a section once the needle is placed")
+        .clone();
+    for _ in 0..10 {
+        tap(&mut app, KeyCode::KeyW, &[KeyCode::KeyF, KeyCode::KeyT]);
+    }
+    settle(&mut app);
+    app.world_mut()
+        .write_message(crate::session::NeedleCommand::Push {
+            mm: 1.0,
+            force: crate::session::FIRM_PUSH_N,
+            twist: true,
+        });
+    app.update();
+    assert!(
+        !app.world().resource::<SectionView>().settled(),
+        "the frame of the push only asks for the section"
+    );
+    settle(&mut app);
+    let after = app.world().resource::<SectionView>().image().unwrap();
+    assert_ne!(
+        before.pixels, after.pixels,
+        "the section follows the needle"
+    );
+}
