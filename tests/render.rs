@@ -153,3 +153,37 @@ fn the_score_card_draws_the_ideal_track_beside_the_trainees() {
     assert!(cyan > 80, "the trainee's track (cyan): {cyan} pixels");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The software profile, as a machine without a GPU draws it: the see-through skin is not
+/// drawn, so more bone shows, and the pelvis is as whole as at full quality.
+#[test]
+fn the_software_profile_keeps_the_pelvis_whole() {
+    let dir = std::env::temp_dir().join(format!("marrowsim-render-low-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let bone_share = |quality: &str| {
+        let out = dir.join(format!("{quality}.png"));
+        shot(
+            &out,
+            &[
+                "scenes/psis_standard.ron",
+                "--quality",
+                quality,
+                "--width",
+                "960",
+                "--height",
+                "600",
+            ],
+        );
+        let (_, _, rgb) = load_rgb(&out);
+        rgb.chunks_exact(3).filter(|px| is_bone(px)).count() as f32 / (rgb.len() / 3) as f32
+    };
+    let (full, low) = (bone_share("full"), bone_share("low"));
+    assert!(low > 0.05, "only {:.1}% bone at low quality", low * 100.0);
+    assert!(
+        low >= full * 0.9 && low <= full * 1.6,
+        "low quality shows {:.1}% bone against {:.1}% at full",
+        low * 100.0,
+        full * 100.0
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

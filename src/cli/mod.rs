@@ -40,6 +40,8 @@ pub enum Command {
     Run {
         /// A scenario file; without one, the built-in standard PSIS scene.
         scene: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        quality: QualityArg,
     },
     /// Print an anatomy instance's landmarks and measured dimensions.
     Anatomy(anatomy_cmd::AnatomyArgs),
@@ -61,6 +63,32 @@ pub enum Command {
     History(history_cmd::HistoryArgs),
     /// Predict an aspiration's yield (cells, progenitors, blood) and its concentrate.
     Yield(yield_cmd::YieldArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Quality {
+    /// The software profile on a CPU renderer (lavapipe, llvmpipe), full quality on a GPU.
+    Auto,
+    Full,
+    /// Coarser meshes and no see-through skin: for a machine without a GPU.
+    Low,
+}
+
+#[derive(Args, Debug, Clone, Copy)]
+pub struct QualityArg {
+    /// How much the 3D view draws (the panel can switch it too).
+    #[arg(long, value_enum, default_value_t = Quality::Auto)]
+    pub quality: Quality,
+}
+
+impl QualityArg {
+    pub fn profile(self) -> Option<marrowsim_app::RenderProfile> {
+        match self.quality {
+            Quality::Auto => None,
+            Quality::Full => Some(marrowsim_app::RenderProfile::Full),
+            Quality::Low => Some(marrowsim_app::RenderProfile::Software),
+        }
+    }
 }
 
 static LAUNCHED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
@@ -120,7 +148,7 @@ impl PatientArgs {
     }
 }
 
-fn run_scene(path: Option<&std::path::Path>) -> Result<(), String> {
+fn run_scene(path: Option<&std::path::Path>, quality: QualityArg) -> Result<(), String> {
     use marrowsim_app::SceneSource;
     use marrowsim_core::scenario::Scenario;
     let on_disk = std::path::Path::new(marrowsim_core::scenario::DEFAULT_SCENE_PATH);
@@ -148,14 +176,21 @@ fn run_scene(path: Option<&std::path::Path>) -> Result<(), String> {
     };
     let mut options = marrowsim_app::AppOptions::for_scenario(&scenario, source);
     options.history = Some(marrowsim_core::records::history::History::default_dir());
+    options.profile = quality.profile();
     marrowsim_app::run(options)
 }
 
 pub fn main() -> ExitCode {
     launched();
     let cli = Cli::parse();
-    let result = match cli.command.unwrap_or(Command::Run { scene: None }) {
-        Command::Run { scene } => run_scene(scene.as_deref()),
+    let default = Command::Run {
+        scene: None,
+        quality: QualityArg {
+            quality: Quality::Auto,
+        },
+    };
+    let result = match cli.command.unwrap_or(default) {
+        Command::Run { scene, quality } => run_scene(scene.as_deref(), quality),
         Command::Anatomy(args) => anatomy_cmd::run(&args),
         Command::Slice(args) => slice::run(&args),
         Command::Shot(args) => shot_cmd::run(&args),

@@ -50,6 +50,9 @@ pub struct WindowRun {
     width: u32,
     #[arg(long, default_value_t = 720)]
     height: u32,
+    /// The full app's render profile (the bare scene is always drawn at full quality).
+    #[command(flatten)]
+    quality: super::QualityArg,
 }
 
 fn scene_of(path: Option<&PathBuf>) -> Result<(Scenario, SceneSource, String), String> {
@@ -82,6 +85,11 @@ pub fn run(args: &PerfArgs) -> Result<(), String> {
             options.width = run.width;
             options.height = run.height;
             options.bare = *bare;
+            options.profile = if *bare {
+                Some(marrowsim_app::RenderProfile::Full)
+            } else {
+                run.quality.profile()
+            };
             options.probe = Some(FrameProbe::new(
                 super::launched(),
                 run.frames,
@@ -97,6 +105,7 @@ pub fn run(args: &PerfArgs) -> Result<(), String> {
                 frames,
                 width,
                 height,
+                quality,
             } = run;
             let run_one = |bare: bool| -> Result<WindowReport, String> {
                 let exe = std::env::current_exe().map_err(|e| e.to_string())?;
@@ -110,6 +119,13 @@ pub fn run(args: &PerfArgs) -> Result<(), String> {
                     ]);
                 if bare {
                     cmd.arg("--bare");
+                } else {
+                    let q = match quality.quality {
+                        super::Quality::Auto => "auto",
+                        super::Quality::Full => "full",
+                        super::Quality::Low => "low",
+                    };
+                    cmd.args(["--quality", q]);
                 }
                 if let Some(s) = scene {
                     cmd.arg(s);

@@ -35,6 +35,10 @@ pub struct ShotArgs {
     /// Camera view (default: the one that suits the scene's approach, or posterior).
     #[arg(long, value_enum)]
     pub view: Option<View>,
+    /// The render profile: full (the default, for documentation) or low, as a machine without
+    /// a GPU draws it; auto chooses by the adapter, as the app does.
+    #[arg(long, value_enum, default_value_t = super::Quality::Full)]
+    pub quality: super::Quality,
     #[arg(long, default_value_t = 1280)]
     pub width: u32,
     #[arg(long, default_value_t = 800)]
@@ -79,5 +83,9 @@ pub fn run(args: &ShotArgs) -> Result<(), String> {
         labels: args.labels,
         editor: args.editor,
         data: args.data.clone(),
+        profile: super::QualityArg {
+            quality: args.quality,
+        }
+        .profile(),
     })
 }

@@ -1,11 +1,12 @@
 //! Meshes of the bone, skin and hazards, built from the core's distance fields.
 
 use super::CurrentAnatomy;
+use super::render_profile::RenderProfile;
 use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 use marrowsim_core::anatomy::Hazard;
-use marrowsim_core::geometry::mesh::{TriMesh, build_meshes};
+use marrowsim_core::geometry::mesh::{TriMesh, build_meshes_at};
 
 /// Root of the patient's meshes: maps RAS millimetres onto Bevy's Y-up world.
 #[derive(Component)]
@@ -38,11 +39,14 @@ pub(super) fn plugin(app: &mut App) {
         .add_systems(
             Update,
             (
-                spawn_anatomy.run_if(resource_changed::<CurrentAnatomy>),
+                spawn_anatomy.run_if(
+                    resource_changed::<CurrentAnatomy>.or_eager(resource_changed::<RenderProfile>),
+                ),
                 follow_frame.run_if(resource_changed::<PatientFrame>),
                 (skin_opacity, highlight_hazards).run_if(
                     resource_changed::<SkinOpacity>
                         .or_eager(resource_changed::<CurrentAnatomy>)
+                        .or_eager(resource_changed::<RenderProfile>)
                         .or_eager(resource_exists_and_changed::<super::session::SessionState>),
                 ),
             )
@@ -116,6 +120,7 @@ fn spawn_anatomy(
     mut commands: Commands,
     frame: Res<PatientFrame>,
     anatomy: Res<CurrentAnatomy>,
+    profile: Res<RenderProfile>,
     old: Query<Entity, With<PatientRoot>>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
@@ -123,7 +128,7 @@ fn spawn_anatomy(
     for e in &old {
         commands.entity(e).despawn();
     }
-    let built = build_meshes(&anatomy.0);
+    let built = build_meshes_at(&anatomy.0, profile.mesh_detail());
     let bone_material = materials.add(StandardMaterial {
         base_color: Color::srgb(0.89, 0.85, 0.74),
         perceptual_roughness: 0.75,
@@ -170,11 +175,12 @@ fn follow_frame(frame: Res<PatientFrame>, mut roots: Query<&mut Transform, With<
 }
 
 /// The skin's alpha: opaque in assessment (the trainee palpates, not looks), the slider's
-/// value in practice.
+/// value in practice. The software profile does not blend it: a translucent skin is hidden.
 fn skin_opacity(
     opacity: Res<SkinOpacity>,
+    profile: Res<RenderProfile>,
     session: Option<Res<super::session::SessionState>>,
-    skins: Query<&MeshMaterial3d<StandardMaterial>, With<SkinMesh>>,
+    mut skins: Query<(&MeshMaterial3d<StandardMaterial>, &mut Visibility), With<SkinMesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
     let assessment =
@@ -189,7 +195,13 @@ fn skin_opacity(
     } else {
         AlphaMode::Blend
     };
-    for handle in &skins {
+    let shown = alpha >= 1.0 || *profile == RenderProfile::Full;
+    for (handle, mut visibility) in &mut skins {
+        visibility.set_if_neq(if shown {
+            Visibility::Inherited
+        } else {
+            Visibility::Hidden
+        });
         let Some(current) = materials.get(&handle.0) else {
             continue;
         };

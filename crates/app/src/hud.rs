@@ -39,6 +39,8 @@ pub struct PanelModel<'a> {
     pub pull_volume: &'a mut f32,
     /// Why the last pull was refused.
     pub pull_refusal: Option<&'a str>,
+    /// How much the 3D view draws; `None` where there is no view (the frame budget).
+    pub profile: Option<&'a mut super::render_profile::RenderProfile>,
 }
 
 /// What the trainee clicked in the panel.
@@ -66,6 +68,7 @@ struct ViewParams<'w> {
     labels: ResMut<'w, LabelsOn>,
     viewport: ResMut<'w, ViewportRect>,
     pull_volume: ResMut<'w, super::session::PullVolume>,
+    profile: ResMut<'w, super::render_profile::RenderProfile>,
     pull_refusal: Res<'w, super::session::PullRefusal>,
     needle: MessageWriter<'w, super::session::NeedleCommand>,
 }
@@ -86,6 +89,7 @@ fn panel(
     let mut skin = view.opacity.0;
     let mut labels_on = view.labels.0;
     let mut pull_volume = view.pull_volume.0;
+    let mut profile = *view.profile;
     let refusal = view.pull_refusal.0.clone();
     let actions = right_panel(ctx, "trainee", PANEL_WIDTH, &mut view.viewport, |ui| {
         trainee_panel(
@@ -101,9 +105,11 @@ fn panel(
                 now: time.elapsed_secs(),
                 pull_volume: &mut pull_volume,
                 pull_refusal: refusal.as_deref(),
+                profile: Some(&mut profile),
             },
         )
     });
+    view.profile.set_if_neq(profile);
     if pull_volume != view.pull_volume.0 {
         view.pull_volume.0 = pull_volume;
     }
@@ -184,6 +190,10 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
     }
     ui.separator();
     timer(ui, s, m.now);
+    let software = m
+        .profile
+        .as_deref()
+        .is_some_and(|p| *p == super::render_profile::RenderProfile::Software);
     ui.horizontal(|ui| {
         if s.scenario.mode == Mode::Practice {
             ui.label("Skin");
@@ -191,6 +201,19 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
         }
         ui.checkbox(m.labels, "Labels (L)");
     });
+    if software && s.scenario.mode == Mode::Practice && *m.skin_opacity < 1.0 {
+        ui.weak("The software profile hides a see-through skin; at opacity 1 it is drawn.");
+    }
+    if let Some(profile) = m.profile {
+        use super::render_profile::RenderProfile;
+        egui::ComboBox::from_label("Graphics")
+            .selected_text(profile.name())
+            .show_ui(ui, |ui| {
+                for p in [RenderProfile::Full, RenderProfile::Software] {
+                    ui.selectable_value(profile, p, p.name());
+                }
+            });
+    }
     egui::CollapsingHeader::new("Instructions")
         .default_open(true)
         .show(ui, |ui| {

@@ -16,6 +16,7 @@ mod labels;
 mod live_section;
 mod needle_view;
 mod perf;
+mod render_profile;
 mod scene_watch;
 mod score_card;
 mod screenshot;
@@ -29,6 +30,7 @@ mod viewport;
 pub use camera::ViewPreset;
 pub use case::SceneSource;
 pub use perf::{FrameProbe, WindowReport, headless_budget};
+pub use render_profile::RenderProfile;
 
 use bevy::prelude::*;
 use marrowsim_core::anatomy::{Anatomy, Patient};
@@ -65,6 +67,8 @@ pub struct AppOptions {
     pub editor: bool,
     /// Where marked attempts are saved and the progress read from; `None` keeps no record.
     pub history: Option<PathBuf>,
+    /// The render profile; `None` chooses by the adapter (software on a CPU renderer).
+    pub profile: Option<RenderProfile>,
 }
 
 impl AppOptions {
@@ -96,6 +100,7 @@ impl Default for AppOptions {
             labels: false,
             editor: false,
             history: None,
+            profile: None,
         }
     }
 }
@@ -120,6 +125,8 @@ pub struct Shot {
     pub editor: bool,
     /// Show the progress recorded in this data folder (read only).
     pub data: Option<PathBuf>,
+    /// The render profile; `None` chooses by the adapter.
+    pub profile: Option<RenderProfile>,
 }
 
 /// The frame's phases in `Update`, in this order. The phases that need the trainee's session
@@ -234,6 +241,8 @@ pub fn run(options: AppOptions) -> Result<(), String> {
     }))
     .insert_resource(ClearColor(Color::srgb(0.09, 0.10, 0.12)))
     .insert_resource(CurrentAnatomy(anatomy.clone()))
+    .add_plugins(render_profile::plugin)
+    .insert_resource(render_profile::ProfileChoice(options.profile))
     .insert_resource(camera::StartView(options.view.unwrap_or_else(|| {
         options
             .scenario
@@ -342,6 +351,7 @@ pub fn shot(args: &Shot) -> Result<(), String> {
     options.width = args.width;
     options.height = args.height;
     options.labels = args.labels;
+    options.profile = args.profile;
     run(options)?;
     if args.out.exists() {
         Ok(())

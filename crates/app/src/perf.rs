@@ -122,6 +122,7 @@ pub fn headless_budget(scenario: Scenario, frames: u32) -> Result<HeadlessBudget
                             now,
                             pull_volume: &mut pull_volume,
                             pull_refusal: None,
+                            profile: None,
                         },
                     )
                 });
