@@ -244,6 +244,18 @@ fn a_whole_anterior_crest_attempt_by_mouse_scores_as_the_cli_does() {
     assert_scores_as_the_cli_does(&app, scene, "mouse");
 }
 
+/// Pushes firmly with twists (W with F and T held) until the tip is `past` mm into the marrow.
+fn push_into_marrow(app: &mut App, past: f32) {
+    for _ in 0..120 {
+        tap(app, KeyCode::KeyW, &[KeyCode::KeyT, KeyCode::KeyF]);
+        if let Some((Tissue::Marrow, _, Some(p))) = session(app).readout()
+            && p >= past
+        {
+            return;
+        }
+    }
+}
+
 /// Keys through a whole BMAC harvest: place, aim, through the cortex, stylet out, then four
 /// 4 mL pulls at each of three positions 8 mm apart. It passes, and scores as the CLI does.
 #[test]
@@ -252,14 +264,7 @@ fn a_whole_harvest_by_keyboard_passes_and_scores_as_the_cli_does() {
     let mut app = headless_app(Scenario::load(scene).expect("scene")).expect("app");
     place_at_ideal_entry(&mut app);
     aim_with_arrows(&mut app);
-    for _ in 0..120 {
-        tap(&mut app, KeyCode::KeyW, &[KeyCode::KeyT, KeyCode::KeyF]);
-        if let Some((Tissue::Marrow, _, Some(past))) = session(&app).readout()
-            && past >= 32.0
-        {
-            break;
-        }
-    }
+    push_into_marrow(&mut app, 32.0);
     assert_eq!(session(&app).readout().unwrap().0, Tissue::Marrow);
 
     tap(&mut app, KeyCode::KeyP, &[]);
@@ -306,14 +311,7 @@ fn one_syringeful_fails_the_harvest() {
     let mut app = headless_app(Scenario::load(scene).expect("scene")).expect("app");
     place_at_ideal_entry(&mut app);
     aim_with_arrows(&mut app);
-    for _ in 0..120 {
-        tap(&mut app, KeyCode::KeyW, &[KeyCode::KeyT, KeyCode::KeyF]);
-        if let Some((Tissue::Marrow, _, Some(past))) = session(&app).readout()
-            && past >= 20.0
-        {
-            break;
-        }
-    }
+    push_into_marrow(&mut app, 20.0);
     tap(&mut app, KeyCode::KeyX, &[]);
     for _ in 0..4 {
         tap(&mut app, KeyCode::Equal, &[]);

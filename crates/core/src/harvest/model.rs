@@ -67,14 +67,7 @@ pub const SHIPPED_PATH: &str = "assets/harvest/yield.ron";
 const SHIPPED: &str = include_str!("../../../../assets/harvest/yield.ron");
 pub const VERSION: u32 = 1;
 
-#[derive(Debug, thiserror::Error)]
-#[error("{path}:{line}:{col}: {message}")]
-pub struct ModelError {
-    pub path: String,
-    pub line: usize,
-    pub col: usize,
-    pub message: String,
-}
+pub type ModelError = super::FileError;
 
 /// A cell type's concentration in the pool and in the sustained draw (per mL for
 /// progenitors, per µL for nucleated cells).
@@ -127,92 +120,86 @@ pub struct YieldModel {
     pub blood_sustained: f64,
 }
 
-/// What range each figure may take, and why it is refused outside it.
+/// The range each figure may take: its path in the file, its value, and the bounds.
 fn checks(f: &YieldFigures) -> Vec<(Vec<Step>, f64, f64, f64)> {
-    use Step::Field as F;
-    let v = |x: &Figure| x.value;
-    vec![
-        (vec![F("pool_ml")], v(&f.pool_ml), 0.1, 20.0),
+    let rows: [(&[&'static str], &Figure, f64, f64); 15] = [
+        (&["pool_ml"], &f.pool_ml, 0.1, 20.0),
         (
-            vec![F("nucleated"), F("first_ml_per_ul")],
-            v(&f.nucleated.first_ml_per_ul),
-            1000.0,
-            1.0e6,
+            &["nucleated", "first_ml_per_ul"],
+            &f.nucleated.first_ml_per_ul,
+            1e3,
+            1e6,
         ),
         (
-            vec![F("nucleated"), F("first_ml_over_50_ml")],
-            v(&f.nucleated.first_ml_over_50_ml),
+            &["nucleated", "first_ml_over_50_ml"],
+            &f.nucleated.first_ml_over_50_ml,
             1.0,
             50.0,
         ),
         (
-            vec![F("progenitors"), F("two_ml_per_ml")],
-            v(&f.progenitors.two_ml_per_ml),
+            &["progenitors", "two_ml_per_ml"],
+            &f.progenitors.two_ml_per_ml,
             1.0,
-            1.0e6,
+            1e6,
         ),
         (
-            vec![F("progenitors"), F("first_ml_over_50_ml")],
-            v(&f.progenitors.first_ml_over_50_ml),
+            &["progenitors", "first_ml_over_50_ml"],
+            &f.progenitors.first_ml_over_50_ml,
             1.0,
             50.0,
         ),
         (
-            vec![F("blood_nucleated_per_ul")],
-            v(&f.blood_nucleated_per_ul),
+            &["blood_nucleated_per_ul"],
+            &f.blood_nucleated_per_ul,
             100.0,
-            1.0e5,
+            1e5,
         ),
+        (&["refill_between_pulls"], &f.refill_between_pulls, 0.0, 1.0),
+        (&["redirect_fresh_pool"], &f.redirect_fresh_pool, 0.0, 1.0),
+        (&["new_position_mm"], &f.new_position_mm, 1.0, 50.0),
         (
-            vec![F("refill_between_pulls")],
-            v(&f.refill_between_pulls),
-            0.0,
-            1.0,
-        ),
-        (
-            vec![F("redirect_fresh_pool")],
-            v(&f.redirect_fresh_pool),
-            0.0,
-            1.0,
-        ),
-        (vec![F("new_position_mm")], v(&f.new_position_mm), 1.0, 50.0),
-        (
-            vec![F("anterior_over_posterior_progenitors")],
-            v(&f.anterior_over_posterior_progenitors),
+            &["anterior_over_posterior_progenitors"],
+            &f.anterior_over_posterior_progenitors,
             0.1,
             10.0,
         ),
         (
-            vec![F("processing"), F("concentrate_ml_per_60_ml")],
-            v(&f.processing.concentrate_ml_per_60_ml),
+            &["processing", "concentrate_ml_per_60_ml"],
+            &f.processing.concentrate_ml_per_60_ml,
             1.0,
             60.0,
         ),
         (
-            vec![F("processing"), F("nucleated_fold")],
-            v(&f.processing.nucleated_fold),
+            &["processing", "nucleated_fold"],
+            &f.processing.nucleated_fold,
             1.0,
             60.0,
         ),
         (
-            vec![F("processing"), F("progenitor_recovery")],
-            v(&f.processing.progenitor_recovery),
+            &["processing", "progenitor_recovery"],
+            &f.processing.progenitor_recovery,
             0.01,
             1.0,
         ),
         (
-            vec![F("threshold"), F("progenitors_per_ml")],
-            v(&f.threshold.progenitors_per_ml),
+            &["threshold", "progenitors_per_ml"],
+            &f.threshold.progenitors_per_ml,
             0.0,
-            1.0e7,
+            1e7,
         ),
         (
-            vec![F("threshold"), F("progenitors_total")],
-            v(&f.threshold.progenitors_total),
+            &["threshold", "progenitors_total"],
+            &f.threshold.progenitors_total,
             0.0,
-            1.0e9,
+            1e9,
         ),
-    ]
+    ];
+    rows.into_iter()
+        .map(|(path, fig, lo, hi)| {
+            let steps = path.iter().map(|&k| Step::Field(k)).collect();
+            (steps, fig.value, lo, hi)
+        })
+        .collect()
 }
 
 impl YieldModel {
@@ -227,42 +214,14 @@ impl YieldModel {
     }
 
     pub fn load(path: &std::path::Path) -> Result<YieldModel, ModelError> {
-        let name = path.display().to_string();
-        let text = crate::files::read_text(path, 64 * 1024, "yield models").map_err(|e| {
-            let (line, col) = e.position().unwrap_or((1, 1));
-            ModelError {
-                path: name.clone(),
-                line,
-                col,
-                message: e.reason(),
-            }
-        })?;
-        YieldModel::parse(&text, &name)
+        let text = super::read(path, 64 * 1024, "yield models")?;
+        YieldModel::parse(&text, &path.display().to_string())
     }
 
     pub fn parse(text: &str, path: &str) -> Result<YieldModel, ModelError> {
-        let err = |(line, col): (usize, usize), message: String| ModelError {
-            path: path.to_string(),
-            line,
-            col,
-            message,
-        };
-        if let Some((line, col, token)) = crate::scenario::locate::first_non_finite(text) {
-            return Err(err((line, col), format!("{token} is not a finite number")));
-        }
-        let figures: YieldFigures = ron::Options::default()
-            .with_recursion_limit(16)
-            .from_str(text)
-            .map_err(|e| err((e.span.start.line, e.span.start.col), e.code.to_string()))?;
-        if figures.version != VERSION {
-            return Err(err(
-                locate(text, &[Step::Field("version")]),
-                format!(
-                    "version {} is not known (this build reads version {VERSION})",
-                    figures.version
-                ),
-            ));
-        }
+        let err = |at: (usize, usize), message: String| ModelError::at(path, at, message);
+        let figures: YieldFigures =
+            super::parse_versioned(text, path, VERSION, |f: &YieldFigures| f.version)?;
         for (mut path, value, lo, hi) in checks(&figures) {
             if !(lo..=hi).contains(&value) {
                 path.push(Step::Field("value"));

@@ -35,14 +35,7 @@ pub struct HarvestPlan {
     pub process: bool,
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("{path}:{line}:{col}: {message}")]
-pub struct PlanError {
-    pub path: String,
-    pub line: usize,
-    pub col: usize,
-    pub message: String,
-}
+pub type PlanError = super::FileError;
 
 impl HarvestPlan {
     /// `pulls` pulls of `pull_ml` spread over `positions` needle positions, redirecting
@@ -76,44 +69,15 @@ impl HarvestPlan {
     }
 
     pub fn load(path: &std::path::Path) -> Result<HarvestPlan, PlanError> {
-        let name = path.display().to_string();
-        let text = crate::files::read_text(path, MAX_FILE_BYTES, "harvest plans").map_err(|e| {
-            let (line, col) = e.position().unwrap_or((1, 1));
-            PlanError {
-                path: name.clone(),
-                line,
-                col,
-                message: e.reason(),
-            }
-        })?;
-        HarvestPlan::parse(&text, &name)
+        let text = super::read(path, MAX_FILE_BYTES, "harvest plans")?;
+        HarvestPlan::parse(&text, &path.display().to_string())
     }
 
     pub fn parse(text: &str, path: &str) -> Result<HarvestPlan, PlanError> {
-        let err = |(line, col): (usize, usize), message: String| PlanError {
-            path: path.to_string(),
-            line,
-            col,
-            message,
-        };
-        if let Some((line, col, token)) = crate::scenario::locate::first_non_finite(text) {
-            return Err(err((line, col), format!("{token} is not a finite number")));
-        }
-        let plan: HarvestPlan = ron::Options::default()
-            .with_recursion_limit(16)
-            .from_str(text)
-            .map_err(|e| err((e.span.start.line, e.span.start.col), e.code.to_string()))?;
-        if plan.version != VERSION {
-            return Err(err(
-                locate(text, &[Step::Field("version")]),
-                format!(
-                    "version {} is not known (this build reads version {VERSION})",
-                    plan.version
-                ),
-            ));
-        }
+        let plan: HarvestPlan =
+            super::parse_versioned(text, path, VERSION, |p: &HarvestPlan| p.version)?;
         plan.check()
-            .map_err(|(at, message)| err(locate(text, &at), message))?;
+            .map_err(|(at, message)| PlanError::at(path, locate(text, &at), message))?;
         Ok(plan)
     }
 
