@@ -194,7 +194,7 @@ impl Session {
             return Err("the needle is not in the patient".into());
         }
         if !self.stylet_out {
-            return Err("take the stylet out first (S)".into());
+            return Err("take the stylet out first (X)".into());
         }
         if !(ml > 0.0 && ml <= spec.syringe_ml) {
             return Err(format!(
