@@ -641,6 +641,25 @@ fn score_marks_the_harvest_of_an_aspiration_scene() {
             .starts_with("The harvest fails"),
         "{bad}"
     );
+    let o = run(&[
+        "score",
+        "--scene",
+        "scenes/bmac_standard.ron",
+        "--attempt",
+        "tests/golden/harvest/twelve_small_pulls.ron",
+    ]);
+    let (out, _) = text(&o);
+    assert!(
+        out.contains("Harvest: 48.0 mL from 3 position(s) in 12 pull(s)"),
+        "{out}"
+    );
+    assert!(out.contains("for reinjection 6.0 mL"), "{out}");
+    let rows: Vec<&str> = out.lines().filter(|l| l.ends_with("/4.0  ")).collect();
+    let at = |l: &str| l.find(" mm ").unwrap_or(0);
+    assert!(
+        rows.len() >= 5 && rows.iter().all(|l| at(l) == at(rows[0])),
+        "the table's columns line up:\n{out}"
+    );
     // A placement-only scene refuses an attempt with pulls, naming where they are.
     let o = run(&[
         "score",

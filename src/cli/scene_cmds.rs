@@ -128,9 +128,14 @@ fn print_score(score: &Score) -> Result<(), String> {
         score.pass_mark
     );
     out!("");
+    let width = |f: fn(&marrowsim_core::grading::scoring::Component) -> usize, least: usize| {
+        score.components.iter().map(f).fold(least, usize::max)
+    };
+    let label_w = width(|c| c.label.chars().count(), 44);
+    let unit_w = width(|c| c.unit.chars().count(), 5);
     for c in &score.components {
         out!(
-            "  {:<44} {:>8.1} {:<5} {:>5.1}/{:<5.1}",
+            "  {:<label_w$} {:>8.1} {:<unit_w$} {:>5.1}/{:<5.1}",
             c.label,
             c.value,
             c.unit,
@@ -140,6 +145,27 @@ fn print_score(score: &Score) -> Result<(), String> {
     }
     for note in score.sites.iter().filter_map(|s| s.cap_note()) {
         out!("\n  {note}");
+    }
+    if let Some(h) = &score.harvest {
+        let a = &h.harvest.aspirate;
+        out!(
+            "\n  Harvest: {:.1} mL from {} position(s) in {} pull(s), {:.0} progenitors ({:.0}/mL), {:.0}% blood",
+            a.ml,
+            a.positions,
+            h.harvest.pulls.len(),
+            a.progenitors,
+            a.progenitors_per_ml,
+            a.blood_share * 100.0
+        );
+        if let Some(c) = &h.harvest.concentrate {
+            out!(
+                "  Concentrate: {:.1} mL at {:.0} progenitors/mL; for reinjection {:.1} mL holding {:.0} progenitors",
+                c.ml,
+                c.progenitors_per_ml,
+                c.ml,
+                c.progenitors
+            );
+        }
     }
     out!("\nWhat to work on:");
     for f in &score.feedback {
