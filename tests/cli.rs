@@ -650,10 +650,10 @@ fn score_marks_the_harvest_of_an_aspiration_scene() {
     ]);
     let (out, _) = text(&o);
     assert!(
-        out.contains("Harvest: 48.0 mL from 3 position(s) in 12 pull(s)"),
+        out.contains("Aspirate: 48.0 mL from 3 position(s) in 12 pull(s)"),
         "{out}"
     );
-    assert!(out.contains("for reinjection 6.0 mL"), "{out}");
+    assert!(out.contains("For reinjection: 6.0 mL"), "{out}");
     let rows: Vec<&str> = out.lines().filter(|l| l.ends_with("/4.0  ")).collect();
     let at = |l: &str| l.find(" mm ").unwrap_or(0);
     assert!(

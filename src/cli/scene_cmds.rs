@@ -147,24 +147,9 @@ fn print_score(score: &Score) -> Result<(), String> {
         out!("\n  {note}");
     }
     if let Some(h) = &score.harvest {
-        let a = &h.harvest.aspirate;
-        out!(
-            "\n  Harvest: {:.1} mL from {} position(s) in {} pull(s), {:.0} progenitors ({:.0}/mL), {:.0}% blood",
-            a.ml,
-            a.positions,
-            h.harvest.pulls.len(),
-            a.progenitors,
-            a.progenitors_per_ml,
-            a.blood_share * 100.0
-        );
-        if let Some(c) = &h.harvest.concentrate {
-            out!(
-                "  Concentrate: {:.1} mL at {:.0} progenitors/mL; for reinjection {:.1} mL holding {:.0} progenitors",
-                c.ml,
-                c.progenitors_per_ml,
-                c.ml,
-                c.progenitors
-            );
+        out!("");
+        for line in h.report() {
+            out!("  {line}");
         }
     }
     out!("\nWhat to work on:");

@@ -224,21 +224,8 @@ fn score_card(
 fn harvest_report(ui: &mut egui::Ui, h: &marrowsim_core::grading::aspiration::HarvestScore) {
     ui.separator();
     ui.label(egui::RichText::new("Harvest report").strong());
-    let a = &h.harvest.aspirate;
-    ui.label(format!(
-        "Aspirate: {:.1} mL from {} position(s) in {} pull(s); {:.0} progenitors ({:.0}/mL); {:.0}% blood.",
-        a.ml,
-        a.positions,
-        h.harvest.pulls.len(),
-        a.progenitors,
-        a.progenitors_per_ml,
-        a.blood_share * 100.0
-    ));
-    if let Some(c) = &h.harvest.concentrate {
-        ui.label(format!(
-            "Concentrate: {:.1} mL, {:.0} progenitors per mL ({:.1}× the aspirate), {:.0} in total. For reinjection: {:.1} mL holding {:.0} progenitors.",
-            c.ml, c.progenitors_per_ml, c.progenitor_fold, c.progenitors, c.ml, c.progenitors
-        ));
+    for line in h.report() {
+        ui.label(line);
     }
 }
 

@@ -32,6 +32,30 @@ pub struct HarvestScore {
     pub advice: Vec<String>,
 }
 
+impl HarvestScore {
+    /// The harvest report in sentences: the aspirate, then the concentrate and the dose left
+    /// for reinjection (the score card and `marrowsim score` print the same).
+    pub fn report(&self) -> Vec<String> {
+        let a = &self.harvest.aspirate;
+        let mut out = vec![format!(
+            "Aspirate: {:.1} mL from {} position(s) in {} pull(s); {:.0} progenitors ({:.0}/mL); {:.0}% blood.",
+            a.ml,
+            a.positions,
+            self.harvest.pulls.len(),
+            a.progenitors,
+            a.progenitors_per_ml,
+            a.blood_share * 100.0
+        )];
+        if let Some(c) = &self.harvest.concentrate {
+            out.push(format!(
+                "Concentrate: {:.1} mL, {:.0} progenitors per mL ({:.1}× the aspirate), {:.0} in total. For reinjection: {:.1} mL holding {:.0} progenitors.",
+                c.ml, c.progenitors_per_ml, c.progenitor_fold, c.progenitors, c.ml, c.progenitors
+            ));
+        }
+        out
+    }
+}
+
 pub fn harvest_site(approach: Approach) -> HarvestSite {
     match approach {
         Approach::PosteriorIliacCrest => HarvestSite::PosteriorIliacCrest,
