@@ -80,8 +80,7 @@ fn plan_of(args: &YieldArgs) -> Result<HarvestPlan, String> {
         Site::Posterior => HarvestSite::PosteriorIliacCrest,
         Site::Anterior => HarvestSite::AnteriorIliacCrest,
     };
-    let mut plan = HarvestPlan::even(site, args.syringe_ml, pull_ml, args.pulls, args.positions);
-    plan.process = !args.no_process;
+    let plan = HarvestPlan::even(site, args.syringe_ml, pull_ml, args.pulls, args.positions);
     plan.check().map_err(|(_, message)| {
         if pull_ml > args.syringe_ml {
             format!("{message}; give a larger --syringe-ml")
