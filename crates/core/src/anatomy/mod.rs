@@ -6,6 +6,7 @@
 
 mod hazards;
 pub mod measure;
+pub mod palpation;
 mod pelvis;
 mod preset;
 mod query;
@@ -156,6 +157,14 @@ impl Anatomy {
             trunk_radii: Vec3::from(st.trunk_radii),
             thigh: TubeShape::new(&st.thigh),
             blend: st.envelope_blend,
+            dimple: None,
+        };
+        let soft = SoftTissue {
+            dimple: match &st.dimple {
+                Some(d) => Some(tether(&pelvis, &left, d, patient.bmi, &preset.name)?),
+                None => None,
+            },
+            ..soft
         };
         let hazards = hazards::HazardSet::new(&preset, &pelvis, &left)?;
 
@@ -312,6 +321,27 @@ impl Anatomy {
     }
 }
 
+/// The dimple of the preset as this patient has it, faded for BMI.
+fn tether(
+    pelvis: &Pelvis,
+    known: &BTreeMap<String, Vec3>,
+    d: &preset::Dimple,
+    bmi: f32,
+    preset: &str,
+) -> Result<soft::Tether, AnatomyError> {
+    let centre = resolve(pelvis, known, &d.at, preset)?;
+    let e = 0.25;
+    let f = |o: Vec3| pelvis.sample(centre + o).hip_bone - pelvis.sample(centre - o).hip_bone;
+    let axis = Vec3::new(f(Vec3::X * e), f(Vec3::Y * e), f(Vec3::Z * e)).normalize_or(Vec3::NEG_Y);
+    let fade = ((d.gone_at_bmi - bmi) / (d.gone_at_bmi - d.full_below_bmi)).clamp(0.0, 1.0);
+    Ok(soft::Tether {
+        centre,
+        axis,
+        inv_radius2: 1.0 / (d.radius * d.radius),
+        depth: d.depth * fade,
+    })
+}
+
 fn resolve(
     pelvis: &Pelvis,
     known: &BTreeMap<String, Vec3>,
@@ -383,6 +413,23 @@ fn check_shape(p: &AnatomyPreset) -> Result<(), AnatomyError> {
     }
     if p.soft_tissue.blend_radius <= 0.0 {
         return fail("soft_tissue.blend_radius must be positive".into());
+    }
+    if let Some(d) = &p.soft_tissue.dimple {
+        if !(2.0..=30.0).contains(&d.radius) || !(0.0..=10.0).contains(&d.depth) {
+            return fail(format!(
+                "soft_tissue.dimple needs a radius of 2–30 mm and a depth of 0–10 mm, not {} and {}",
+                d.radius, d.depth
+            ));
+        }
+        if !(12.0..=70.0).contains(&d.full_below_bmi)
+            || !(12.0..=70.0).contains(&d.gone_at_bmi)
+            || d.full_below_bmi >= d.gone_at_bmi
+        {
+            return fail(format!(
+                "soft_tissue.dimple fades between two BMIs within 12–70, the first below the second, not {} and {}",
+                d.full_below_bmi, d.gone_at_bmi
+            ));
+        }
     }
     Ok(())
 }

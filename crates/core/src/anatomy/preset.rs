@@ -221,6 +221,21 @@ pub struct SoftTissueShape {
     pub trunk_radii: [f32; 3],
     pub thigh: Tube,
     pub envelope_blend: f32,
+    /// The dimple of Venus: the skin tethered to the PSIS. Presets written before it have none.
+    #[serde(default)]
+    pub dimple: Option<Dimple>,
+}
+
+/// A skin dimple over a landmark: the fat under it is thinner by `depth` mm on its axis (the
+/// bone's normal there), fading as a Gaussian of `radius` mm, and fading with BMI from full
+/// at `full_below_bmi` to none at `gone_at_bmi`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Dimple {
+    pub at: Anchor,
+    pub radius: f32,
+    pub depth: f32,
+    pub full_below_bmi: f32,
+    pub gone_at_bmi: f32,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -20,6 +20,8 @@ impl Layers {
 
 /// exp(-9): an anchor's weight at three blend radii, where it is dropped.
 const CUTOFF_WEIGHT: f32 = 1.2341e-4;
+/// Even under a dimple some fat is left (mm).
+const MIN_FAT: f32 = 1.0;
 
 #[derive(Clone, Debug)]
 pub struct SoftTissue {
@@ -31,6 +33,34 @@ pub struct SoftTissue {
     pub trunk_radii: Vec3,
     pub thigh: TubeShape,
     pub blend: f32,
+    pub dimple: Option<Tether>,
+}
+
+/// A dimple as the patient has it: centre on the bone, outward axis, 1/radius², depth (mm,
+/// already faded for BMI).
+#[derive(Clone, Copy, Debug)]
+pub struct Tether {
+    pub centre: Vec3,
+    pub axis: Vec3,
+    pub inv_radius2: f32,
+    pub depth: f32,
+}
+
+impl Tether {
+    /// How much thinner the fat is at `p` (mm).
+    fn thinning(&self, p: Vec3) -> f32 {
+        let d = p - self.centre;
+        let along = d.dot(self.axis);
+        // Behind the bone (the axis runs on through the pelvis) there is no dimple.
+        if along < -20.0 {
+            return 0.0;
+        }
+        let r2 = (d - self.axis * along).length_squared() * self.inv_radius2;
+        if r2 > 9.0 {
+            return 0.0;
+        }
+        self.depth * ((-r2).exp() - CUTOFF_WEIGHT)
+    }
 }
 
 impl SoftTissue {
@@ -50,9 +80,10 @@ impl SoftTissue {
             fat += l.fat * w;
             muscle += l.muscle * w;
         }
+        let thinning = self.dimple.map(|t| t.thinning(p)).unwrap_or(0.0);
         Layers {
             skin: self.background.skin,
-            fat: fat / wsum,
+            fat: (fat / wsum - thinning).max(MIN_FAT),
             muscle: muscle / wsum,
         }
     }
