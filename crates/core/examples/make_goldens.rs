@@ -77,6 +77,7 @@ fn write(a: &Anatomy, scene: &Scenario, name: &str, entry: Vec3, dir: Vec3, dept
             timeline: tl,
             events,
             pulls: Vec::new(),
+            palpations: Vec::new(),
         }],
     };
     let path = ws("tests/golden").join(format!("{name}.ron"));

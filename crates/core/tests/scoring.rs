@@ -367,6 +367,7 @@ mod quick_agrees {
                     timeline: feasibility::straight_insertion(&pose),
                     events: Vec::new(),
                     pulls: Vec::new(),
+                    palpations: Vec::new(),
                 }],
             };
             let full = score(scenario, anatomy, &attempt).unwrap();

@@ -144,10 +144,22 @@ impl Anatomy {
             fat: fat * bmi_factor * instance.soft_tissue,
             muscle,
         };
+        let dimple = match &st.dimple {
+            Some(d) => Some(tether(&pelvis, &left, d, patient.bmi, &preset.name)?),
+            None => None,
+        };
         let mut anchors = Vec::new();
         for a in &st.anchors {
             let p = resolve(&pelvis, &left, &a.at, &preset.name)?;
-            anchors.push((p, layers(a.fat, a.muscle)));
+            // A published depth at the dimple's landmark is the depth in the dimple: the fat
+            // around it is thicker by the dimple's depth.
+            let raise = match dimple {
+                Some(t) if (p - t.centre).length() < 1.0 => {
+                    t.depth / (bmi_factor * instance.soft_tissue)
+                }
+                _ => 0.0,
+            };
+            anchors.push((p, layers(a.fat + raise, a.muscle)));
         }
         let soft = SoftTissue {
             anchors,
@@ -157,14 +169,7 @@ impl Anatomy {
             trunk_radii: Vec3::from(st.trunk_radii),
             thigh: TubeShape::new(&st.thigh),
             blend: st.envelope_blend,
-            dimple: None,
-        };
-        let soft = SoftTissue {
-            dimple: match &st.dimple {
-                Some(d) => Some(tether(&pelvis, &left, d, patient.bmi, &preset.name)?),
-                None => None,
-            },
-            ..soft
+            dimple,
         };
         let hazards = hazards::HazardSet::new(&preset, &pelvis, &left)?;
 

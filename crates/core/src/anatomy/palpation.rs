@@ -153,6 +153,101 @@ impl Anatomy {
     }
 }
 
+/// The points a clinician's finger presses, in order, to find the PSIS on one side, and the
+/// one they settle on. From the top of the natal cleft the finger goes superolaterally at 45°
+/// over the sacrum and the gap beside it until it rises onto the ilium's ridge (harvest
+/// reference, "Finding the PSIS"). It then climbs from inferior to superior, feeling across
+/// the ridge from its medial edge at each level, and settles where the bone is closest under
+/// the skin: the dimple over the PSIS. Tests check it against the landmark.
+pub fn sweep_for_psis(anatomy: &Anatomy, left: bool, step: f32) -> (Vec<Vec3>, Vec3) {
+    let side = if left { -1.0 } else { 1.0 };
+    let up_and_out = Vec3::new(side, 0.0, 1.0).normalize();
+    let onto = |p: Vec3| anatomy.raycast_skin(p + Vec3::NEG_Y * 150.0, Vec3::Y, 300.0);
+    let mut pressed = Vec::new();
+    let mut press = |p: Vec3| {
+        let f = anatomy.palpate(p);
+        pressed.push(f.at);
+        f
+    };
+    let mut p = natal_cleft_top(anatomy);
+    let mut crossed_gap = false;
+    let mut ridge = None;
+    for _ in 0..(120.0 / step) as usize {
+        let Some(next) = onto(p + up_and_out * step) else {
+            break;
+        };
+        p = next;
+        let f = press(p);
+        let depth = f.depth.unwrap_or(REACH_MM);
+        if depth > GAP_DEPTH_MM {
+            crossed_gap = true;
+        } else if crossed_gap && depth < RIDGE_DEPTH_MM {
+            ridge = Some(f.at);
+            break;
+        }
+    }
+    let Some(ridge) = ridge else {
+        return (pressed, p);
+    };
+    let mut best = (f32::INFINITY, ridge);
+    let mut edge_x = ridge.x;
+    for level in 0..(CLIMB_MM / step) as usize {
+        let z = ridge.z + level as f32 * step;
+        // Back into the gap, then out across the ridge: the first close bone past the gap is
+        // its edge. Where no gap is felt at this level, the edge is where it was.
+        let mut x = edge_x - side * GAP_BACK_MM;
+        let mut in_gap = false;
+        let mut edge = None;
+        for _ in 0..((GAP_BACK_MM + ACROSS_MM) / step) as usize + 1 {
+            let Some(q) = onto(Vec3::new(x, ridge.y, z)) else {
+                break;
+            };
+            let f = press(q);
+            let depth = f.depth.unwrap_or(REACH_MM);
+            in_gap |= depth > GAP_DEPTH_MM;
+            let past_edge = match edge {
+                Some(e) => (x - e) * side >= 0.0,
+                None if in_gap && depth < RIDGE_DEPTH_MM => {
+                    edge = Some(x);
+                    true
+                }
+                None => !in_gap && (x - edge_x) * side >= 0.0,
+            };
+            if past_edge && depth < best.0 {
+                best = (depth, f.at);
+            }
+            if (x - edge.unwrap_or(edge_x)) * side >= ACROSS_MM {
+                break;
+            }
+            x += side * step;
+        }
+        match edge {
+            Some(e) => edge_x = e,
+            None if in_gap => break,
+            None => {}
+        }
+    }
+    (pressed, best.1)
+}
+
+/// Deeper than this, the finger is over the gap between the sacrum and the ilium (mm).
+const GAP_DEPTH_MM: f32 = 32.0;
+/// Shallower than this after the gap, it has reached the ilium's ridge (mm).
+const RIDGE_DEPTH_MM: f32 = 28.0;
+/// At each level the finger starts this far back in the gap, feels this far across the ridge
+/// from its edge, and climbs this far in all (mm).
+const GAP_BACK_MM: f32 = 10.0;
+const ACROSS_MM: f32 = 16.0;
+const CLIMB_MM: f32 = 70.0;
+
+/// The top of the natal cleft: the skin on the midline 40 mm below S2 (estimate: the cleft
+/// begins over S4–S5).
+pub fn natal_cleft_top(anatomy: &Anatomy) -> Vec3 {
+    let s2 = anatomy.landmark("sacrum_s2").unwrap_or(Vec3::ZERO);
+    let from = Vec3::new(0.0, s2.y - 150.0, s2.z - 40.0);
+    anatomy.raycast_skin(from, Vec3::Y, 300.0).unwrap_or(from)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +266,28 @@ mod tests {
         let d = f.depth.expect("bone under the PSIS");
         assert!((12.0..30.0).contains(&d), "{d}");
         assert!(f.clarity > 0.8, "{f:?}");
+    }
+
+    #[test]
+    fn the_sweep_from_the_natal_cleft_finds_the_psis_within_5_mm() {
+        for seed in [None, Some(1), Some(7)] {
+            let a = Anatomy::build(&Patient {
+                seed,
+                ..Patient::average("adult_male", Sex::Male)
+            })
+            .unwrap();
+            for (left, name) in [(true, "psis_left"), (false, "psis_right")] {
+                let (pressed, found) = sweep_for_psis(&a, left, 2.0);
+                let f = a.palpate(found);
+                let bone = f.at + f.inward * f.depth.unwrap();
+                let off = (bone - a.landmark(name).unwrap()).length();
+                assert!(
+                    off < 5.0,
+                    "{seed:?} {name}: {off:.1} mm off, {} presses",
+                    pressed.len()
+                );
+            }
+        }
     }
 
     #[test]

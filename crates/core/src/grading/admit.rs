@@ -180,6 +180,7 @@ mod tests {
                 timeline,
                 events: Vec::new(),
                 pulls: Vec::new(),
+                palpations: Vec::new(),
             }],
         }
     }

@@ -270,6 +270,7 @@ pub fn run(
                     events: crate::needle::replay(&anatomy, &timeline).events,
                     timeline,
                     pulls,
+                    palpations: Vec::new(),
                 })
             })
             .collect(),

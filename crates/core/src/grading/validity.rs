@@ -205,6 +205,7 @@ fn cohort(scenario: &Scenario, skill: Skill, n: usize, seed: u64) -> Result<Coho
                 timeline,
                 events: Vec::new(),
                 pulls,
+                palpations: Vec::new(),
             });
         }
         let attempt = Attempt {

@@ -3,6 +3,7 @@
 
 pub mod insertion;
 pub mod session;
+pub mod technique;
 
 use crate::anatomy::{Anatomy, Hazard};
 use crate::tissue::Tissue;

@@ -2,10 +2,12 @@
 //! and submit. Bevy-free, so the app, tests and tools drive the same logic.
 
 use crate::anatomy::Anatomy;
+use crate::anatomy::palpation::Feel;
 use crate::grading::scoring::{self, Score, ScoreError};
 use crate::needle::insertion::{self, PushOutcome};
+use crate::needle::technique::{self, Contact, Refusal, Step};
 use crate::needle::{Pose, Sample, replay};
-use crate::records::attempt::{self, Attempt, Pull, SiteAttempt};
+use crate::records::attempt::{self, Attempt, Pull, SiteAttempt, Touch};
 use crate::scenario::Scenario;
 use crate::tissue::Tissue;
 use glam::{Quat, Vec3};
@@ -21,6 +23,9 @@ pub struct Needle {
     pub lateral_deg: f32,
     pub cephalad_deg: f32,
     pub depth: f32,
+    /// Where the shaft first crossed the skin, while it is in the body: the soft tissue lets
+    /// the shaft drift only so far from it.
+    pub puncture: Option<Vec3>,
 }
 
 impl Needle {
@@ -36,6 +41,9 @@ impl Needle {
     }
 }
 
+/// The finger's path is recorded every this many millimetres (mm).
+pub const TOUCH_SPACING_MM: f32 = 2.0;
+
 #[derive(Clone, Debug)]
 pub struct Session {
     pub scenario: Scenario,
@@ -50,8 +58,15 @@ pub struct Session {
     timeline: Vec<Sample>,
     /// The current site's syringe pulls.
     pulls: Vec<Pull>,
+    /// Where the finger pressed at the current site.
+    palpations: Vec<Touch>,
+    /// What the finger feels now, while the trainee palpates.
+    pub finger: Option<Feel>,
     /// The stylet is out of the cannula: the syringe can be attached.
     pub stylet_out: bool,
+    /// What the last move met that the trainee should know: the skin holding the needle, the
+    /// tip slipping off the bone, the bone resisting a tilt.
+    pub notice: Option<String>,
     pub score: Option<Score>,
 }
 
@@ -67,7 +82,10 @@ impl Session {
             done: Vec::new(),
             timeline: Vec::new(),
             pulls: Vec::new(),
+            palpations: Vec::new(),
+            finger: None,
             stylet_out: false,
+            notice: None,
             score: None,
         }
     }
@@ -88,6 +106,7 @@ impl Session {
             lateral_deg: 0.0,
             cephalad_deg: 0.0,
             depth: last.depth,
+            puncture: None,
         });
         s.trace = insertion::force_profile(&s.anatomy, last.entry, last.direction, last.depth, 0.5);
         s.site = attempt.sites.last()?.site;
@@ -119,13 +138,10 @@ impl Session {
         }
     }
 
-    /// Puts the needle tip on the skin at `point`, pointing straight in.
+    /// Puts the needle tip on the skin at `point`, pointing straight in: along the skin's
+    /// normal as a hand feels it, so that a dimple's wall does not tip it.
     pub fn place(&mut self, point: Vec3, t: f32) {
-        let a = &self.anatomy;
-        let e = 0.5;
-        let g = |o: Vec3| a.skin_sdf(point + o) - a.skin_sdf(point - o);
-        let normal =
-            Vec3::new(g(Vec3::X * e), g(Vec3::Y * e), g(Vec3::Z * e)).normalize_or(Vec3::NEG_Y);
+        let normal = self.anatomy.skin_normal(point);
         if let Some(n) = self.needle
             && n.depth > 0.0
         {
@@ -137,7 +153,9 @@ impl Session {
             lateral_deg: 0.0,
             cephalad_deg: 0.0,
             depth: 0.0,
+            puncture: None,
         });
+        self.notice = None;
         self.record(t);
     }
 
@@ -148,13 +166,104 @@ impl Session {
         self.record(t);
     }
 
-    /// Tilts the needle. Inside the body the shaft pivots at the skin, as a real one does.
-    pub fn tilt(&mut self, lateral_deg: f32, cephalad_deg: f32, t: f32) {
-        if let Some(n) = self.needle.as_mut() {
-            n.lateral_deg = (n.lateral_deg + lateral_deg).clamp(-80.0, 80.0);
-            n.cephalad_deg = (n.cephalad_deg + cephalad_deg).clamp(-80.0, 80.0);
+    /// Where the tip is, for the technique: outside, in soft tissue, on the bone, in bone.
+    pub fn contact(&self) -> Contact {
+        self.pose()
+            .map(|p| Contact::of(&self.anatomy, &p))
+            .unwrap_or(Contact::Outside)
+    }
+
+    /// Tilts the needle as a hand would. In the soft tissue the shaft pivots at the skin. With
+    /// the tip resting on the bone the hub swings about the tip, as far as the soft tissue
+    /// gives. In bone the cortex holds the needle: it turns a fifth as far, about the point
+    /// where it entered the bone, and the swept shaft counts as tissue damage.
+    pub fn tilt(&mut self, lateral_deg: f32, cephalad_deg: f32, t: f32) -> Result<(), Refusal> {
+        let contact = self.contact();
+        let left = self.left_side();
+        let (Some(before), Some(n)) = (self.pose(), self.needle.as_mut()) else {
+            return Ok(());
+        };
+        let share = if contact == Contact::InBone {
+            technique::IN_BONE_TILT_SHARE
+        } else {
+            1.0
+        };
+        let mut turned = *n;
+        turned.lateral_deg = (n.lateral_deg + lateral_deg * share).clamp(-80.0, 80.0);
+        turned.cephalad_deg = (n.cephalad_deg + cephalad_deg * share).clamp(-80.0, 80.0);
+        let direction = turned.direction(left);
+        let pivot = match contact {
+            Contact::OnBone => Some(before.tip()),
+            Contact::InBone => scoring::final_shaft(&self.anatomy, &before).bone_entry,
+            Contact::Outside | Contact::Soft => None,
+        };
+        if let Some(pivot) = pivot {
+            let after = technique::pivot(&before, pivot, direction);
+            if let Some(puncture) = n.puncture {
+                technique::within_give(&self.anatomy, &after, puncture).inspect_err(|e| {
+                    self.notice = Some(e.to_string());
+                })?;
+            }
+            turned.entry = after.entry;
         }
+        *n = turned;
+        self.notice = (contact == Contact::InBone).then(|| {
+            "the bone holds the needle: tilting it in bone levers the cortex and damages the \
+             marrow; withdraw to the bone's surface to re-aim"
+                .to_string()
+        });
         self.record(t);
+        Ok(())
+    }
+
+    /// Walks the tip along the bone by `lateral_mm` toward the patient's side and `cephalad_mm`
+    /// toward the head, keeping the needle's direction. The tip must rest on the bone; it
+    /// slips off an edge into the soft tissue, and the skin limits how far it can go.
+    pub fn walk(&mut self, lateral_mm: f32, cephalad_mm: f32, t: f32) -> Result<(), Refusal> {
+        if self.contact() != Contact::OnBone {
+            self.notice = Some(Refusal::NotOnBone.to_string());
+            return Err(Refusal::NotOnBone);
+        }
+        let lateral = if self.left_side() {
+            Vec3::NEG_X
+        } else {
+            Vec3::X
+        };
+        let (Some(before), Some(n)) = (self.pose(), self.needle.as_mut()) else {
+            return Err(Refusal::NotOnBone);
+        };
+        let (after, slipped) = match technique::walk(
+            &self.anatomy,
+            &before,
+            lateral * lateral_mm + Vec3::Z * cephalad_mm,
+        ) {
+            Step::OnBone(p) => (p, false),
+            Step::SlippedOff(p) => (p, true),
+            Step::Blocked => {
+                self.notice = Some(Refusal::BoneRises.to_string());
+                return Err(Refusal::BoneRises);
+            }
+        };
+        if let Some(puncture) = n.puncture {
+            technique::within_give(&self.anatomy, &after, puncture).inspect_err(|e| {
+                self.notice = Some(e.to_string());
+            })?;
+        }
+        n.entry = after.entry;
+        n.depth = after.depth;
+        self.notice = slipped
+            .then(|| "the tip slipped off the edge of the bone into the soft tissue".to_string());
+        self.record(t);
+        Ok(())
+    }
+
+    /// Where the tip is against the entry zone's centre (mm toward the patient's side and
+    /// toward the head, and straight-line distance) and the zone's radius.
+    pub fn tip_from_entry_zone(&self) -> Option<(f32, f32, f32, f32)> {
+        let zone = self.scenario.resolve(self.site, &self.anatomy)?;
+        let off = self.pose()?.tip() - zone.entry_centre;
+        let lateral = if self.left_side() { -off.x } else { off.x };
+        Some((lateral, off.z, off.length(), zone.entry_radius))
     }
 
     /// Pushes (positive `mm`) or withdraws the needle under `force` newtons.
@@ -163,14 +272,51 @@ impl Session {
         let mut pose = self.pose()?;
         let mm = mm.min((self.scenario.needle.length_mm - pose.depth).max(0.0));
         let out = insertion::push(&self.anatomy, &mut pose, mm, force, twisting);
+        let inside = Contact::of(&self.anatomy, &pose) != Contact::Outside;
+        let crossing = technique::skin_crossing(&self.anatomy, &pose);
         if let Some(n) = self.needle.as_mut() {
             n.entry = pose.entry;
             n.depth = pose.depth;
+            n.puncture = match (inside, n.puncture) {
+                (false, _) => None,
+                (true, Some(p)) => Some(p),
+                (true, None) => crossing,
+            };
         }
+        self.notice = None;
         self.last = Some(out);
         self.trace.push((pose.depth, out.force, out.tip));
         self.record(t);
         Some(out)
+    }
+
+    /// Presses a fingertip on the skin at (or nearest) `point`, and records where, every
+    /// `TOUCH_SPACING_MM` the finger moves.
+    pub fn palpate(&mut self, point: Vec3, t: f32) -> Feel {
+        let feel = self.anatomy.palpate(point);
+        let moved = self
+            .palpations
+            .last()
+            .is_none_or(|last| (Vec3::from(last.at) - feel.at).length() >= TOUCH_SPACING_MM);
+        let t = self.palpations.last().map_or(t, |last| t.max(last.t));
+        if moved && self.palpations.len() < attempt::MAX_TOUCHES {
+            self.palpations.push(Touch {
+                t,
+                at: feel.at.into(),
+            });
+        }
+        self.finger = Some(feel);
+        feel
+    }
+
+    /// The finger leaves the skin.
+    pub fn lift_finger(&mut self) {
+        self.finger = None;
+    }
+
+    /// Where the finger pressed at the current site.
+    pub fn palpations(&self) -> &[Touch] {
+        &self.palpations
     }
 
     /// Takes the stylet out (or puts it back): the syringe needs the cannula open.
@@ -225,6 +371,7 @@ impl Session {
             timeline: self.timeline.clone(),
             events: Vec::new(),
             pulls: self.pulls.clone(),
+            palpations: Vec::new(),
         });
         Some(crate::grading::aspiration::score(
             &self.scenario,
@@ -268,7 +415,9 @@ impl Session {
             timeline,
             events,
             pulls: std::mem::take(&mut self.pulls),
+            palpations: std::mem::take(&mut self.palpations),
         });
+        self.finger = None;
         self.stylet_out = false;
         self.needle = None;
         self.last = None;
@@ -282,15 +431,20 @@ impl Session {
         Ok(self.score.as_ref())
     }
 
-    /// The attempt so far, as an attempt file would hold it.
-    /// The attempt so far, its clock starting at its first sample (the app's clock counts from
-    /// its launch, which may be days before).
+    /// The attempt so far, as an attempt file would hold it, its clock starting at its first
+    /// sample or touch (the app's clock counts from its launch, which may be days before).
     pub fn attempt(&self) -> Attempt {
         let t0 = self
             .done
             .iter()
-            .filter_map(|s| s.timeline.first())
-            .map(|s| s.t)
+            .flat_map(|s| {
+                let first_touch = s.palpations.first().map(|p| p.t);
+                s.timeline
+                    .first()
+                    .map(|x| x.t)
+                    .into_iter()
+                    .chain(first_touch)
+            })
             .fold(f32::INFINITY, f32::min);
         let t0 = if t0.is_finite() { t0 } else { 0.0 };
         let mut sites = self.done.clone();
@@ -298,6 +452,9 @@ impl Session {
             site.timeline.iter_mut().for_each(|s| s.t -= t0);
             site.events.iter_mut().for_each(|e| e.t -= t0);
             site.pulls
+                .iter_mut()
+                .for_each(|p| p.t = (p.t - t0).max(0.0));
+            site.palpations
                 .iter_mut()
                 .for_each(|p| p.t = (p.t - t0).max(0.0));
         }

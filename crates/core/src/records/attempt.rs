@@ -6,9 +6,12 @@ use crate::scenario::locate::Step;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-pub const VERSION: u32 = 2;
-/// Attempts written before the aspiration phase (version 1, without pulls) still load.
+pub const VERSION: u32 = 3;
+/// Attempts written before the aspiration phase (version 1, without pulls) and before
+/// palpation (version 2) still load.
 pub const OLDEST_VERSION: u32 = 1;
+/// A site's palpation is recorded every 2 mm the finger moves; a long search is a few hundred.
+pub const MAX_TOUCHES: usize = 5_000;
 /// More pulls than this at one site is no harvest (a 2 L transplant harvest in 4 mL pulls).
 pub const MAX_PULLS: usize = 500;
 /// An attempt file larger than this is refused (a day of samples at 60 Hz is far less).
@@ -45,6 +48,17 @@ pub struct SiteAttempt {
     /// Syringe pulls with the needle where the timeline has it at their time (version 2).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pulls: Vec<Pull>,
+    /// Where the trainee's finger pressed the skin, and when (version 3).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub palpations: Vec<Touch>,
+}
+
+/// One press of the palpating finger on the skin.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Touch {
+    pub t: f32,
+    pub at: (f32, f32, f32),
 }
 
 /// One pull of the syringe: when, and how much.
@@ -186,6 +200,7 @@ impl Attempt {
                 last_t = sample.t;
             }
             check_pulls(s, i).map_err(|(path, message)| invalid(&path, message))?;
+            check_touches(s, i, a.version).map_err(|(path, message)| invalid(&path, message))?;
         }
         Ok(a)
     }
@@ -257,6 +272,67 @@ fn check_pulls(s: &SiteAttempt, i: usize) -> Result<(), (Vec<Step>, String)> {
             ));
         }
         last_t = p.t;
+    }
+    Ok(())
+}
+
+/// Touches need version 3, are few, in time order and on a patient.
+fn check_touches(s: &SiteAttempt, i: usize, version: u32) -> Result<(), (Vec<Step>, String)> {
+    let list = vec![
+        Step::Field("sites"),
+        Step::Index(i),
+        Step::Field("palpations"),
+    ];
+    if s.palpations.is_empty() {
+        return Ok(());
+    }
+    if version < 3 {
+        return Err((
+            list,
+            format!(
+                "site {}: palpations need attempt version 3, not {version}",
+                s.site
+            ),
+        ));
+    }
+    if s.palpations.len() > MAX_TOUCHES {
+        return Err((
+            list,
+            format!(
+                "site {}: {} palpations; an attempt holds at most {MAX_TOUCHES} a site",
+                s.site,
+                s.palpations.len()
+            ),
+        ));
+    }
+    let at = |j: usize, field: &'static str| {
+        let mut path = list.clone();
+        path.extend([Step::Index(j), Step::Field(field)]);
+        path
+    };
+    let mut last_t = 0.0;
+    for (j, touch) in s.palpations.iter().enumerate() {
+        if !(touch.t.is_finite() && touch.t >= last_t && touch.t <= MAX_TIME_S) {
+            return Err((
+                at(j, "t"),
+                format!(
+                    "site {}: palpation at {} s goes backwards or is outside 0–{MAX_TIME_S} s",
+                    s.site, touch.t
+                ),
+            ));
+        }
+        let (x, y, z) = touch.at;
+        let r = (x * x + y * y + z * z).sqrt();
+        if !r.is_finite() || r > MAX_COORD_MM {
+            return Err((
+                at(j, "at"),
+                format!(
+                    "site {}: a palpation {r:.0} mm from the origin; no patient reaches beyond {MAX_COORD_MM} mm",
+                    s.site
+                ),
+            ));
+        }
+        last_t = touch.t;
     }
     Ok(())
 }
