@@ -38,13 +38,21 @@ fn toggle_help(
 }
 
 /// Every control, in one place (H or F1, and the README).
-pub const CONTROLS: [(&str, &str); 19] = [
+pub const CONTROLS: [(&str, &str); 21] = [
+    (
+        "hold Q + move",
+        "palpate: the finger feels for bone under the cursor",
+    ),
     ("Ctrl + click skin", "place the needle there, straight in"),
     (
         "Left / Right arrow",
-        "tilt medially / laterally (2°; Shift 0.5°)",
+        "tilt medially / laterally (2°; Shift 0.5°); on bone the hub swings about the tip",
     ),
     ("Up / Down arrow", "tilt toward the head / the feet"),
+    (
+        "Ctrl + arrows",
+        "with the tip on the bone: walk it 1 mm (Shift 0.25 mm)",
+    ),
     (
         "Alt + left drag",
         "tilt the needle with the mouse (Shift: finer)",
@@ -61,7 +69,7 @@ pub const CONTROLS: [(&str, &str); 19] = [
     ("N", "a new patient for this scene"),
     ("Page Down", "the next scene"),
     ("E", "open or close the scene editor"),
-    ("L", "landmark labels"),
+    ("L", "landmark labels (practice only)"),
     ("left drag", "orbit the view"),
     ("right drag / wheel", "pan / zoom"),
     (

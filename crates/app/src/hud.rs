@@ -199,7 +199,9 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
             ui.label("Skin");
             ui.add(egui::Slider::new(m.skin_opacity, 0.0..=1.0).text("opacity"));
         }
-        ui.checkbox(m.labels, "Labels (L)");
+        if s.scenario.mode == Mode::Practice {
+            ui.checkbox(m.labels, "Labels (L)");
+        }
     });
     if software && s.scenario.mode == Mode::Practice && *m.skin_opacity < 1.0 {
         ui.weak("The software profile hides a see-through skin; at opacity 1 it is drawn.");
@@ -233,9 +235,14 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
     }
     ui.label("Resistance against depth");
     super::charts::force_depth(ui, s);
-    if let Some(tex) = m.section {
-        ui.label("Section in the needle's plane");
-        ui.image((tex.id(), egui::vec2(360.0, 260.0)));
+    match m.section {
+        Some(tex) if s.scenario.mode == Mode::Practice => {
+            ui.label("Section in the needle's plane");
+            ui.image((tex.id(), egui::vec2(360.0, 260.0)));
+        }
+        _ => {
+            ui.weak("Landmarks only: no imaging and no labels in assessment; feel for the bone.");
+        }
     }
     ui.separator();
     ui.label("Press H for the controls.");
@@ -333,10 +340,21 @@ fn timer(ui: &mut egui::Ui, s: &Session, now: f32) {
 }
 
 fn readouts(ui: &mut egui::Ui, s: &Session) {
+    let amber = egui::Color32::from_rgb(255, 190, 70);
+    if let Some(feel) = &s.finger {
+        ui.colored_label(amber, format!("Finger: {}", feel.describe()));
+    }
+    if let Some(notice) = &s.notice {
+        ui.colored_label(egui::Color32::LIGHT_RED, notice);
+    }
     let Some((tip, past_skin, past_cortex)) = s.readout() else {
-        ui.label("Ctrl+click the skin over the entry point to place the needle.");
+        ui.label(
+            "Hold Q and move over the skin to feel for the PSIS, then Ctrl+click beside your \
+             finger to place the needle.",
+        );
         return;
     };
+    technique_hint(ui, s);
     egui::Grid::new("readouts").num_columns(2).show(ui, |ui| {
         ui.label("Tip in");
         let colour = if tip == marrowsim_core::tissue::Tissue::Air {
@@ -386,4 +404,40 @@ fn readouts(ui: &mut egui::Ui, s: &Session) {
             }
         }
     });
+}
+
+/// What the arrows do now, and in practice where the tip is against the entry zone.
+fn technique_hint(ui: &mut egui::Ui, s: &Session) {
+    use marrowsim_core::needle::technique::Contact;
+    let hint = match s.contact() {
+        Contact::Outside => "On the skin: W goes straight down.",
+        Contact::Soft => "In the soft tissue: go down to the bone (W).",
+        Contact::OnBone => {
+            "Tip on the bone: arrows swing the hub about the tip, Ctrl+arrows walk the tip."
+        }
+        Contact::InBone => "In bone: the needle barely tilts; withdraw to re-aim.",
+    };
+    ui.label(hint);
+    if s.scenario.mode != Mode::Practice || s.contact() == Contact::InBone {
+        return;
+    }
+    if let Some((lateral, cephalad, _, radius)) = s.tip_from_entry_zone() {
+        let off = (lateral * lateral + cephalad * cephalad).sqrt();
+        let text = if off <= radius {
+            format!("The tip is over the entry zone ({off:.0} mm from its centre).")
+        } else {
+            format!(
+                "The tip is {:.0} mm {} and {:.0} mm {} of the entry zone's centre.",
+                lateral.abs(),
+                if lateral >= 0.0 { "lateral" } else { "medial" },
+                cephalad.abs(),
+                if cephalad >= 0.0 {
+                    "cephalad"
+                } else {
+                    "caudal"
+                },
+            )
+        };
+        ui.label(text);
+    }
 }

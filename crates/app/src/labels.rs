@@ -52,6 +52,12 @@ fn draw_labels(
     cameras: Query<(&Camera, &GlobalTransform), With<Camera3d>>,
     mut seen: Local<LabelCache>,
 ) -> Result {
+    let assessing = session.as_ref().is_some_and(|s| {
+        s.0.scenario.mode == marrowsim_core::scenario::Mode::Assessment && s.0.score.is_none()
+    });
+    if assessing {
+        return Ok(());
+    }
     let ctx = contexts.ctx_mut()?;
     let Ok((camera, cam_tf)) = cameras.single() else {
         return Ok(());

@@ -15,6 +15,7 @@ mod input_guard;
 mod labels;
 mod live_section;
 mod needle_view;
+mod palpation;
 mod perf;
 mod render_profile;
 mod scene_watch;
@@ -180,6 +181,7 @@ fn plugin(app: &mut App) {
         session::plugin,
         history_view::plugin,
         needle_view::plugin,
+        palpation::plugin,
     ));
 }
 

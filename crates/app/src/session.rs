@@ -17,10 +17,20 @@ pub struct SessionState(pub Session);
 pub enum NeedleCommand {
     /// Put the tip on the skin at this point (RAS mm), straight in.
     Place(Vec3),
+    /// Tilt the needle (degrees): about the skin in soft tissue, about the tip on bone.
     Tilt {
         lateral: f32,
         cephalad: f32,
     },
+    /// Walk the tip along the bone (mm toward the patient's side and toward the head).
+    Walk {
+        lateral: f32,
+        cephalad: f32,
+    },
+    /// Press a fingertip on the skin at this point (RAS mm).
+    Palpate(Vec3),
+    /// Lift the finger.
+    LiftFinger,
     /// Advance (or withdraw, negative) by `mm` under `force` newtons.
     Push {
         mm: f32,
@@ -156,16 +166,27 @@ fn keyboard_commands(
 ) {
     let Some(keys) = keys else { return };
     let fine = held(&keys, KeyCode::ShiftLeft, KeyCode::ShiftRight);
+    let walking = held(&keys, KeyCode::ControlLeft, KeyCode::ControlRight);
     let deg = if fine { FINE_DEG } else { COARSE_DEG };
     let mm = if fine { FINE_MM } else { COARSE_MM };
     for (key, lateral, cephalad) in [
-        (KeyCode::ArrowLeft, -deg, 0.0),
-        (KeyCode::ArrowRight, deg, 0.0),
-        (KeyCode::ArrowUp, 0.0, deg),
-        (KeyCode::ArrowDown, 0.0, -deg),
+        (KeyCode::ArrowLeft, -1.0, 0.0),
+        (KeyCode::ArrowRight, 1.0, 0.0),
+        (KeyCode::ArrowUp, 0.0, 1.0),
+        (KeyCode::ArrowDown, 0.0, -1.0),
     ] {
         if keys.just_pressed(key) {
-            out.write(NeedleCommand::Tilt { lateral, cephalad });
+            out.write(if walking {
+                NeedleCommand::Walk {
+                    lateral: lateral * mm,
+                    cephalad: cephalad * mm,
+                }
+            } else {
+                NeedleCommand::Tilt {
+                    lateral: lateral * deg,
+                    cephalad: cephalad * deg,
+                }
+            });
         }
     }
     let (force, twist) = push_style(&keys);
@@ -210,10 +231,7 @@ fn keyboard_commands(
 fn click_to_place(
     buttons: Option<Res<ButtonInput<MouseButton>>>,
     keys: Option<Res<ButtonInput<KeyCode>>>,
-    windows: Query<&Window>,
-    cameras: Query<(&Camera, &GlobalTransform), With<Camera3d>>,
-    session: Res<SessionState>,
-    frame: Res<PatientFrame>,
+    pointer: SkinPointer,
     mut out: MessageWriter<NeedleCommand>,
 ) {
     let (Some(buttons), Some(keys)) = (buttons, keys) else {
@@ -223,19 +241,32 @@ fn click_to_place(
     if !(ctrl && buttons.just_pressed(MouseButton::Left)) {
         return;
     }
-    let (Ok(window), Ok((camera, cam_tf))) = (windows.single(), cameras.single()) else {
-        return;
-    };
-    let Some(cursor) = window.cursor_position() else {
-        return;
-    };
-    let Ok(ray) = camera.viewport_to_world(cam_tf, cursor) else {
-        return;
-    };
-    let origin = frame.to_ras(ray.origin);
-    let dir = frame.to_ras(*ray.direction);
-    if let Some(p) = session.0.anatomy.raycast_skin(origin, dir, 5000.0) {
+    if let Some(p) = pointer.skin_under_cursor() {
         out.write(NeedleCommand::Place(p));
+    }
+}
+
+/// The skin point under the mouse cursor, in patient millimetres.
+#[derive(bevy::ecs::system::SystemParam)]
+pub struct SkinPointer<'w, 's> {
+    windows: Query<'w, 's, &'static Window>,
+    cameras: Query<'w, 's, (&'static Camera, &'static GlobalTransform), With<Camera3d>>,
+    session: Res<'w, SessionState>,
+    frame: Res<'w, PatientFrame>,
+}
+
+impl SkinPointer<'_, '_> {
+    pub fn skin_under_cursor(&self) -> Option<Vec3> {
+        let (Ok(window), Ok((camera, cam_tf))) = (self.windows.single(), self.cameras.single())
+        else {
+            return None;
+        };
+        let ray = camera
+            .viewport_to_world(cam_tf, window.cursor_position()?)
+            .ok()?;
+        let origin = self.frame.to_ras(ray.origin);
+        let dir = self.frame.to_ras(*ray.direction);
+        self.session.0.anatomy.raycast_skin(origin, dir, 5000.0)
     }
 }
 
@@ -253,7 +284,17 @@ fn apply_commands(
         }
         match *c {
             NeedleCommand::Place(p) => s.place(p, t),
-            NeedleCommand::Tilt { lateral, cephalad } => s.tilt(lateral, cephalad, t),
+            // A refused move leaves its reason in the session's notice, which the panel shows.
+            NeedleCommand::Tilt { lateral, cephalad } => {
+                s.tilt(lateral, cephalad, t).ok();
+            }
+            NeedleCommand::Walk { lateral, cephalad } => {
+                s.walk(lateral, cephalad, t).ok();
+            }
+            NeedleCommand::Palpate(p) => {
+                s.palpate(p, t);
+            }
+            NeedleCommand::LiftFinger => s.lift_finger(),
             NeedleCommand::Push { mm, force, twist } => {
                 s.push(mm, force, twist, t);
             }

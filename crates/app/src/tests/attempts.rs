@@ -55,7 +55,7 @@ fn aim_with_arrows(app: &mut App) {
                 KeyCode::ArrowUp => (0.0, 2.0),
                 _ => (0.0, -2.0),
             };
-            trial.tilt(l, c, 0.0);
+            trial.tilt(l, c, 0.0).ok();
             let a = trial.angle_to_aim().unwrap();
             if a < best.0 {
                 best = (a, key);
@@ -189,7 +189,7 @@ fn a_whole_anterior_crest_attempt_by_mouse_scores_as_the_cli_does() {
         let px = (now * 4.0).clamp(4.0, 40.0);
         for d in [Vec2::X, Vec2::NEG_X, Vec2::Y, Vec2::NEG_Y].map(|d| d * px) {
             let mut trial = session(&app).clone();
-            trial.tilt(d.x * 0.1, -d.y * 0.1, 0.0);
+            trial.tilt(d.x * 0.1, -d.y * 0.1, 0.0).ok();
             let a = trial.angle_to_aim().unwrap();
             if a < best.0 {
                 best = (a, d);
@@ -328,4 +328,89 @@ fn one_syringeful_fails_the_harvest() {
         score.feedback
     );
     assert_scores_as_the_cli_does(&app, scene, "syringeful");
+}
+
+/// The clinician's technique through the app: the finger sweeps from the natal cleft to the
+/// dimple (what holding Q over the skin sends), the needle goes in beside it, W takes it
+/// straight down to bone, Ctrl+arrows walk the tip to the entry zone, the arrows swing the
+/// hub about the tip toward the ASIS, and F+T+W twist it into the marrow.
+#[test]
+fn palpate_go_down_walk_swing_and_reach_the_marrow_by_keyboard() {
+    use marrowsim_core::anatomy::palpation::sweep_for_psis;
+    use marrowsim_core::needle::technique::Contact;
+    let scene = &ws("scenes/psis_standard.ron");
+    let scenario = Scenario::load(scene).expect("scene");
+    let mut app = headless_app(scenario).expect("app");
+
+    let (pressed, found) = sweep_for_psis(&session(&app).anatomy, true, 2.0);
+    for p in pressed.iter().chain([&found]) {
+        app.world_mut().write_message(NeedleCommand::Palpate(*p));
+        app.update();
+    }
+    let feel = session(&app).finger.expect("the finger is on the skin");
+    let bone = feel.at + feel.inward * feel.depth.expect("bone under the finger");
+    let psis = session(&app).anatomy.landmark("psis_left").unwrap();
+    assert!(
+        (bone - psis).length() < 5.0,
+        "the finger settled {:.1} mm from the PSIS",
+        (bone - psis).length()
+    );
+    app.world_mut().write_message(NeedleCommand::LiftFinger);
+    app.world_mut()
+        .write_message(NeedleCommand::Place(found + Vec3::new(-8.0, 0.0, -6.0)));
+    app.update();
+    assert!(session(&app).finger.is_none());
+
+    for _ in 0..80 {
+        tap(&mut app, KeyCode::KeyW, &[]);
+        if session(&app).contact() == Contact::OnBone {
+            break;
+        }
+    }
+    assert_eq!(
+        session(&app).contact(),
+        Contact::OnBone,
+        "straight down to bone"
+    );
+
+    let mut walked = 0;
+    for _ in 0..60 {
+        let (lateral, cephalad, _, _) = session(&app).tip_from_entry_zone().unwrap();
+        let key = if lateral > 1.0 {
+            KeyCode::ArrowLeft
+        } else if lateral < -1.0 {
+            KeyCode::ArrowRight
+        } else if cephalad > 1.0 {
+            KeyCode::ArrowDown
+        } else if cephalad < -1.0 {
+            KeyCode::ArrowUp
+        } else {
+            break;
+        };
+        tap(&mut app, key, &[KeyCode::ControlLeft]);
+        walked += 1;
+        assert_eq!(
+            session(&app).contact(),
+            Contact::OnBone,
+            "the walk stays on bone"
+        );
+    }
+    let (lateral, cephalad, _, radius) = session(&app).tip_from_entry_zone().unwrap();
+    assert!(
+        walked > 2 && lateral.hypot(cephalad) < radius,
+        "walked {walked} steps"
+    );
+
+    aim_with_arrows(&mut app);
+    assert_eq!(
+        session(&app).contact(),
+        Contact::OnBone,
+        "the swing keeps the tip"
+    );
+    push_into_marrow(&mut app, 20.0);
+    tap(&mut app, KeyCode::Enter, &[]);
+    let score = session(&app).score.clone().expect("scored");
+    assert_eq!(score.verdict, Verdict::Pass, "{:?}", score.feedback);
+    assert!(!session(&app).attempt().sites[0].palpations.is_empty());
+    assert_scores_as_the_cli_does(&app, scene, "technique");
 }

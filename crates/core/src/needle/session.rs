@@ -138,10 +138,14 @@ impl Session {
         }
     }
 
-    /// Puts the needle tip on the skin at `point`, pointing straight in: along the skin's
-    /// normal as a hand feels it, so that a dimple's wall does not tip it.
+    /// Puts the needle tip on the skin at (or nearest) `point`, pointing straight in: along
+    /// the skin's normal as a hand feels it, so that a dimple's wall does not tip it.
     pub fn place(&mut self, point: Vec3, t: f32) {
         let normal = self.anatomy.skin_normal(point);
+        let point = self
+            .anatomy
+            .raycast_skin(point + normal * 40.0, -normal, 80.0)
+            .unwrap_or(point);
         if let Some(n) = self.needle
             && n.depth > 0.0
         {
