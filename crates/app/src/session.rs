@@ -5,6 +5,8 @@ use super::AppSystems;
 use super::anatomy_view::PatientFrame;
 use super::input_guard::MouseTravel;
 use super::input_guard::{keyboard_free, pointer_free};
+use bevy::input::ButtonState;
+use bevy::input::keyboard::KeyboardInput;
 use bevy::input::mouse::{AccumulatedMouseScroll, MouseScrollUnit};
 use bevy::prelude::*;
 use marrowsim_core::needle::session::Session;
@@ -158,12 +160,27 @@ fn mouse_commands(
     }
 }
 
+/// How many times `key` went down since the last frame. On a software renderer a frame can
+/// take half a second, and a trainee tapping W faster than that expects every tap to count.
+fn taps(presses: &[KeyboardInput], key: KeyCode) -> usize {
+    presses
+        .iter()
+        .filter(|p| p.key_code == key && p.state == ButtonState::Pressed && !p.repeat)
+        .count()
+        .min(MAX_TAPS_A_FRAME)
+}
+
+/// A burst of more taps than this in one frame is a stuck key, not a hand.
+const MAX_TAPS_A_FRAME: usize = 10;
+
 fn keyboard_commands(
     keys: Option<Res<ButtonInput<KeyCode>>>,
+    mut presses: MessageReader<KeyboardInput>,
     session: Res<SessionState>,
     mut volume: ResMut<PullVolume>,
     mut out: MessageWriter<NeedleCommand>,
 ) {
+    let presses: Vec<KeyboardInput> = presses.read().cloned().collect();
     let Some(keys) = keys else { return };
     let fine = held(&keys, KeyCode::ShiftLeft, KeyCode::ShiftRight);
     let walking = held(&keys, KeyCode::ControlLeft, KeyCode::ControlRight);
@@ -175,7 +192,7 @@ fn keyboard_commands(
         (KeyCode::ArrowUp, 0.0, 1.0),
         (KeyCode::ArrowDown, 0.0, -1.0),
     ] {
-        if keys.just_pressed(key) {
+        for _ in 0..taps(&presses, key) {
             out.write(if walking {
                 NeedleCommand::Walk {
                     lateral: lateral * mm,
@@ -190,10 +207,10 @@ fn keyboard_commands(
         }
     }
     let (force, twist) = push_style(&keys);
-    if keys.just_pressed(KeyCode::KeyW) {
+    for _ in 0..taps(&presses, KeyCode::KeyW) {
         out.write(NeedleCommand::Push { mm, force, twist });
     }
-    if keys.just_pressed(KeyCode::KeyS) {
+    for _ in 0..taps(&presses, KeyCode::KeyS) {
         out.write(NeedleCommand::Push {
             mm: -mm,
             force,

@@ -200,3 +200,24 @@ fn the_live_section_follows_the_needle_off_the_frame() {
         "the section follows the needle"
     );
 }
+
+/// A frame of a software renderer can take half a second: every tap of W within it counts.
+#[test]
+fn taps_faster_than_the_frame_rate_all_count() {
+    let mut app = placed_app();
+    tap(&mut app, KeyCode::KeyW, &[]);
+    let before = session(&app).pose().unwrap().depth;
+    for _ in 0..3 {
+        for state in [ButtonState::Pressed, ButtonState::Released] {
+            app.world_mut()
+                .write_message(super::key_message(KeyCode::KeyW, state));
+        }
+    }
+    app.update();
+    let after = session(&app).pose().unwrap().depth;
+    assert!(
+        (after - before - 3.0).abs() < 1e-3,
+        "three taps in one frame went {} mm",
+        after - before
+    );
+}

@@ -32,7 +32,7 @@ pub(super) fn headless_app_on_file(path: &Path) -> Result<App, String> {
     Ok(app)
 }
 
-fn key_message(key: KeyCode, state: ButtonState) -> KeyboardInput {
+pub(super) fn key_message(key: KeyCode, state: ButtonState) -> KeyboardInput {
     KeyboardInput {
         key_code: key,
         logical_key: Key::Unidentified(NativeKey::Unidentified),
