@@ -275,3 +275,31 @@ fn sections_skip_by_clearance_yet_match_every_pixel() {
         assert_eq!(differ, 0, "every pixel must be the tissue at its centre");
     }
 }
+
+/// The iliac pillar: along the anterior crest scene's ideal track, from the top of the crest
+/// at the tubercle toward the hip, at least 20 mm of unbroken marrow past the cortex in at
+/// least 80% of 30 seeded patients (issue 10).
+#[test]
+fn the_anterior_crest_holds_20_mm_of_marrow_over_the_pillar() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenes/anterior_crest.ron");
+    let scene = marrowsim_core::scenario::Scenario::load(&path).expect("scene");
+    let mut holding = 0;
+    for seed in 0..30 {
+        let patient = Patient {
+            seed: Some(seed),
+            ..scene.patient(0)
+        };
+        let a = Anatomy::build(&patient).unwrap();
+        let zone = scene.resolve(0, &a).unwrap();
+        let (skin, end) = zone.ideal_track(&a);
+        let run = first_run_after_bone(&a.intervals(skin, end, 0.25), Tissue::Marrow)
+            .map(|(_, length)| length)
+            .unwrap_or(0.0);
+        holding += usize::from(run >= 20.0);
+    }
+    assert!(
+        holding >= 24,
+        "{holding} of 30 patients hold 20 mm of marrow"
+    );
+}

@@ -81,6 +81,10 @@ pub struct WingShape {
     pub crest: Vec<(f32, f32, f32)>,
     pub crest_depth: f32,
     pub buttress: Buttress,
+    /// The iliac pillar: the thick column from the iliac tubercle down toward the acetabulum
+    /// that an anterior harvest goes into. Presets written before it have none.
+    #[serde(default)]
+    pub pillar: Option<Buttress>,
     pub bend: Bend,
     pub anterior_flare: Flare,
 }

@@ -117,12 +117,13 @@ impl Wing {
         out = out.max(hc);
         inn = inn.max(hc);
 
-        let b = &s.buttress;
-        let db =
-            sdf::segment_2d(uv, Vec2::new(b.from.0, b.from.1), Vec2::new(b.to.0, b.to.1)) / b.width;
-        let hb = base + (b.half_thickness - base) * (-db * db).exp();
-        out = out.max(hb);
-        inn = inn.max(hb);
+        for b in std::iter::once(&s.buttress).chain(&s.pillar) {
+            let db = sdf::segment_2d(uv, Vec2::new(b.from.0, b.from.1), Vec2::new(b.to.0, b.to.1))
+                / b.width;
+            let hb = base + (b.half_thickness - base) * (-db * db).exp();
+            out = out.max(hb);
+            inn = inn.max(hb);
+        }
 
         (out * self.thickness_scale, inn * self.thickness_scale)
     }
