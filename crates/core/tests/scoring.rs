@@ -400,3 +400,48 @@ fn a_site_recorded_twice_or_a_needle_past_its_hub_is_refused() {
     let e = score(&scenario, &anatomy, &deep).unwrap_err().to_string();
     assert!(e.contains("deeper than the scene's 100 mm needle"), "{e}");
 }
+
+/// The greater sciatic foramen holds the sacral plexus and the gluteal vessels: a needle
+/// entering 60 mm below the PSIS and going straight in to the notch's depth is unsafe even
+/// with the scene's margins around the nerve and the artery set to 0 mm (issue 10).
+#[test]
+fn straight_in_low_through_the_sciatic_foramen_is_unsafe_without_margins() {
+    use glam::Vec3;
+    use marrowsim_core::anatomy::{Anatomy, Patient};
+    use marrowsim_core::grading::scoring::{Verdict, quick};
+    use marrowsim_core::needle::Pose;
+    let text = std::fs::read_to_string(ws("scenes/psis_standard.ron")).unwrap();
+    let bare = text
+        .replace(
+            "(structure: \"sciatic_nerve\", margin_mm: 10.0",
+            "(structure: \"sciatic_nerve\", margin_mm: 0.0",
+        )
+        .replace(
+            "(structure: \"superior_gluteal_artery\", margin_mm: 10.0",
+            "(structure: \"superior_gluteal_artery\", margin_mm: 0.0",
+        );
+    assert_eq!(bare.matches("margin_mm: 0.0").count(), 2);
+    let scene = Scenario::parse(&bare, "no-margins.ron").expect("valid");
+    let mut unsafe_ = 0;
+    for seed in 0..30 {
+        let a = Anatomy::build(&Patient {
+            seed: Some(seed),
+            ..scene.patient(0)
+        })
+        .unwrap();
+        let psis = a.landmark("psis_left").unwrap();
+        let notch = a.landmark("sciatic_notch_left").unwrap();
+        let from = Vec3::new(psis.x, psis.y - 150.0, psis.z - 60.0);
+        let skin = a.raycast_skin(from, Vec3::Y, 300.0).unwrap();
+        let pose = Pose {
+            entry: skin,
+            direction: Vec3::Y,
+            depth: notch.y - skin.y,
+        };
+        unsafe_ += usize::from(quick(&scene, &a, 0, &pose).1 == Verdict::Unsafe);
+    }
+    assert!(
+        unsafe_ >= 20,
+        "only {unsafe_} of 30 through the foramen were unsafe"
+    );
+}

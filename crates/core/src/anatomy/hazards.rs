@@ -51,6 +51,7 @@ pub struct HazardSet {
     pub lfcn: TubeShape,
     cavity_centre: Vec3,
     cavity_radii: Vec3,
+    foramen: Option<(Vec3, Vec3)>,
 }
 
 fn tube(
@@ -80,7 +81,21 @@ impl HazardSet {
             lfcn: tube(&h.lfcn, pelvis, known, &preset.name)?,
             cavity_centre: Vec3::from(h.pelvic_cavity_centre),
             cavity_radii: Vec3::from(h.pelvic_cavity_radii),
+            foramen: h
+                .sciatic_foramen
+                .as_ref()
+                .map(|f| (Vec3::from(f.centre), Vec3::from(f.radii))),
         })
+    }
+
+    /// The sciatic nerve with the sacral plexus filling the greater sciatic foramen: a
+    /// needle through the foramen meets it whatever the scene's margin.
+    pub fn sciatic(&self, bones: f32, q: Vec3, cutoff: f32) -> f32 {
+        let nerve = self.sciatic.sdf(q, cutoff);
+        match self.foramen {
+            Some((centre, radii)) => nerve.min(sdf::ellipsoid(q, centre, radii).max(-bones)),
+            None => nerve,
+        }
     }
 
     /// The pelvic cavity: inside the pelvic ellipsoid, outside bone, medial of the inner table.
@@ -92,7 +107,10 @@ impl HazardSet {
     /// Signed distance in patient millimetres; `q` is a folded reference point.
     pub fn sdf(&self, hazard: Hazard, pelvis: &Pelvis, q: Vec3, scale: f32) -> f32 {
         let d = match hazard {
-            Hazard::SciaticNerve => self.sciatic.sdf(q, f32::INFINITY),
+            Hazard::SciaticNerve => {
+                let b = pelvis.sample(q);
+                self.sciatic(b.hip_bone.min(b.sacrum), q, f32::INFINITY)
+            }
             Hazard::SuperiorGlutealArtery => self.artery.sdf(q, f32::INFINITY),
             Hazard::Lfcn => self.lfcn.sdf(q, f32::INFINITY),
             Hazard::PelvicCavity => {

@@ -267,7 +267,7 @@ impl Anatomy {
         let b = self.pelvis.sample(q);
         let h = &self.hazards;
         [
-            h.sciatic.sdf(q, f32::INFINITY) * s,
+            h.sciatic(b.hip_bone.min(b.sacrum), q, f32::INFINITY) * s,
             h.artery.sdf(q, f32::INFINITY) * s,
             h.lfcn.sdf(q, f32::INFINITY) * s,
             h.cavity(b.hip_bone.min(b.sacrum), b.inner_offset, q) * s,

@@ -201,6 +201,17 @@ pub struct HazardShapes {
     pub lfcn: HazardPath,
     pub pelvic_cavity_centre: [f32; 3],
     pub pelvic_cavity_radii: [f32; 3],
+    /// The greater sciatic foramen's contents (the sacral plexus and the gluteal vessels): an
+    /// ellipsoid, outside bone, counted as the sciatic nerve. Presets written before it have
+    /// none.
+    #[serde(default)]
+    pub sciatic_foramen: Option<Foramen>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Foramen {
+    pub centre: [f32; 3],
+    pub radii: [f32; 3],
 }
 
 /// Soft tissue thickness at one place, for a BMI of 25.

@@ -73,12 +73,13 @@ impl Anatomy {
 
         let cutoff = clearance / s;
         let h = &self.hazards;
-        for (tube, tissue) in [
-            (&h.sciatic, Tissue::SciaticNerve),
-            (&h.artery, Tissue::SuperiorGlutealArtery),
-            (&h.lfcn, Tissue::Lfcn),
+        let bones_ref = b.hip_bone.min(b.sacrum);
+        for (d, tissue) in [
+            (h.sciatic(bones_ref, q, cutoff), Tissue::SciaticNerve),
+            (h.artery.sdf(q, cutoff), Tissue::SuperiorGlutealArtery),
+            (h.lfcn.sdf(q, cutoff), Tissue::Lfcn),
         ] {
-            let d = tube.sdf(q, cutoff) * s;
+            let d = d * s;
             if d < 0.0 {
                 return Probe {
                     tissue,
@@ -87,7 +88,6 @@ impl Anatomy {
             }
             clearance = clearance.min(d);
         }
-        let bones_ref = b.hip_bone.min(b.sacrum);
         let cavity = h.cavity(bones_ref, b.inner_offset, q) * s;
         clearance = clearance.min(cavity.abs());
         if cavity < 0.0 {
