@@ -111,6 +111,11 @@ pub fn run(args: &AnatomyArgs) -> Result<(), String> {
         dims.intercristal
     );
     out!("  {:<26} {:>8.1}", "interspinous", dims.interspinous);
+    out!(
+        "  {:<26} {:>8.1}",
+        "ASIS-PSIS tilt, right",
+        dims.asis_psis_tilt_right_deg
+    );
     out!("  {:<26} {:>8.1}", "true conjugate", dims.true_conjugate);
     Ok(())
 }

@@ -14,6 +14,8 @@ pub struct Dimensions {
     pub interspinous: f32,
     pub true_conjugate: f32,
     pub asis_psis_tilt_deg: f32,
+    /// The same on the right side: the sides differ by the patient's innominate rotation.
+    pub asis_psis_tilt_right_deg: f32,
     /// Angle of the PSIS→ASIS line lateral of straight-in (anterior), seen from above.
     pub psis_to_asis_lateral_deg: f32,
     pub psis_table_width: f32,
@@ -79,6 +81,39 @@ impl Anatomy {
             .unwrap_or(150.0)
     }
 
+    /// The true (obstetric) conjugate: the shortest line in the midsagittal plane from the
+    /// sacral promontory to the back of the pubic symphysis. Rays fan out from the promontory
+    /// 40° either side of the line to the symphysis's centre; the nearest pubic bone they meet
+    /// is the symphysis's upper posterior border.
+    pub fn true_conjugate(&self) -> f32 {
+        let (Some(promontory), Some(symphysis)) = (
+            self.landmark("sacral_promontory"),
+            self.landmark("pubic_symphysis"),
+        ) else {
+            return f32::NAN;
+        };
+        let to = (symphysis - promontory).normalize_or_zero();
+        let mut best = (symphysis - promontory).length();
+        for k in -40..=40 {
+            let dir = glam::Quat::from_rotation_x((k as f32).to_radians()) * to;
+            let from = promontory + dir * 3.0;
+            let iv = self.intervals(from, from + dir * 200.0, 0.25);
+            let hit = iv
+                .iter()
+                .find(|i| {
+                    matches!(
+                        i.tissue,
+                        Tissue::Cortex | Tissue::Marrow | Tissue::Symphysis
+                    )
+                })
+                .map(|i| from + dir * i.start);
+            if let Some(h) = hit.filter(|h| (*h - symphysis).length() < 40.0) {
+                best = best.min((h - promontory).length());
+            }
+        }
+        best
+    }
+
     pub fn dimensions(&self) -> Dimensions {
         let l = |n: &str| self.landmark(n).unwrap_or(Vec3::ZERO);
         let (asis, psis) = (l("asis_left"), l("psis_left"));
@@ -139,8 +174,13 @@ impl Anatomy {
             inter_aiis: (l("aiis_left") - l("aiis_right")).length(),
             intercristal: (l("iliac_tubercle_left") - l("iliac_tubercle_right")).length(),
             interspinous: (l("ischial_spine_left") - l("ischial_spine_right")).length(),
-            true_conjugate: (l("sacral_promontory") - l("pubic_symphysis")).length(),
+            true_conjugate: self.true_conjugate(),
             asis_psis_tilt_deg: (psis.z - asis.z).atan2(horiz).to_degrees(),
+            asis_psis_tilt_right_deg: {
+                let (asis, psis) = (l("asis_right"), l("psis_right"));
+                let horiz = Vec3::new(asis.x - psis.x, asis.y - psis.y, 0.0).length();
+                (psis.z - asis.z).atan2(horiz).to_degrees()
+            },
             psis_to_asis_lateral_deg: (psis.x - asis.x).abs().atan2(asis.y - psis.y).to_degrees(),
             psis_table_width: table,
             marrow_run_psis_to_asis: marrow_run,

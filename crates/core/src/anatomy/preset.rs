@@ -65,6 +65,11 @@ pub struct Variation {
     /// Scale of the bone thickness map (mean 1).
     pub bone_thickness: Measure,
     pub soft_tissue: Measure,
+    /// How much further the right innominate is rotated forward than the left (degrees,
+    /// about a transverse axis through the SI joint). Presets written before it have none:
+    /// their patients' sides are mirror images.
+    #[serde(default)]
+    pub innominate_rotation_deg: Option<Measure>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

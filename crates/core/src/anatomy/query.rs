@@ -37,7 +37,15 @@ impl Anatomy {
     }
 
     pub fn probe(&self, p: Vec3) -> Probe {
-        let q = self.folded(p);
+        let (q, x) = self.folded_x(p);
+        let probe = self.probe_folded(q);
+        Probe {
+            clearance: self.bound(probe.clearance, x),
+            ..probe
+        }
+    }
+
+    fn probe_folded(&self, q: Vec3) -> Probe {
         let s = self.distance_scale;
         let b = self.pelvis.sample(q);
         let hip = b.hip_bone * s;

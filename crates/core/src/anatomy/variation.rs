@@ -21,6 +21,8 @@ pub fn draw(preset: &AnatomyPreset, seed: Option<u64>) -> Instance {
         bone_thickness: pick(&v.bone_thickness),
         soft_tissue: pick(&v.soft_tissue),
         cortex: pick(&preset.cortex),
+        // Drawn last, so that adding it left every earlier draw of a seed as it was.
+        innominate_rotation_deg: v.innominate_rotation_deg.as_ref().map_or(0.0, &mut pick),
     }
 }
 
