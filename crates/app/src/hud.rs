@@ -235,14 +235,20 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
     }
     ui.label("Resistance against depth");
     super::charts::force_depth(ui, s);
-    match m.section {
-        Some(tex) if s.scenario.mode == Mode::Practice => {
+    use super::live_section::Style;
+    match (Style::of(&s.scenario), m.section) {
+        (Style::Hidden, _) => {
+            ui.weak("Landmarks only: no imaging and no labels in assessment; feel for the bone.");
+        }
+        (Style::Ultrasound, Some(tex)) => {
+            ui.label("Ultrasound in the needle's plane (skin at the top)");
+            ui.image((tex.id(), egui::vec2(208.0, 288.0)));
+        }
+        (Style::Tissues, Some(tex)) => {
             ui.label("Section in the needle's plane");
             ui.image((tex.id(), egui::vec2(360.0, 260.0)));
         }
-        _ => {
-            ui.weak("Landmarks only: no imaging and no labels in assessment; feel for the bone.");
-        }
+        (_, None) => {}
     }
     ui.separator();
     ui.label("Press H for the controls.");

@@ -1,7 +1,7 @@
 //! The live section: tissue in the needle's plane around the tip, resampled off the frame
 //! when the needle moves, shown in the trainee panel.
 
-use super::section_image::{NEEDLE_CYAN, Track, section_image};
+use super::section_image::{NEEDLE_CYAN, Track, section_image, ultrasound_image};
 use super::session::SessionState;
 use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task, block_on, futures_lite::future::poll_once};
@@ -22,8 +22,8 @@ const SECTION_MM_PER_PX: f32 = 0.8;
 /// for it (a section costs several milliseconds; a frame with a push should cost one).
 #[derive(Resource, Default)]
 pub struct SectionView {
-    /// The pose the newest section (finished or on its way) was asked for.
-    asked: Option<Option<Pose>>,
+    /// The pose and style the newest section (finished or on its way) was asked for.
+    asked: Option<(Option<Pose>, Style)>,
     task: Option<Task<Option<egui::ColorImage>>>,
     image: Option<egui::ColorImage>,
     texture: Option<egui::TextureHandle>,
@@ -55,11 +55,44 @@ impl SectionView {
     }
 }
 
-fn sample(anatomy: &Anatomy, pose: Option<Pose>) -> Option<egui::ColorImage> {
+/// How the section is drawn: the tissues in their colours, or as ultrasound shows them; or
+/// not at all, when the scene allows no imaging in assessment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Tissues,
+    Ultrasound,
+    Hidden,
+}
+
+impl Style {
+    pub fn of(scenario: &marrowsim_core::scenario::Scenario) -> Style {
+        use marrowsim_core::scenario::{Guidance, Mode};
+        match (scenario.guidance(), scenario.mode) {
+            (Guidance::Ultrasound, _) => Style::Ultrasound,
+            (Guidance::Landmarks, Mode::Practice) => Style::Tissues,
+            (Guidance::Landmarks, Mode::Assessment) => Style::Hidden,
+        }
+    }
+}
+
+fn sample(anatomy: &Anatomy, pose: Option<Pose>, style: Style) -> Option<egui::ColorImage> {
     use marrowsim_core::geometry::section::SectionPlane;
     let pose = pose?;
     let mut plane = SectionPlane::along(pose.entry, pose.tip() + pose.direction, glam::Vec3::Z);
     plane.origin = pose.entry + pose.direction * 45.0;
+    match style {
+        Style::Hidden => return None,
+        Style::Ultrasound => {
+            return Some(ultrasound_image(
+                anatomy,
+                plane,
+                SECTION_PX,
+                SECTION_MM_PER_PX,
+                (pose.entry, pose.tip()),
+            ));
+        }
+        Style::Tissues => {}
+    }
     Some(section_image(
         anatomy,
         plane,
@@ -88,15 +121,17 @@ pub(super) fn update_section(
         view.dirty = true;
     }
     let pose = session.0.pose();
-    if view.asked == Some(pose) || view.task.is_some() {
+    let style = Style::of(&session.0.scenario);
+    if view.asked == Some((pose, style)) || view.task.is_some() {
         return;
     }
-    view.asked = Some(pose);
-    if shot.is_some() {
-        view.image = sample(&session.0.anatomy, pose);
+    view.asked = Some((pose, style));
+    if shot.is_some() || style == Style::Hidden {
+        view.image = sample(&session.0.anatomy, pose, style);
         view.dirty = true;
         return;
     }
     let anatomy = session.0.anatomy.clone();
-    view.task = Some(AsyncComputeTaskPool::get().spawn(async move { sample(&anatomy, pose) }));
+    view.task =
+        Some(AsyncComputeTaskPool::get().spawn(async move { sample(&anatomy, pose, style) }));
 }

@@ -50,3 +50,35 @@ pub fn section_image(
     }
     ColorImage::new(size, pixels)
 }
+
+/// The section as B-mode ultrasound shows it, turned so that the beam runs down the image
+/// (the skin at the top), with the needle drawn as the bright line it is on a scanner.
+pub fn ultrasound_image(
+    anatomy: &Anatomy,
+    plane: SectionPlane,
+    size: [usize; 2],
+    mm_per_px: f32,
+    needle: (Vec3, Vec3),
+) -> ColorImage {
+    let section = Section::sample(anatomy, plane, size[0], size[1], mm_per_px);
+    let echo = marrowsim_core::geometry::ultrasound::b_mode(&section);
+    let (w, h) = (size[1], size[0]);
+    let mut pixels = vec![Color32::BLACK; w * h];
+    for row in 0..size[1] {
+        for col in 0..size[0] {
+            let v = echo[row * size[0] + col];
+            pixels[col * w + row] = Color32::from_gray(v);
+        }
+    }
+    let (x0, y0) = section.pixel_of(needle.0);
+    let (x1, y1) = section.pixel_of(needle.1);
+    let steps = ((x1 - x0).hypot(y1 - y0) as usize).max(1) * 2;
+    for k in 0..=steps {
+        let f = k as f32 / steps as f32;
+        let (x, y) = (x0 + (x1 - x0) * f, y0 + (y1 - y0) * f);
+        if x >= 0.0 && y >= 0.0 && (x as usize) < size[0] && (y as usize) < size[1] {
+            pixels[x as usize * w + y as usize] = Color32::WHITE;
+        }
+    }
+    ColorImage::new([w, h], pixels)
+}

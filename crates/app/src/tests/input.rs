@@ -221,3 +221,48 @@ fn taps_faster_than_the_frame_rate_all_count() {
         after - before
     );
 }
+
+/// The scene's guidance decides the live section: tissue colours in practice, nothing in a
+/// landmark-guided assessment, and grey B-mode ultrasound (skin at the top) under ultrasound.
+#[test]
+fn the_guidance_decides_what_the_live_section_shows() {
+    use crate::live_section::{SectionView, update_section};
+    let section_for = |text: &str| {
+        let scenario = Scenario::parse(text, "guided.ron").expect("scene");
+        let mut app = headless_app(scenario).expect("app");
+        app.init_resource::<SectionView>()
+            .add_systems(Update, update_section.in_set(crate::AppSystems::Follow));
+        place_at_ideal_entry(&mut app);
+        for _ in 0..10 {
+            tap(&mut app, KeyCode::KeyW, &[]);
+        }
+        for _ in 0..2000 {
+            app.update();
+            if app.world().resource::<SectionView>().settled() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        app.world().resource::<SectionView>().image().cloned()
+    };
+    let standard = std::fs::read_to_string(ws("scenes/psis_standard.ron")).unwrap();
+    let practice = section_for(&standard).expect("practice shows the section");
+    assert!(
+        practice.pixels.iter().any(|p| p.r() != p.b()),
+        "tissue colours"
+    );
+    let assessment = standard.replace("mode: Practice", "mode: Assessment");
+    assert!(
+        section_for(&assessment).is_none(),
+        "landmarks only in assessment"
+    );
+    let ultrasound = std::fs::read_to_string(ws("scenes/psis_obese_ultrasound.ron")).unwrap();
+    let us = section_for(&ultrasound).expect("ultrasound in assessment");
+    assert!(
+        us.pixels.iter().all(|p| p.r() == p.g() && p.g() == p.b()),
+        "greys only"
+    );
+    assert!(us.size[1] > us.size[0], "the beam runs down a tall image");
+    let top_row_lit = (0..us.size[0]).any(|x| us.pixels[x].r() > 0);
+    assert!(!top_row_lit, "air above the skin is black");
+}

@@ -3,3 +3,4 @@
 pub mod mesh;
 pub(crate) mod sdf;
 pub mod section;
+pub mod ultrasound;

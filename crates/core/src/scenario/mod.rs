@@ -13,8 +13,9 @@ use std::path::Path;
 pub use validate::{MAX_FILE_BYTES, MAX_HAZARDS, MAX_SITES};
 
 /// The scenario format this build reads.
-pub const VERSION: u32 = 2;
-/// Scenes written before the aspiration phase (version 1) still load as placement-only scenes.
+pub const VERSION: u32 = 3;
+/// Scenes written before the aspiration phase (version 1) still load as placement-only scenes,
+/// and those written before the choice of guidance (version 2) as landmark-guided ones.
 pub const OLDEST_VERSION: u32 = 1;
 
 /// The standard PSIS harvest scene, built into the binary.
@@ -66,6 +67,34 @@ pub struct Scenario {
     /// After the placement, aspirate marrow with a syringe (version 2). `None`: placement only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aspiration: Option<AspirationSpec>,
+    /// What the trainee may see of the inside (version 3); landmarks only when absent.
+    #[serde(default, skip_serializing_if = "Guidance::is_landmarks")]
+    pub guidance: Guidance,
+}
+
+/// What guides the needle besides the trainee's hands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Guidance {
+    /// No imaging: the landmarks are found by feel. In assessment the live section and the
+    /// labels are hidden.
+    #[default]
+    Landmarks,
+    /// The live section in the needle's plane, drawn as B-mode ultrasound shows it, in
+    /// practice and in assessment.
+    Ultrasound,
+}
+
+impl Guidance {
+    fn is_landmarks(&self) -> bool {
+        *self == Guidance::Landmarks
+    }
+}
+
+impl Scenario {
+    /// The scene's guidance; landmarks when it names none.
+    pub fn guidance(&self) -> Guidance {
+        self.guidance
+    }
 }
 
 /// The aspiration phase: the syringe, what the harvest must reach, and its share of the total.

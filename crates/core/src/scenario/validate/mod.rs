@@ -140,6 +140,12 @@ fn check_text(c: &mut Checker, path: &[Step], name: &str, s: &str) {
     }
 }
 
+fn check_guidance(c: &mut Checker, s: &Scenario) {
+    if s.guidance != super::Guidance::Landmarks && s.version < 3 {
+        c.err(&[Step::Field("guidance")], "`guidance` needs `version: 3`");
+    }
+}
+
 fn check_aspiration(c: &mut Checker, s: &Scenario) {
     use Step::*;
     let Some(a) = &s.aspiration else { return };
@@ -201,6 +207,7 @@ fn check(c: &mut Checker, s: &Scenario) {
 
     let presets = patient::check_patient(c, s);
     check_aspiration(c, s);
+    check_guidance(c, s);
     let needle = s.needle;
     if needle.gauge != 8 && needle.gauge != 11 {
         c.err(
