@@ -1,5 +1,6 @@
-//! The Jamshidi needle at true scale (T handle, 11 G cannula, bevelled stylet tip) following
-//! the session's pose, and the practice guides: entry zone, aim line and depth window.
+//! The Jamshidi needle at true scale (T handle, 11 G cannula with a 30° bevel, the stylet's
+//! cap that comes off with the stylet, a mark toward the bevel's face) following the
+//! session's pose, and the practice guides: entry zone, aim line and depth window.
 
 use super::anatomy_view::PatientFrame;
 use super::score_card::site_tracks;
@@ -61,34 +62,118 @@ fn spawn_needle(
         perceptual_roughness: 0.5,
         ..default()
     });
+    let stylet_cap = materials.add(StandardMaterial {
+        base_color: Color::srgb(0.95, 0.8, 0.2),
+        perceptual_roughness: 0.5,
+        ..default()
+    });
+    let white = materials.add(StandardMaterial {
+        base_color: Color::WHITE,
+        unlit: true,
+        ..default()
+    });
     commands
         .spawn((NeedleModel(spec), Transform::default(), Visibility::Hidden))
         .with_children(|n| {
+            // The cannula, its tip bevelled at 30° with the face toward +x.
             n.spawn((
-                Mesh3d(meshes.add(Cylinder::new(radius, length))),
-                MeshMaterial3d(steel.clone()),
-                Transform::from_xyz(0.0, length * 0.5, 0.0),
-            ));
-            n.spawn((
-                Mesh3d(meshes.add(Cone {
-                    radius,
-                    height: 4.0,
-                })),
+                Mesh3d(meshes.add(bevelled_tube(radius, length, BEVEL_DEG, 24))),
                 MeshMaterial3d(steel),
-                Transform::from_xyz(0.0, -1.0, 0.0)
-                    .with_rotation(Quat::from_rotation_x(std::f32::consts::PI)),
             ));
+            // The T handle: a rounded bar across the hub.
             n.spawn((
-                Mesh3d(meshes.add(Cuboid::new(70.0, 16.0, 18.0))),
+                Mesh3d(meshes.add(Capsule3d::new(8.0, 56.0))),
                 MeshMaterial3d(handle.clone()),
-                Transform::from_xyz(0.0, length + 8.0, 0.0),
+                Transform::from_xyz(0.0, length + 8.0, 0.0)
+                    .with_rotation(Quat::from_rotation_z(std::f32::consts::FRAC_PI_2)),
             ));
             n.spawn((
-                Mesh3d(meshes.add(Cylinder::new(5.0, 14.0))),
+                Mesh3d(meshes.add(Cylinder::new(6.0, 10.0))),
                 MeshMaterial3d(handle),
-                Transform::from_xyz(0.0, length + 22.0, 0.0),
+                Transform::from_xyz(0.0, length - 1.0, 0.0),
+            ));
+            // The stylet's cap, locked into the top of the handle; gone with the stylet.
+            n.spawn((
+                StyletCap,
+                Mesh3d(meshes.add(Cylinder::new(6.5, 8.0))),
+                MeshMaterial3d(stylet_cap),
+                Transform::from_xyz(0.0, length + 18.0, 0.0),
+            ));
+            // Which way the bevel faces: a mark on the handle's side toward the bevel's face.
+            n.spawn((
+                Mesh3d(meshes.add(Cuboid::new(3.0, 10.0, 3.0))),
+                MeshMaterial3d(white),
+                Transform::from_xyz(7.0, length + 8.0, 0.0),
             ));
         });
+}
+
+/// The bevel of the cannula's tip, from its axis (degrees): a Jamshidi needle's cutting tip.
+pub const BEVEL_DEG: f32 = 30.0;
+
+/// The stylet's cap on the handle, hidden while the stylet is out.
+#[derive(Component)]
+pub struct StyletCap;
+
+/// A closed tube along +y from its tip to `length`, the tip cut by a plane at `bevel_deg` from
+/// the axis: the point of the bevel at y = 0 on the -x side, its heel on the +x side.
+pub fn bevelled_tube(radius: f32, length: f32, bevel_deg: f32, segments: usize) -> Mesh {
+    use bevy::asset::RenderAssetUsages;
+    use bevy::mesh::{Indices, PrimitiveTopology};
+    let rise = 1.0 / bevel_deg.to_radians().tan();
+    let mut positions: Vec<[f32; 3]> = Vec::new();
+    let mut normals: Vec<[f32; 3]> = Vec::new();
+    let mut indices: Vec<u32> = Vec::new();
+    let ring = |k: usize| {
+        let a = std::f32::consts::TAU * k as f32 / segments as f32;
+        (a.cos(), a.sin())
+    };
+    for k in 0..=segments {
+        let (c, s) = ring(k);
+        let bottom = radius * (1.0 + c) * rise;
+        positions.push([radius * c, bottom, radius * s]);
+        positions.push([radius * c, length, radius * s]);
+        normals.push([c, 0.0, s]);
+        normals.push([c, 0.0, s]);
+    }
+    for k in 0..segments as u32 {
+        let (a, b) = (2 * k, 2 * k + 2);
+        indices.extend([a, a + 1, b, b, a + 1, b + 1]);
+    }
+    let face = Vec3::new(-1.0, -rise, 0.0).normalize().to_array();
+    let top = [0.0, 1.0, 0.0];
+    for (tip, normal, flip) in [(true, face, false), (false, top, true)] {
+        let y_of = |c: f32| {
+            if tip {
+                radius * (1.0 + c) * rise
+            } else {
+                length
+            }
+        };
+        let centre = positions.len() as u32;
+        positions.push([0.0, y_of(0.0), 0.0]);
+        normals.push(normal);
+        for k in 0..=segments {
+            let (c, s) = ring(k);
+            positions.push([radius * c, y_of(c), radius * s]);
+            normals.push(normal);
+        }
+        for k in 0..segments as u32 {
+            let (a, b) = (centre + 1 + k, centre + 2 + k);
+            if flip {
+                indices.extend([centre, b, a]);
+            } else {
+                indices.extend([centre, a, b]);
+            }
+        }
+    }
+    Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::default(),
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
+    .with_inserted_attribute(Mesh::ATTRIBUTE_NORMAL, normals)
+    .with_inserted_indices(Indices::U32(indices))
 }
 
 fn configure_guides(mut store: ResMut<GizmoConfigStore>) {
@@ -107,7 +192,15 @@ fn place_needle(
     session: Res<SessionState>,
     frame: Res<PatientFrame>,
     mut needles: Query<(&mut Transform, &mut Visibility), With<NeedleModel>>,
+    mut caps: Query<&mut Visibility, (With<StyletCap>, Without<NeedleModel>)>,
 ) {
+    for mut cap in &mut caps {
+        *cap = if session.0.stylet_out {
+            Visibility::Hidden
+        } else {
+            Visibility::Inherited
+        };
+    }
     let world = frame.0;
     for (mut tf, mut vis) in &mut needles {
         match session.0.pose() {
