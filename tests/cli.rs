@@ -87,6 +87,46 @@ fn slice_writes_a_png_with_the_requested_plane() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A fluoroscopy shot with the expert's needle: a PNG of the asked size plus its header;
+/// impossible sizes and an attempt without its scene are refused.
+#[test]
+fn xray_takes_a_shot_with_the_needle() {
+    let dir = std::env::temp_dir().join(format!("marrowsim-xray-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let out = dir.join("ap.png");
+    let o = run(&[
+        "xray",
+        "--scene",
+        "scenes/psis_standard.ron",
+        "--attempt",
+        "tests/golden/expert_psis_to_asis.ron",
+        "--size",
+        "96",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let img = image::open(&out).expect("a PNG").to_rgb8();
+    assert_eq!((img.width(), img.height()), (96, 96 + 36));
+    let o = run(&["xray", "--size", "5000", "--out", out.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).1.contains("--size 5000 is outside 64–1024"),
+        "{:?}",
+        text(&o)
+    );
+    let o = run(&[
+        "xray",
+        "--attempt",
+        "tests/golden/expert_psis_to_asis.ron",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(text(&o).1.contains("--scene"), "{:?}", text(&o));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn bad_arguments_give_clear_errors() {
     let cases: &[(&[&str], &str)] = &[

@@ -18,6 +18,7 @@ mod scene_cmds;
 mod shot_cmd;
 mod slice;
 mod validity_cmd;
+mod xray;
 mod yield_cmd;
 
 use clap::{Args, Parser, Subcommand};
@@ -63,6 +64,8 @@ pub enum Command {
     History(history_cmd::HistoryArgs),
     /// Predict an aspiration's yield (cells, progenitors, blood) and its concentrate.
     Yield(yield_cmd::YieldArgs),
+    /// Take a fluoroscopy shot (a radiograph through the anatomy), with an attempt's needle.
+    Xray(xray::XrayArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -201,6 +204,7 @@ pub fn main() -> ExitCode {
         Command::Perf(args) => perf_cmd::run(&args),
         Command::History(args) => history_cmd::run(&args),
         Command::Yield(args) => yield_cmd::run(&args),
+        Command::Xray(args) => xray::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
