@@ -369,3 +369,58 @@ fn a_twisted_patient_keeps_its_clearances_as_honest_as_the_left() {
         "the twisted right has {right} long clearances, the left {left}"
     );
 }
+
+/// A preset file's new shapes are range-checked: a broken pillar, foramen, dimple or
+/// innominate rotation is refused with the field's name, and a preset without any of them
+/// (written before they existed) still builds.
+#[test]
+fn the_new_preset_shapes_are_checked_and_optional() {
+    use marrowsim_core::anatomy::AnatomyPreset;
+    let text = include_str!("../../../assets/anatomy/adult_male.ron");
+    let build = |t: &str| {
+        let preset = AnatomyPreset::parse(t, "edited.ron").map_err(|e| e.to_string())?;
+        Anatomy::from_preset(preset, &Patient::average("adult_male", Sex::Male))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    for (from, to, field) in [
+        (
+            "half_thickness: 8.5, width: 10.0)),",
+            "half_thickness: 80.0, width: 10.0)),",
+            "wing.pillar",
+        ),
+        (
+            "radii: (10.0, 14.0, 24.0)",
+            "radii: (10.0, -14.0, 24.0)",
+            "hazards.sciatic_foramen",
+        ),
+        (
+            "radius: 9.0, depth: 6.0",
+            "radius: 9.0, depth: 60.0",
+            "soft_tissue.dimple",
+        ),
+        (
+            "(mean: 0.0, sd: 4.4,",
+            "(mean: 0.0, sd: 40.0,",
+            "variation.innominate_rotation_deg",
+        ),
+    ] {
+        assert!(text.contains(from), "{from}");
+        let e = build(&text.replacen(from, to, 1)).unwrap_err();
+        assert!(e.contains(field), "{field}: {e}");
+    }
+    let mut old = text.to_string();
+    for line in [
+        "pillar: Some(",
+        "sciatic_foramen: Some(",
+        "dimple: Some(",
+        "innominate_rotation_deg: Some(",
+    ] {
+        old = old
+            .lines()
+            .filter(|l| !l.trim_start().starts_with(line))
+            .collect::<Vec<_>>()
+            .join("\n");
+    }
+    build(&old).expect("a preset from before these shapes still builds");
+}

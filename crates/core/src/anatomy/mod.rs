@@ -454,6 +454,30 @@ fn check_shape(p: &AnatomyPreset) -> Result<(), AnatomyError> {
     if p.soft_tissue.blend_radius <= 0.0 {
         return fail("soft_tissue.blend_radius must be positive".into());
     }
+    if let Some(b) = &p.wing.pillar
+        && (!(0.5..=20.0).contains(&b.half_thickness) || !(1.0..=40.0).contains(&b.width))
+    {
+        return fail(format!(
+            "wing.pillar needs a half-thickness of 0.5–20 mm and a width of 1–40 mm, not {} and {}",
+            b.half_thickness, b.width
+        ));
+    }
+    if let Some(f) = &p.hazards.sciatic_foramen
+        && (f.radii.iter().any(|r| !(2.0..=80.0).contains(r))
+            || f.centre.iter().any(|c| !(-500.0..=500.0).contains(c)))
+    {
+        return fail(
+            "hazards.sciatic_foramen needs radii of 2–80 mm and a centre within 500 mm".into(),
+        );
+    }
+    if let Some(m) = &p.variation.innominate_rotation_deg
+        && (!(-5.0..=5.0).contains(&m.mean) || !(0.0..=6.0).contains(&m.sd))
+    {
+        return fail(format!(
+            "variation.innominate_rotation_deg needs a mean of -5–5° and an SD of 0–6°, not {} and {}",
+            m.mean, m.sd
+        ));
+    }
     if let Some(d) = &p.soft_tissue.dimple {
         if !(2.0..=30.0).contains(&d.radius) || !(0.0..=10.0).contains(&d.depth) {
             return fail(format!(
