@@ -100,8 +100,15 @@ pub(super) fn plugin(app: &mut App) {
         );
 }
 
+/// Whether either key was down at some moment of this frame. A frame of a software renderer
+/// can last half a second, and a quick Ctrl+click or Ctrl+arrow falls wholly inside one: the
+/// modifier is already up when the frame looks, yet it was held for the click.
+fn down(keys: &ButtonInput<KeyCode>, k: KeyCode) -> bool {
+    keys.pressed(k) || keys.just_released(k)
+}
+
 fn held(keys: &ButtonInput<KeyCode>, a: KeyCode, b: KeyCode) -> bool {
-    keys.pressed(a) || keys.pressed(b)
+    down(keys, a) || down(keys, b)
 }
 
 /// Whether the mouse works the needle (Alt held) rather than the camera.
@@ -111,12 +118,12 @@ pub fn needle_hand(keys: &ButtonInput<KeyCode>) -> bool {
 
 /// The force and twist the held keys ask for.
 fn push_style(keys: &ButtonInput<KeyCode>) -> (f32, bool) {
-    let force = if keys.pressed(KeyCode::KeyF) {
+    let force = if down(keys, KeyCode::KeyF) {
         FIRM_PUSH_N
     } else {
         PUSH_N
     };
-    (force, keys.pressed(KeyCode::KeyT))
+    (force, down(keys, KeyCode::KeyT))
 }
 
 /// Alt + left drag tilts the needle (right: lateral, up: cephalad); Alt + wheel advances it

@@ -266,3 +266,32 @@ fn the_guidance_decides_what_the_live_section_shows() {
     let top_row_lit = (0..us.size[0]).any(|x| us.pixels[x].r() > 0);
     assert!(!top_row_lit, "air above the skin is black");
 }
+
+/// At two frames a second a quick Ctrl+click falls inside one frame: Ctrl is down and up
+/// again before the frame looks. The click still places the needle's command.
+#[test]
+fn a_ctrl_chord_within_one_frame_still_counts() {
+    let mut app = placed_app();
+    tap(&mut app, KeyCode::KeyW, &[]);
+    tap(&mut app, KeyCode::KeyW, &[]);
+    let before = session(&app).pose().unwrap();
+    for (key, state) in [
+        (KeyCode::ControlLeft, ButtonState::Pressed),
+        (KeyCode::ArrowRight, ButtonState::Pressed),
+        (KeyCode::ArrowRight, ButtonState::Released),
+        (KeyCode::ControlLeft, ButtonState::Released),
+    ] {
+        app.world_mut()
+            .write_message(super::key_message(key, state));
+    }
+    app.update();
+    let after = session(&app).pose().unwrap();
+    assert_eq!(
+        before.direction, after.direction,
+        "Ctrl+Right is a walk (refused off the bone), never a tilt"
+    );
+    assert!(
+        session(&app).notice.is_some(),
+        "the walk's refusal is shown"
+    );
+}
