@@ -34,21 +34,27 @@ pub fn section_image(
         })
         .collect();
     for track in tracks {
-        let (x0, y0) = section.pixel_of(track.from);
-        let (x1, y1) = section.pixel_of(track.to);
-        let steps = ((x1 - x0).hypot(y1 - y0) as usize).max(1) * 2;
-        for k in 0..=steps {
-            let f = k as f32 / steps as f32;
-            let (x, y) = (x0 + (x1 - x0) * f, y0 + (y1 - y0) * f);
-            for (dx, dy) in [(0.0, 0.0), (0.0, 1.0)] {
-                let (px, py) = (x + dx, y + dy);
-                if px >= 0.0 && py >= 0.0 && (px as usize) < size[0] && (py as usize) < size[1] {
-                    pixels[py as usize * size[0] + px as usize] = track.colour;
-                }
+        draw_track(&mut pixels, &section, track);
+    }
+    ColorImage::new(size, pixels)
+}
+
+/// Draws a track on a section's pixels (row by row, as the section holds its tissues),
+/// projected onto the plane, two pixels wide.
+fn draw_track(pixels: &mut [Color32], section: &Section, track: &Track) {
+    let (w, h) = (section.width, section.height);
+    let (x0, y0) = section.pixel_of(track.from);
+    let (x1, y1) = section.pixel_of(track.to);
+    let steps = ((x1 - x0).hypot(y1 - y0) as usize).max(1) * 2;
+    for k in 0..=steps {
+        let f = k as f32 / steps as f32;
+        let (x, y) = (x0 + (x1 - x0) * f, y0 + (y1 - y0) * f);
+        for (px, py) in [(x, y), (x, y + 1.0)] {
+            if px >= 0.0 && py >= 0.0 && (px as usize) < w && (py as usize) < h {
+                pixels[py as usize * w + px as usize] = track.colour;
             }
         }
     }
-    ColorImage::new(size, pixels)
 }
 
 /// The section as B-mode ultrasound shows it, turned so that the beam runs down the image
@@ -61,23 +67,21 @@ pub fn ultrasound_image(
     needle: (Vec3, Vec3),
 ) -> ColorImage {
     let section = Section::sample(anatomy, plane, size[0], size[1], mm_per_px);
-    let echo = marrowsim_core::geometry::ultrasound::b_mode(&section);
+    let mut grey: Vec<Color32> = marrowsim_core::geometry::ultrasound::b_mode(&section)
+        .into_iter()
+        .map(Color32::from_gray)
+        .collect();
+    let needle = Track {
+        from: needle.0,
+        to: needle.1,
+        colour: Color32::WHITE,
+    };
+    draw_track(&mut grey, &section, &needle);
     let (w, h) = (size[1], size[0]);
     let mut pixels = vec![Color32::BLACK; w * h];
     for row in 0..size[1] {
         for col in 0..size[0] {
-            let v = echo[row * size[0] + col];
-            pixels[col * w + row] = Color32::from_gray(v);
-        }
-    }
-    let (x0, y0) = section.pixel_of(needle.0);
-    let (x1, y1) = section.pixel_of(needle.1);
-    let steps = ((x1 - x0).hypot(y1 - y0) as usize).max(1) * 2;
-    for k in 0..=steps {
-        let f = k as f32 / steps as f32;
-        let (x, y) = (x0 + (x1 - x0) * f, y0 + (y1 - y0) * f);
-        if x >= 0.0 && y >= 0.0 && (x as usize) < size[0] && (y as usize) < size[1] {
-            pixels[x as usize * w + y as usize] = Color32::WHITE;
+            pixels[col * w + row] = grey[row * size[0] + col];
         }
     }
     ColorImage::new([w, h], pixels)
