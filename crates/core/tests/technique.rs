@@ -2,6 +2,7 @@
 //! straight down to bone, walk the tip to the entry zone, swing the hub toward the ASIS and
 //! twist into the marrow. The app's headless test drives the same moves through its keys.
 
+use glam::Vec3;
 use marrowsim_core::anatomy::Anatomy;
 use marrowsim_core::anatomy::palpation::sweep_for_psis;
 use marrowsim_core::grading::scoring::{self, Verdict};
@@ -36,20 +37,38 @@ fn down_to_bone(s: &mut Session, t: &mut f32) {
     panic!("never reached bone: {:?}", s.contact());
 }
 
-/// Walks the tip in 1 mm steps toward the entry zone's centre until it is within 2 mm.
-fn walk_to_zone(s: &mut Session, t: &mut f32) -> usize {
-    for steps in 0..80 {
+/// Walks the tip in 1 mm steps toward the entry zone's centre until it is within 2 mm. Where
+/// the bone rises too steeply to walk up, or the tip slips off an edge, it does what the
+/// notice says: withdraws 2 mm, re-aims 3° toward the zone and goes down to the bone again.
+fn walk_to_zone(s: &mut Session, t: &mut f32) -> Result<usize, String> {
+    for steps in 0..120 {
         let (lat, ceph, _, _) = s.tip_from_entry_zone().unwrap();
         let off = (lat * lat + ceph * ceph).sqrt();
         if off < 2.0 {
-            return steps;
+            return Ok(steps);
         }
         let k = off.min(1.0) / off;
         *t += 0.5;
-        s.walk(-lat * k, -ceph * k, *t)
-            .expect("the walk stays on the bone");
+        match s.walk(-lat * k, -ceph * k, *t) {
+            Ok(()) if s.contact() == Contact::OnBone => {}
+            Ok(()) | Err(Refusal::BoneRises) => {
+                s.push(-2.0, 250.0, false, *t + 0.2);
+                s.tilt(-lat / off * 3.0, -ceph / off * 3.0, *t + 0.4)
+                    .map_err(|e| format!("re-aiming after {steps} steps: {e}"))?;
+                down_to_bone(s, t);
+            }
+            Err(e) => {
+                return Err(format!(
+                    "after {steps} steps, {:?} from the zone: {e}",
+                    (lat, ceph)
+                ));
+            }
+        }
     }
-    panic!("never reached the zone: {:?}", s.tip_from_entry_zone());
+    Err(format!(
+        "never reached the zone: {:?}",
+        s.tip_from_entry_zone()
+    ))
 }
 
 /// Swings the hub in 1° steps, each the one that brings the needle closest to the aim.
@@ -91,10 +110,10 @@ fn palpate_down_to_bone_walk_swing_and_reach_the_marrow() {
     let feel = s.palpate(found, t);
     assert!(feel.clarity > 0.8 && feel.depth.is_some(), "{feel:?}");
     // A finger's width off the dimple, as a needle is placed beside the palpating finger.
-    s.place(found + glam::Vec3::new(-8.0, 0.0, -6.0), t);
+    s.place(found + Vec3::new(-11.0, 0.0, -8.0), t);
     down_to_bone(&mut s, &mut t);
     let before = s.tip_from_entry_zone().unwrap();
-    let steps = walk_to_zone(&mut s, &mut t);
+    let steps = walk_to_zone(&mut s, &mut t).unwrap();
     assert!(steps > 0, "the tip started off the zone: {before:?}");
     let straight_in = s.angle_to_aim().unwrap();
     swing_to_aim(&mut s, &mut t);
@@ -132,6 +151,67 @@ fn palpate_down_to_bone_walk_swing_and_reach_the_marrow() {
             .any(|w| w[0].entry != w[1].entry && w[0].depth > 5.0),
         "the walk and the swing move the needle's entry in the timeline"
     );
+}
+
+/// Goes straight down `offset` (mm, patient axes) from the skin over the PSIS, walks
+/// to the entry zone, swings toward the ASIS and twists into the marrow. Returns the verdict
+/// and how far short of the aim the swing stopped.
+fn clinician(scene: &str, patient: usize, offset: Vec3) -> Result<(Verdict, f32), String> {
+    let mut s = session(scene, patient);
+    let psis = s.anatomy.landmark("psis_left").unwrap();
+    let over = s
+        .anatomy
+        .raycast_skin(psis - Vec3::Y * 100.0, Vec3::Y, 200.0)
+        .unwrap();
+    let mut t = 0.0;
+    s.place(over + offset, t);
+    down_to_bone(&mut s, &mut t);
+    walk_to_zone(&mut s, &mut t)?;
+    swing_to_aim(&mut s, &mut t);
+    let short = s.angle_to_aim().unwrap();
+    for _ in 0..80 {
+        t += 0.5;
+        s.push(1.0, 500.0, true, t);
+        if s.readout()
+            .and_then(|r| r.2)
+            .is_some_and(|past| past > 20.0)
+        {
+            break;
+        }
+    }
+    let score = s.submit(t + 1.0).unwrap().unwrap().clone();
+    match score.verdict {
+        Verdict::Pass if short <= 4.0 => Ok((score.verdict, short)),
+        v => Err(format!("{v:?}, {short:.1}° short: {:?}", score.feedback)),
+    }
+}
+
+/// The published move is possible on every posterior scene's patient: landing up to 6 mm from
+/// the palpated point, the walk and the swing stay within the soft tissue's give.
+#[test]
+fn the_clinicians_move_reaches_the_marrow_on_every_posterior_patient() {
+    let offsets = [
+        Vec3::ZERO,
+        Vec3::new(-6.0, 0.0, 0.0),
+        Vec3::new(4.0, 0.0, -4.0),
+        Vec3::new(0.0, 0.0, 6.0),
+    ];
+    let mut failures = Vec::new();
+    for (scene, patients) in [
+        ("scenes/psis_standard.ron", 1),
+        ("scenes/psis_small_female.ron", 1),
+        ("scenes/psis_obese.ron", 1),
+        ("scenes/assessment_random.ron", 4),
+    ] {
+        for patient in 0..patients {
+            for offset in offsets {
+                if let Err(why) = clinician(scene, patient, offset) {
+                    failures.push(format!("{scene} #{patient} {offset}: {why}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]

@@ -58,16 +58,19 @@ fn alt_drag_tilts_and_alt_wheel_advances() {
 
     drag(&mut app, 40.0, 0.0);
     assert_eq!(
-        session(&app).needle.unwrap().lateral_deg,
-        before.lateral_deg,
+        session(&app).needle.unwrap().direction,
+        before.direction,
         "without Alt the mouse orbits the camera"
     );
 
     press(&mut app, &[KeyCode::AltLeft]);
     drag(&mut app, 40.0, -20.0);
     let n = session(&app).needle.unwrap();
-    assert!((n.lateral_deg - 40.0 * DRAG_DEG_PER_PX).abs() < 1e-4);
-    assert!((n.cephalad_deg - 20.0 * DRAG_DEG_PER_PX).abs() < 1e-4);
+    let want = before.tilted(true, 40.0 * DRAG_DEG_PER_PX, 20.0 * DRAG_DEG_PER_PX);
+    assert!(
+        n.direction.angle_between(want) < 1e-3,
+        "{n:?} against {want}"
+    );
 
     wheel(&mut app, 3.0);
     let deeper = session(&app).needle.unwrap().depth;
@@ -131,6 +134,7 @@ fn the_site_clock_starts_at_the_first_placement() {
 fn a_drag_reported_only_as_cursor_travel_still_tilts() {
     use bevy::window::CursorMoved;
     let mut app = placed_app();
+    let before = session(&app).needle.unwrap();
     press(&mut app, &[KeyCode::AltLeft]);
     app.world_mut().write_message(MouseButtonInput {
         button: MouseButton::Left,
@@ -145,9 +149,10 @@ fn a_drag_reported_only_as_cursor_travel_still_tilts() {
     });
     app.update();
     let n = session(&app).needle.unwrap();
+    let want = before.tilted(true, 30.0 * DRAG_DEG_PER_PX, 0.0);
     assert!(
-        (n.lateral_deg - 30.0 * DRAG_DEG_PER_PX).abs() < 1e-4,
-        "{n:?}"
+        n.direction.angle_between(want) < 1e-3,
+        "{n:?} against {want}"
     );
 }
 

@@ -8,36 +8,58 @@ use crate::needle::insertion::{self, PushOutcome};
 use crate::needle::technique::{self, Contact, Refusal, Step};
 use crate::needle::{Pose, Sample, replay};
 use crate::records::attempt::{self, Attempt, Pull, SiteAttempt, Touch};
-use crate::scenario::Scenario;
+use crate::scenario::{Approach, Scenario};
 use crate::tissue::Tissue;
-use glam::{Quat, Vec3};
+use glam::Vec3;
 use std::sync::Arc;
 
-/// The needle of the current site, with its angles relative to straight in.
+/// The needle of the current site.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Needle {
     pub entry: Vec3,
-    /// Inward skin normal at the entry: "straight in".
-    pub base: Vec3,
-    /// Degrees toward the patient's side of this site (lateral) and toward the head.
-    pub lateral_deg: f32,
-    pub cephalad_deg: f32,
+    pub direction: Vec3,
+    /// "Straight in" where the needle was placed: the hand keeps it within `MAX_TILT_DEG` of it.
+    pub straight_in: Vec3,
     pub depth: f32,
     /// Where the shaft first crossed the skin, while it is in the body: the soft tissue lets
     /// the shaft drift only so far from it.
     pub puncture: Option<Vec3>,
 }
 
+/// How far from straight in a hand holds the trocar (degrees).
+pub const MAX_TILT_DEG: f32 = 80.0;
+
 impl Needle {
-    pub fn direction(&self, left_side: bool) -> Vec3 {
-        let lat = if left_side {
-            self.lateral_deg
-        } else {
-            -self.lateral_deg
+    /// The direction tilted by `lateral_deg` toward the patient's side (`left` for a site on
+    /// the patient's left) and by `cephalad_deg` across it, as a hand turns the hub. Both turn
+    /// the needle about axes square to it, so every direction is a few presses away whichever
+    /// way the needle points. Across is toward the head for a needle going into the back, and
+    /// toward the front for one going down into the crest.
+    pub fn tilted(&self, left: bool, lateral_deg: f32, cephalad_deg: f32) -> Vec3 {
+        let d = self.direction;
+        let side = if left { Vec3::NEG_X } else { Vec3::X };
+        let Some(lateral) = (side - d * side.dot(d)).try_normalize() else {
+            return d;
         };
-        let r = Quat::from_rotation_x(self.cephalad_deg.to_radians())
-            * Quat::from_rotation_z(lat.to_radians());
-        (r * self.base).normalize()
+        let across = if left {
+            d.cross(lateral)
+        } else {
+            lateral.cross(d)
+        };
+        (d + lateral * lateral_deg.to_radians().tan() + across * cephalad_deg.to_radians().tan())
+            .normalize()
+    }
+}
+
+/// "Straight in" for an approach at a skin point whose outward normal, at a finger's scale, is
+/// `skin_normal`. For the posterior crest it is perpendicular to the back, the table's vertical
+/// when the patient is prone, from which the published aim is 24° lateral; the skin's own
+/// normal tilts toward the sacrum there. For the anterior crest it is the skin's normal on the
+/// crest.
+pub fn straight_in(approach: Approach, skin_normal: Vec3) -> Vec3 {
+    match approach {
+        Approach::PosteriorIliacCrest => Vec3::Y,
+        Approach::AnteriorIliacCrest => -skin_normal,
     }
 }
 
@@ -102,9 +124,8 @@ impl Session {
         let mut s = Session::new(scenario, anatomy);
         s.needle = Some(Needle {
             entry: last.entry,
-            base: last.direction,
-            lateral_deg: 0.0,
-            cephalad_deg: 0.0,
+            direction: last.direction,
+            straight_in: last.direction,
             depth: last.depth,
             puncture: None,
         });
@@ -124,7 +145,7 @@ impl Session {
     pub fn pose(&self) -> Option<Pose> {
         self.needle.map(|n| Pose {
             entry: n.entry,
-            direction: n.direction(self.left_side()),
+            direction: n.direction,
             depth: n.depth,
         })
     }
@@ -138,8 +159,9 @@ impl Session {
         }
     }
 
-    /// Puts the needle tip on the skin at (or nearest) `point`, pointing straight in: along
-    /// the skin's normal as a hand feels it, so that a dimple's wall does not tip it.
+    /// Puts the needle tip on the skin at (or nearest) `point`, pointing straight in (see
+    /// `straight_in`). The point is found along the skin's normal as a hand feels it, so that a
+    /// dimple's wall does not move it.
     pub fn place(&mut self, point: Vec3, t: f32) {
         let normal = self.anatomy.skin_normal(point);
         let point = self
@@ -151,11 +173,11 @@ impl Session {
         {
             self.withdraw_fully(t);
         }
+        let straight_in = straight_in(self.scenario.approach, self.anatomy.skin_normal(point));
         self.needle = Some(Needle {
             entry: point,
-            base: -normal,
-            lateral_deg: 0.0,
-            cephalad_deg: 0.0,
+            direction: straight_in,
+            straight_in,
             depth: 0.0,
             puncture: None,
         });
@@ -192,10 +214,12 @@ impl Session {
         } else {
             1.0
         };
+        let direction = n.tilted(left, lateral_deg * share, cephalad_deg * share);
+        if direction.angle_between(n.straight_in).to_degrees() > MAX_TILT_DEG {
+            return Ok(());
+        }
         let mut turned = *n;
-        turned.lateral_deg = (n.lateral_deg + lateral_deg * share).clamp(-80.0, 80.0);
-        turned.cephalad_deg = (n.cephalad_deg + cephalad_deg * share).clamp(-80.0, 80.0);
-        let direction = turned.direction(left);
+        turned.direction = direction;
         let pivot = match contact {
             Contact::OnBone => Some(before.tip()),
             Contact::InBone => scoring::final_shaft(&self.anatomy, &before).bone_entry,
@@ -221,8 +245,8 @@ impl Session {
     }
 
     /// Walks the tip along the bone by `lateral_mm` toward the patient's side and `cephalad_mm`
-    /// toward the head, keeping the needle's direction. The tip must rest on the bone; it
-    /// slips off an edge into the soft tissue, and the skin limits how far it can go.
+    /// toward the head, the shaft turning about its skin crossing. The tip must rest on the
+    /// bone; it slips off an edge into the soft tissue, and the skin limits how far it can go.
     pub fn walk(&mut self, lateral_mm: f32, cephalad_mm: f32, t: f32) -> Result<(), Refusal> {
         if self.contact() != Contact::OnBone {
             self.notice = Some(Refusal::NotOnBone.to_string());
@@ -254,6 +278,7 @@ impl Session {
             })?;
         }
         n.entry = after.entry;
+        n.direction = after.direction;
         n.depth = after.depth;
         self.notice = slipped
             .then(|| "the tip slipped off the edge of the bone into the soft tissue".to_string());

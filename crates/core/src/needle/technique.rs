@@ -15,10 +15,12 @@ use glam::Vec3;
 pub const CONTACT_MM: f32 = 0.6;
 /// How far the skin slides over the fascia with the needle (mm). Estimate.
 pub const SKIN_GIVE_MM: f32 = 5.0;
-/// How far the shaft may move sideways at the skin per mm of soft tissue it crosses. Estimate:
-/// with 20 mm of soft tissue the hub swings up to about 30° about the tip, with 40 mm about 25°;
-/// a 7° swing turns the ASIS aim into the perpendicular one (Reed 2018).
-pub const SHAFT_GIVE: f32 = 0.35;
+/// How far the shaft may move sideways at the skin per mm of soft tissue it crosses. Estimate,
+/// chosen so that the published move can be made: over the PSIS (20–25 mm of soft tissue)
+/// a tip walked a few millimetres to the medial point and then swung 24° toward the ASIS moves
+/// the skin crossing about 15 mm, and the hub swings up to about 35° about the tip (30° with
+/// 40 mm of soft tissue). A 7° swing turns the ASIS aim into the perpendicular one (Reed 2018).
+pub const SHAFT_GIVE: f32 = 0.5;
 /// A needle in bone turns by this share of the tilt asked for, about the point where it
 /// entered the bone: the cortex holds it. Estimate.
 pub const IN_BONE_TILT_SHARE: f32 = 0.2;
@@ -134,31 +136,37 @@ pub enum Step {
     Blocked,
 }
 
-/// Moves the tip along the bone by `step` (mm, perpendicular to the needle), keeping the
-/// needle's direction. The tip follows the surface where it rises or falls by at most
-/// `FOLLOW_SLOPE` times the step, as it does when a clinician walks it.
+/// Moves the tip along the bone by about `step` (mm, perpendicular to the needle), the shaft
+/// turning about where it crosses the skin: a clinician walks the tip by small redirections,
+/// so the skin stays where it was punctured. The tip follows the surface where it rises or
+/// falls by at most `FOLLOW_SLOPE` times the step.
 pub fn walk(anatomy: &Anatomy, pose: &Pose, step: Vec3) -> Step {
     let d = pose.direction;
     let sideways = step - d * step.dot(d);
+    let hinge = skin_crossing(anatomy, pose).unwrap_or(pose.entry);
     let target = pose.tip() + sideways;
+    let reach = (target - hinge).length();
+    let Some(nd) = ((target - hinge) / reach).try_normalize() else {
+        return Step::Blocked;
+    };
+    let turned = pivot(pose, hinge, nd);
     let window = FOLLOW_SLOPE * sideways.length() + CONTACT_MM * 0.5;
-    let from = target - d * window;
-    let iv = anatomy.intervals(from, target + d * window, 0.05);
+    let from = hinge + nd * (reach - window).max(0.0);
+    let iv = anatomy.intervals(from, hinge + nd * (reach + window), 0.05);
+    let along_to_hinge = (hinge - turned.entry).dot(nd);
     let Some(bone) = iv.iter().find(|i| i.tissue.is_bone()) else {
         return Step::SlippedOff(Pose {
-            entry: pose.entry + sideways,
-            ..*pose
+            depth: along_to_hinge + reach,
+            ..turned
         });
     };
     if bone.start <= 0.0 {
         return Step::Blocked;
     }
-    let tip = from + d * (bone.start - CONTACT_MM * 0.5).max(0.0);
-    let entry = pose.entry + sideways;
+    let tip = from + nd * (bone.start - CONTACT_MM * 0.5).max(0.0);
     Step::OnBone(Pose {
-        entry,
-        direction: d,
-        depth: (tip - entry).dot(d).max(0.0),
+        depth: (tip - turned.entry).dot(nd).max(0.0),
+        ..turned
     })
 }
 
