@@ -134,6 +134,15 @@ fn palpate_down_to_bone_walk_swing_and_reach_the_marrow() {
     }
     let score = s.submit(t + 1.0).unwrap().unwrap().clone();
     assert_eq!(score.verdict, Verdict::Pass, "{:#?}", score.feedback);
+    let swept = score
+        .components
+        .iter()
+        .find(|c| c.key == "tissue_damage")
+        .unwrap();
+    assert_eq!(
+        swept.points, swept.max_points,
+        "the published swing costs nothing: {swept:?}"
+    );
 
     let file = Attempt::parse(&s.attempt().to_ron().unwrap(), "technique.ron").unwrap();
     let again = scoring::score(&s.scenario, &s.anatomy, &file).unwrap();

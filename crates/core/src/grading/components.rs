@@ -317,7 +317,8 @@ pub(super) fn technique_components(
             f_dmg,
             format!("The shaft swept {:.0} mm² of tissue.", replay.tissue_damage),
             format!(
-                "The shaft swept {:.0} mm² of tissue: steer before the needle is deep, not after.",
+                "The shaft swept {:.0} mm² of tissue: aim before the needle is deep, and re-aim \
+                 with the tip resting on the bone, not in the soft tissue or in the bone.",
                 replay.tissue_damage
             ),
         ),

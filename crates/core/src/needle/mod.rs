@@ -133,6 +133,7 @@ pub fn replay(anatomy: &Anatomy, timeline: &[Sample]) -> Replay {
         });
     }
     let mut prev_base = shaft_base(anatomy, &prev);
+    let mut prev_on_bone = technique::Contact::of(anatomy, &prev) == technique::Contact::OnBone;
 
     for s in &timeline[1..] {
         let pose = s.pose();
@@ -208,13 +209,15 @@ pub fn replay(anatomy: &Anatomy, timeline: &[Sample]) -> Replay {
         };
 
         let base = shaft_base(anatomy, &pose);
-        if let (Some(b0), Some(b1)) = (prev_base, base) {
+        let on_bone = technique::Contact::of(anatomy, &pose) == technique::Contact::OnBone;
+        if let (Some(b0), Some(b1), false) = (prev_base, base, on_bone && prev_on_bone) {
             let (t0, t1) = (prev.tip(), pose.tip());
             let area =
                 0.5 * (t0 - b0).cross(t1 - b0).length() + 0.5 * (t1 - b0).cross(b1 - b0).length();
             out.tissue_damage += area;
         }
         prev_base = base;
+        prev_on_bone = on_bone;
         prev = pose;
         prev_t = s.t;
     }
