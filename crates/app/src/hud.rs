@@ -41,6 +41,8 @@ pub struct PanelModel<'a> {
     pub pull_refusal: Option<&'a str>,
     /// How much the 3D view draws; `None` where there is no view (the frame budget).
     pub profile: Option<&'a mut super::render_profile::RenderProfile>,
+    /// The plan being made from the scene's case; `None` where no plan can be made.
+    pub plan: Option<&'a mut marrowsim_core::evaluation::Plan>,
 }
 
 /// What the trainee clicked in the panel.
@@ -49,6 +51,8 @@ pub struct PanelActions {
     pub case: Vec<CaseCommand>,
     pub toggle_editor: bool,
     pub needle: Vec<super::session::NeedleCommand>,
+    /// The plan the trainee confirmed.
+    pub plan: Option<marrowsim_core::evaluation::Plan>,
 }
 
 /// The case, its scene list, and where the panel's requests about them go.
@@ -71,6 +75,8 @@ struct ViewParams<'w> {
     profile: ResMut<'w, super::render_profile::RenderProfile>,
     pull_refusal: Res<'w, super::session::PullRefusal>,
     needle: MessageWriter<'w, super::session::NeedleCommand>,
+    plan: ResMut<'w, super::plan_view::PlanDraft>,
+    confirm: MessageWriter<'w, super::plan_view::ConfirmPlan>,
 }
 
 fn panel(
@@ -91,6 +97,7 @@ fn panel(
     let mut pull_volume = view.pull_volume.0;
     let mut profile = *view.profile;
     let refusal = view.pull_refusal.0.clone();
+    let mut plan = view.plan.0.clone();
     let actions = right_panel(ctx, "trainee", PANEL_WIDTH, &mut view.viewport, |ui| {
         trainee_panel(
             ui,
@@ -106,10 +113,17 @@ fn panel(
                 pull_volume: &mut pull_volume,
                 pull_refusal: refusal.as_deref(),
                 profile: Some(&mut profile),
+                plan: Some(&mut plan),
             },
         )
     });
     view.profile.set_if_neq(profile);
+    if plan != view.plan.0 {
+        view.plan.0 = plan;
+    }
+    if let Some(confirmed) = actions.plan.clone() {
+        view.confirm.write(super::plan_view::ConfirmPlan(confirmed));
+    }
     if pull_volume != view.pull_volume.0 {
         view.pull_volume.0 = pull_volume;
     }
@@ -189,6 +203,16 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
         }
     }
     ui.separator();
+    if s.scenario.evaluation.is_some() {
+        let mut scratch = marrowsim_core::evaluation::Plan::default();
+        let draft = m.plan.unwrap_or(&mut scratch);
+        actions.plan = super::plan_view::section(ui, s, draft);
+        ui.separator();
+        if s.awaiting_plan() {
+            ui.weak("The needle waits for your plan.");
+            return actions;
+        }
+    }
     timer(ui, s, m.now);
     let software = m
         .profile

@@ -17,6 +17,7 @@ mod live_section;
 mod needle_view;
 mod palpation;
 mod perf;
+mod plan_view;
 mod render_profile;
 mod scene_watch;
 mod score_card;
@@ -182,6 +183,7 @@ fn plugin(app: &mut App) {
         history_view::plugin,
         needle_view::plugin,
         palpation::plugin,
+        plan_view::plugin,
     ));
 }
 

@@ -123,6 +123,7 @@ pub fn headless_budget(scenario: Scenario, frames: u32) -> Result<HeadlessBudget
                             pull_volume: &mut pull_volume,
                             pull_refusal: None,
                             profile: None,
+                            plan: None,
                         },
                     )
                 });

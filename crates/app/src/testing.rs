@@ -35,6 +35,7 @@ pub(crate) fn headless_case(scenario: Scenario, source: SceneSource) -> Result<A
             case::plugin,
             super::scene_watch::plugin,
             session::plugin,
+            super::plan_view::plugin,
             super::history_view::plugin,
         ));
     super::configure_sets(&mut app);

@@ -72,6 +72,7 @@ fn write(a: &Anatomy, scene: &Scenario, name: &str, entry: Vec3, dir: Vec3, dept
         version: VERSION,
         scene: scene.title.clone(),
         patient: a.patient.clone(),
+        evaluation: None,
         sites: vec![SiteAttempt {
             site: 0,
             timeline: tl,

@@ -4,6 +4,7 @@
 //! the command line runs it headless.
 
 pub mod anatomy;
+pub mod evaluation;
 pub mod files;
 pub mod geometry;
 pub mod grading;

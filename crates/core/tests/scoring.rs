@@ -365,6 +365,7 @@ mod quick_agrees {
                 version: VERSION,
                 scene: scenario.title.clone(),
                 patient: scenario.patient(0),
+                evaluation: None,
                 sites: vec![SiteAttempt {
                     site: 0,
                     timeline: feasibility::straight_insertion(&pose),

@@ -4,6 +4,7 @@ mod attempts;
 mod case;
 mod history;
 mod input;
+mod plan;
 
 use crate::case::{Catalogue, SceneSource};
 use crate::session::{self, SessionState};

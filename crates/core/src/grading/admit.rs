@@ -175,6 +175,7 @@ mod tests {
             version: VERSION,
             scene: scenario.title.clone(),
             patient: scenario.patient(0),
+            evaluation: None,
             sites: vec![SiteAttempt {
                 site: 0,
                 timeline,

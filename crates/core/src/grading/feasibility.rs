@@ -249,6 +249,10 @@ pub fn run(
         version: attempt::VERSION,
         scene: scenario.title.clone(),
         patient: patient.clone(),
+        evaluation: scenario.evaluation.as_ref().map(|e| attempt::Evaluated {
+            t: 0.0,
+            plan: e.answer.clone(),
+        }),
         sites: sites
             .iter()
             .filter_map(|s| {

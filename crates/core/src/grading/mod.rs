@@ -3,6 +3,7 @@
 pub mod admit;
 pub mod aspiration;
 mod components;
+pub mod evaluation;
 pub mod feasibility;
 pub mod scoring;
 pub mod validity;

@@ -142,6 +142,9 @@ pub struct Score {
     /// The aspiration phase, when the scene has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub harvest: Option<super::aspiration::HarvestScore>,
+    /// The evaluation phase, when the scene has a case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evaluation: Option<super::evaluation::EvaluationScore>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -217,6 +220,18 @@ pub fn score(
     anatomy: &Anatomy,
     attempt: &Attempt,
 ) -> Result<Score, ScoreError> {
+    let evaluation = scenario.evaluation.as_ref().map(|spec| {
+        (
+            spec,
+            super::evaluation::score(spec, attempt.evaluation.as_ref()),
+        )
+    });
+    if let Some((spec, ev)) = &evaluation {
+        let went_ahead = attempt.sites.iter().any(|s| !s.timeline.is_empty());
+        if spec.answer.decision == crate::evaluation::Decision::Defer || !went_ahead {
+            return Ok(evaluation_only(scenario, spec, ev.clone()));
+        }
+    }
     let mut sites = Vec::new();
     for s in &attempt.sites {
         if s.site >= scenario.sites.len() {
@@ -295,6 +310,16 @@ pub fn score(
         }
         h
     });
+    if let Some((spec, ev)) = &evaluation {
+        let rest = total;
+        total = rest * (1.0 - spec.weight / 100.0) + ev.points;
+        verdict = verdict.max(ev.verdict);
+        total = total.min(cap_for(ev.verdict, scenario.pass_mark));
+        if verdict == Verdict::Pass && total < scenario.pass_mark {
+            verdict = Verdict::Fail;
+        }
+        components.extend(ev.components.iter().cloned());
+    }
     let mut ordered: Vec<&Component> = components
         .iter()
         .filter(|c| c.severity > Severity::Met)
@@ -343,6 +368,11 @@ pub fn score(
                 .cloned(),
         );
     }
+    if let Some((_, ev)) = &evaluation {
+        for (i, f) in ev.feedback.iter().enumerate() {
+            feedback.insert(i, f.clone());
+        }
+    }
     if feedback.is_empty() {
         feedback.push("Clean placement: every part of the attempt is within its zone.".into());
     }
@@ -354,7 +384,51 @@ pub fn score(
         sites,
         feedback,
         harvest,
+        evaluation: evaluation.map(|(_, ev)| ev),
     })
+}
+
+/// The most an attempt can count with this verdict from one of its phases.
+fn cap_for(verdict: Verdict, pass_mark: f32) -> f32 {
+    match verdict {
+        Verdict::Pass => f32::INFINITY,
+        Verdict::Fail => (pass_mark - 10.0).max(0.0),
+        Verdict::Unsafe => UNSAFE_CAP_SHARE * pass_mark,
+    }
+}
+
+/// An attempt that ends at the evaluation: the harvest was rightly not done today, or the
+/// trainee decided not to go ahead. The plan is all there is to mark, so it counts for the
+/// whole; a harvest done when the case said not today is unsafe whatever the needle did.
+fn evaluation_only(
+    scenario: &Scenario,
+    spec: &crate::evaluation::EvaluationSpec,
+    ev: super::evaluation::EvaluationScore,
+) -> Score {
+    let whole = if spec.weight > 0.0 {
+        ev.points / spec.weight * 100.0
+    } else {
+        100.0 * f32::from(u8::from(ev.verdict == Verdict::Pass))
+    };
+    let total = whole.min(cap_for(ev.verdict, scenario.pass_mark));
+    let mut verdict = ev.verdict;
+    if verdict == Verdict::Pass && total < scenario.pass_mark {
+        verdict = Verdict::Fail;
+    }
+    let mut feedback = ev.feedback.clone();
+    if feedback.is_empty() {
+        feedback.push(format!("Right plan. {}", ev.why));
+    }
+    Score {
+        total: (total * 10.0).round() / 10.0,
+        verdict,
+        pass_mark: scenario.pass_mark,
+        components: ev.components.clone(),
+        sites: Vec::new(),
+        feedback,
+        harvest: None,
+        evaluation: Some(ev),
+    }
 }
 
 fn score_site(

@@ -17,10 +17,11 @@
 //! tip stays in the marrow; novices in pulls of 4 mL up to the whole syringe, without moving.
 
 use crate::anatomy::Anatomy;
+use crate::evaluation::{Decision, EvaluationSpec, HarvestSite, Plan};
 use crate::grading::scoring::{Verdict, score};
 use crate::needle::{Pose, Sample};
-use crate::records::attempt::{Attempt, SiteAttempt, VERSION};
-use crate::scenario::Scenario;
+use crate::records::attempt::{Attempt, Evaluated, SiteAttempt, VERSION};
+use crate::scenario::{Position, Scenario};
 use crate::tissue::Tissue;
 use glam::{Quat, Vec3};
 use rand::{RngExt, SeedableRng};
@@ -160,6 +161,21 @@ fn subject(
 /// How a subject aspirates, where the scene has an aspiration phase: the pull (mL) and
 /// whether they redirect between pulls. Experts pull 2–4 mL and redirect; novices fill most
 /// of the syringe (at least 4 mL, up to all of it) where the placement ended.
+/// Experts make the scene's plan. Novices read half the case: half of them make it, and the
+/// rest go ahead at the left posterior crest, prone, with no precautions.
+fn evaluation_habit(skill: Skill, spec: &EvaluationSpec, rng: &mut ChaCha8Rng) -> Plan {
+    match skill {
+        Skill::Expert => spec.answer.clone(),
+        Skill::Novice if rng.random_bool(0.5) => spec.answer.clone(),
+        Skill::Novice => Plan {
+            decision: Decision::Proceed,
+            sites: vec![HarvestSite::PosteriorLeft],
+            position: Some(Position::Prone),
+            precautions: Vec::new(),
+        },
+    }
+}
+
 fn harvest_habit(skill: Skill, syringe_ml: f32, rng: &mut ChaCha8Rng) -> (f32, bool) {
     match skill {
         Skill::Expert => (rng.random_range(2.0..=4.0f32.min(syringe_ml)), true),
@@ -208,10 +224,15 @@ fn cohort(scenario: &Scenario, skill: Skill, n: usize, seed: u64) -> Result<Coho
                 palpations: Vec::new(),
             });
         }
+        let evaluation = scenario.evaluation.as_ref().map(|e| Evaluated {
+            t: 0.0,
+            plan: evaluation_habit(skill, e, &mut rng),
+        });
         let attempt = Attempt {
             version: VERSION,
             scene: scenario.title.clone(),
             patient,
+            evaluation,
             sites,
         };
         let s = score(scenario, &anatomy, &attempt).map_err(|e| e.to_string())?;

@@ -86,6 +86,8 @@ pub struct Session {
     pub finger: Option<Feel>,
     /// The stylet is out of the cannula: the syringe can be attached.
     pub stylet_out: bool,
+    /// The plan made from the scene's case, once the trainee has confirmed it.
+    pub evaluation: Option<attempt::Evaluated>,
     /// What the last move met that the trainee should know: the skin holding the needle, the
     /// tip slipping off the bone, the bone resisting a tilt.
     pub notice: Option<String>,
@@ -107,9 +109,30 @@ impl Session {
             palpations: Vec::new(),
             finger: None,
             stylet_out: false,
+            evaluation: None,
             notice: None,
             score: None,
         }
+    }
+
+    /// Whether the scene's case still waits for the trainee's plan: the needle waits for it.
+    pub fn awaiting_plan(&self) -> bool {
+        self.scenario.evaluation.is_some() && self.evaluation.is_none() && self.score.is_none()
+    }
+
+    /// Confirms the trainee's plan for the scene's case. A plan not to go ahead today ends the
+    /// attempt there and marks it.
+    pub fn plan(&mut self, plan: crate::evaluation::Plan, t: f32) -> Result<(), ScoreError> {
+        if !self.awaiting_plan() {
+            return Ok(());
+        }
+        let defer = plan.decision == crate::evaluation::Decision::Defer;
+        self.evaluation = Some(attempt::Evaluated { t, plan });
+        if defer {
+            let score = scoring::score(&self.scenario, &self.anatomy, &self.attempt())?;
+            self.score = Some(score);
+        }
+        Ok(())
     }
 
     /// A finished attempt to look at: the needle where the last site ended (with its force
@@ -163,6 +186,10 @@ impl Session {
     /// `straight_in`). The point is found along the skin's normal as a hand feels it, so that a
     /// dimple's wall does not move it.
     pub fn place(&mut self, point: Vec3, t: f32) {
+        if self.awaiting_plan() {
+            self.notice = Some("read the case and confirm your plan first".into());
+            return;
+        }
         let normal = self.anatomy.skin_normal(point);
         let point = self
             .anatomy
@@ -474,6 +501,7 @@ impl Session {
                     .into_iter()
                     .chain(first_touch)
             })
+            .chain(self.evaluation.as_ref().map(|e| e.t))
             .fold(f32::INFINITY, f32::min);
         let t0 = if t0.is_finite() { t0 } else { 0.0 };
         let mut sites = self.done.clone();
@@ -487,10 +515,15 @@ impl Session {
                 .iter_mut()
                 .for_each(|p| p.t = (p.t - t0).max(0.0));
         }
+        let evaluation = self.evaluation.clone().map(|mut e| {
+            e.t = (e.t - t0).max(0.0);
+            e
+        });
         Attempt {
             version: attempt::VERSION,
             scene: self.scenario.title.clone(),
             patient: self.anatomy.patient.clone(),
+            evaluation,
             sites,
         }
     }

@@ -6,9 +6,9 @@ use crate::scenario::locate::Step;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-pub const VERSION: u32 = 3;
-/// Attempts written before the aspiration phase (version 1, without pulls) and before
-/// palpation (version 2) still load.
+pub const VERSION: u32 = 4;
+/// Attempts written before the aspiration phase (version 1, without pulls), before palpation
+/// (version 2) and before the evaluation (version 3) still load.
 pub const OLDEST_VERSION: u32 = 1;
 /// A site's palpation is recorded every 2 mm the finger moves; a long search is a few hundred.
 pub const MAX_TOUCHES: usize = 5_000;
@@ -34,7 +34,18 @@ pub struct Attempt {
     #[serde(default)]
     pub scene: String,
     pub patient: Patient,
+    /// The plan the trainee made from the scene's case (version 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation: Option<Evaluated>,
     pub sites: Vec<SiteAttempt>,
+}
+
+/// The trainee's plan, and when they confirmed it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evaluated {
+    pub t: f32,
+    pub plan: crate::evaluation::Plan,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -114,6 +125,31 @@ impl Attempt {
                 message,
             }
         };
+        if let Some(e) = &a.evaluation {
+            if a.version < 4 {
+                return Err(invalid(
+                    &[Step::Field("evaluation")],
+                    format!("an evaluation needs attempt version 4, not {}", a.version),
+                ));
+            }
+            if !(e.t.is_finite() && (0.0..=MAX_TIME_S).contains(&e.t)) {
+                return Err(invalid(
+                    &[Step::Field("evaluation"), Step::Index(0), Step::Field("t")],
+                    format!(
+                        "the evaluation's time {} s is outside 0–{MAX_TIME_S} s",
+                        e.t
+                    ),
+                ));
+            }
+            if e.plan.sites.len() > crate::scenario::MAX_SITES
+                || e.plan.precautions.len() > crate::evaluation::Precaution::ALL.len() * 2
+            {
+                return Err(invalid(
+                    &[Step::Field("evaluation")],
+                    "the plan names more sites or precautions than there are".into(),
+                ));
+            }
+        }
         if a.sites.len() > crate::scenario::MAX_SITES {
             return Err(invalid(
                 &[Step::Field("sites")],

@@ -13,9 +13,10 @@ use std::path::Path;
 pub use validate::{MAX_FILE_BYTES, MAX_HAZARDS, MAX_SITES};
 
 /// The scenario format this build reads.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 /// Scenes written before the aspiration phase (version 1) still load as placement-only scenes,
-/// and those written before the choice of guidance (version 2) as landmark-guided ones.
+/// those written before the choice of guidance (version 2) as landmark-guided ones, and those
+/// written before the evaluation (version 3) as scenes without a case.
 pub const OLDEST_VERSION: u32 = 1;
 
 /// The standard PSIS harvest scene, built into the binary.
@@ -70,6 +71,9 @@ pub struct Scenario {
     /// What the trainee may see of the inside (version 3); landmarks only when absent.
     #[serde(default, skip_serializing_if = "Guidance::is_landmarks")]
     pub guidance: Guidance,
+    /// Before the needle, a case to evaluate and a plan to make (version 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation: Option<crate::evaluation::EvaluationSpec>,
 }
 
 /// What guides the needle besides the trainee's hands.

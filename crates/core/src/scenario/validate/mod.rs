@@ -146,6 +146,121 @@ fn check_guidance(c: &mut Checker, s: &Scenario) {
     }
 }
 
+/// The case's figures are in range, and the scene's answer agrees with the contraindications
+/// reference: a scene cannot teach a plan that the published rules refuse.
+fn check_evaluation(c: &mut Checker, s: &Scenario) {
+    use crate::evaluation::{Decision, consequences, findings};
+    use Step::*;
+    let Some(e) = &s.evaluation else { return };
+    if s.version < 4 {
+        c.err(&[Field("evaluation")], "the evaluation needs `version: 4`");
+    }
+    let case = |f: &'static str| [Field("evaluation"), Index(0), Field("case"), Field(f)];
+    let answer = |f: &'static str| [Field("evaluation"), Index(0), Field("answer"), Field(f)];
+    c.range(&case("age"), "age", e.case.age as f32, 16.0, 100.0, "years");
+    c.range(
+        &case("platelets"),
+        "platelets",
+        e.case.platelets,
+        1.0,
+        2000.0,
+        "×10⁹/L",
+    );
+    c.range(&case("inr"), "INR", e.case.inr, 0.5, 10.0, "");
+    let w = [Field("evaluation"), Index(0), Field("weight")];
+    c.range(&w, "evaluation weight", e.weight, 0.0, 80.0, "%");
+    check_text(c, &case("indication"), "indication", &e.case.indication);
+    check_text(
+        c,
+        &[Field("evaluation"), Index(0), Field("why")],
+        "why",
+        &e.why,
+    );
+    if e.why.trim().is_empty() {
+        c.err(
+            &[Field("evaluation"), Index(0), Field("why")],
+            "say why the answer is right: the trainee reads it",
+        );
+    }
+    for (i, note) in e.case.notes.iter().enumerate() {
+        check_text(
+            c,
+            &[
+                Field("evaluation"),
+                Index(0),
+                Field("case"),
+                Field("notes"),
+                Index(i),
+            ],
+            "note",
+            note,
+        );
+    }
+    let found = findings(&e.case);
+    let k = consequences(&found);
+    let because = |want: &str| {
+        let why: Vec<String> = found.iter().map(|f| f.sentence()).collect();
+        if why.is_empty() {
+            format!("{want}; the reference finds nothing against this case")
+        } else {
+            format!("{want}; the reference finds: {}", why.join("; "))
+        }
+    };
+    match e.answer.decision {
+        Decision::Proceed if k.not_today => c.err(
+            &answer("decision"),
+            because("the answer goes ahead today, but the case should not"),
+        ),
+        Decision::Defer if !k.not_today => c.err(
+            &answer("decision"),
+            because("the answer defers the harvest"),
+        ),
+        Decision::Proceed => {
+            if e.answer.sites.len() != s.sites.len() {
+                c.err(
+                    &answer("sites"),
+                    format!(
+                        "the answer names {} harvest sites; the scene has {}",
+                        e.answer.sites.len(),
+                        s.sites.len()
+                    ),
+                );
+            }
+            for site in &e.answer.sites {
+                if k.unavailable.contains(site) {
+                    c.err(
+                        &answer("sites"),
+                        because(&format!("the answer uses the {}", site.name())),
+                    );
+                }
+            }
+            if e.answer.position.is_some_and(|p| p != s.position) {
+                c.err(
+                    &answer("position"),
+                    "the answer's position is not the scene's `position`",
+                );
+            }
+            let mut want = e.answer.precautions.clone();
+            want.sort();
+            want.dedup();
+            if want != k.precautions {
+                let names = |ps: &[crate::evaluation::Precaution]| {
+                    ps.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
+                };
+                c.err(
+                    &answer("precautions"),
+                    format!(
+                        "the answer's precautions ({}) are not the reference's for this case ({})",
+                        names(&want),
+                        names(&k.precautions)
+                    ),
+                );
+            }
+        }
+        Decision::Defer => {}
+    }
+}
+
 fn check_aspiration(c: &mut Checker, s: &Scenario) {
     use Step::*;
     let Some(a) = &s.aspiration else { return };
@@ -208,6 +323,7 @@ fn check(c: &mut Checker, s: &Scenario) {
     let presets = patient::check_patient(c, s);
     check_aspiration(c, s);
     check_guidance(c, s);
+    check_evaluation(c, s);
     let needle = s.needle;
     if needle.gauge != 8 && needle.gauge != 11 {
         c.err(
