@@ -38,7 +38,7 @@ fn toggle_help(
 }
 
 /// Every control, in one place (H or F1, and the README).
-pub const CONTROLS: [(&str, &str); 21] = [
+pub const CONTROLS: [(&str, &str); 25] = [
     (
         "hold Q + move",
         "palpate: the finger feels for bone under the cursor",
@@ -64,6 +64,16 @@ pub const CONTROLS: [(&str, &str); 21] = [
     ),
     ("hold F", "push firmly, 500 N"),
     ("hold T", "twist: the cortex yields to half the push"),
+    (
+        "A",
+        "pick up the thin needle of the local anaesthetic, or put it down for the trocar",
+    ),
+    ("I", "inject 1 mL of lidocaine at its tip (Shift 0.5 mL)"),
+    ("X", "take the stylet out of the trocar, or put it back"),
+    (
+        "P",
+        "pull the chosen volume into the syringe (- and = choose it)",
+    ),
     ("Enter", "submit the site"),
     ("R", "retry: the same scene and patient"),
     ("N", "a new patient for this scene"),

@@ -253,8 +253,19 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
     ui.separator();
     readouts(ui, s);
     ui.separator();
+    if s.scenario.anaesthesia.is_some() {
+        actions
+            .needle
+            .extend(super::anaesthesia_view::section(ui, s, m.now));
+        ui.separator();
+    }
     if s.scenario.aspiration.is_some() {
-        actions.needle = super::aspiration_view::section(ui, s, m.pull_volume, m.pull_refusal);
+        actions.needle.extend(super::aspiration_view::section(
+            ui,
+            s,
+            m.pull_volume,
+            m.pull_refusal,
+        ));
         ui.separator();
     }
     ui.label("Resistance against depth");

@@ -2,6 +2,7 @@
 //!
 //! One plugin per feature file; `plugin` wires them in frame order.
 
+mod anaesthesia_view;
 mod anatomy_view;
 mod aspiration_view;
 mod camera;
@@ -182,6 +183,7 @@ fn plugin(app: &mut App) {
         session::plugin,
         history_view::plugin,
         needle_view::plugin,
+        anaesthesia_view::plugin,
         palpation::plugin,
         plan_view::plugin,
     ));

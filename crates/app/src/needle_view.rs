@@ -203,7 +203,8 @@ fn place_needle(
     }
     let world = frame.0;
     for (mut tf, mut vis) in &mut needles {
-        match session.0.pose() {
+        let trocar = session.0.tool == marrowsim_core::needle::session::Tool::Trocar;
+        match session.0.pose().filter(|_| trocar) {
             Some(pose) => {
                 let local = needle_transform(pose.tip(), pose.direction);
                 *tf = world * local;

@@ -44,7 +44,15 @@ pub enum NeedleCommand {
     Stylet,
     /// Draw this many mL into the syringe.
     Pull(f32),
+    /// Pick up the thin needle of the local anaesthetic, or put it down for the trocar.
+    Anaesthetic,
+    /// Leave this many mL of lidocaine at the thin needle's tip.
+    Inject(f32),
 }
+
+/// What one press of I injects (mL); Shift gives the fine amount.
+pub const INJECT_ML: f32 = 1.0;
+pub const FINE_INJECT_ML: f32 = 0.5;
 
 /// The volume the next pull draws (mL), chosen in the panel or with - and =.
 #[derive(Resource, Clone, Copy, Debug, PartialEq)]
@@ -230,6 +238,16 @@ fn keyboard_commands(
     if keys.just_pressed(KeyCode::KeyX) {
         out.write(NeedleCommand::Stylet);
     }
+    if keys.just_pressed(KeyCode::KeyA) {
+        out.write(NeedleCommand::Anaesthetic);
+    }
+    for _ in 0..taps(&presses, KeyCode::KeyI) {
+        out.write(NeedleCommand::Inject(if fine {
+            FINE_INJECT_ML
+        } else {
+            INJECT_ML
+        }));
+    }
     if keys.just_pressed(KeyCode::KeyP) {
         out.write(NeedleCommand::Pull(volume.0));
     }
@@ -330,6 +348,14 @@ fn apply_commands(
             NeedleCommand::Stylet => s.toggle_stylet(),
             NeedleCommand::Pull(ml) => {
                 refusal.0 = s.pull(ml, t).err();
+            }
+            NeedleCommand::Anaesthetic => {
+                if let Err(e) = s.toggle_anaesthetic(t) {
+                    s.notice = Some(e);
+                }
+            }
+            NeedleCommand::Inject(ml) => {
+                s.notice = s.inject(ml, t).err();
             }
         }
     }

@@ -73,6 +73,7 @@ fn write(a: &Anatomy, scene: &Scenario, name: &str, entry: Vec3, dir: Vec3, dept
         scene: scene.title.clone(),
         patient: a.patient.clone(),
         evaluation: None,
+        anaesthetic: Vec::new(),
         sites: vec![SiteAttempt {
             site: 0,
             timeline: tl,

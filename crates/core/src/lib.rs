@@ -3,6 +3,7 @@
 //! Deterministic for a given seed on any machine. The Bevy app shows it and feeds it input;
 //! the command line runs it headless.
 
+pub mod anaesthesia;
 pub mod anatomy;
 pub mod evaluation;
 pub mod files;

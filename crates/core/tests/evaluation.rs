@@ -95,6 +95,7 @@ fn not_today_passes_when_deferred_and_is_unsafe_when_done() {
                 ..Plan::default()
             },
         }),
+        anaesthetic: Vec::new(),
         sites: Vec::new(),
     };
     let s = score(&scene, &anatomy, &deferred).unwrap();
@@ -123,6 +124,7 @@ fn not_today_passes_when_deferred_and_is_unsafe_when_done() {
 
     let nothing = Attempt {
         evaluation: None,
+        anaesthetic: Vec::new(),
         ..deferred
     };
     let s = score(&scene, &anatomy, &nothing).unwrap();

@@ -366,6 +366,7 @@ mod quick_agrees {
                 scene: scenario.title.clone(),
                 patient: scenario.patient(0),
                 evaluation: None,
+        anaesthetic: Vec::new(),
                 sites: vec![SiteAttempt {
                     site: 0,
                     timeline: feasibility::straight_insertion(&pose),

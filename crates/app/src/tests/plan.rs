@@ -52,3 +52,51 @@ fn not_today_ends_the_attempt_with_a_pass_and_the_reason() {
     assert_eq!(score.verdict, Verdict::Pass);
     assert!(score.feedback[0].contains("INR"), "{:?}", score.feedback);
 }
+
+/// The keys of the local anaesthetic: A picks up the thin needle, W takes it down, I injects,
+/// A puts it down; the trocar then meets numb skin only after the onset.
+#[test]
+fn the_anaesthetic_needle_by_keyboard_numbs_the_way() {
+    use super::tap;
+    use marrowsim_core::needle::session::Tool;
+    use marrowsim_core::needle::technique::Contact;
+    let scenario = Scenario::load(&ws("scenes/bmac_full.ron")).unwrap();
+    let answer = scenario.evaluation.as_ref().unwrap().answer.clone();
+    let mut app = headless_app(scenario).unwrap();
+    app.update();
+    app.world_mut().write_message(ConfirmPlan(answer));
+    app.update();
+    tap(&mut app, KeyCode::KeyA, &[]);
+    assert_eq!(session(&app).tool, Tool::Anaesthetic);
+    place_at_ideal_entry(&mut app);
+    for _ in 0..3 {
+        tap(&mut app, KeyCode::KeyW, &[]);
+    }
+    tap(&mut app, KeyCode::KeyI, &[]);
+    for _ in 0..80 {
+        tap(&mut app, KeyCode::KeyW, &[KeyCode::KeyF]);
+        if session(&app).contact() == Contact::OnBone {
+            break;
+        }
+    }
+    assert_eq!(session(&app).contact(), Contact::OnBone);
+    tap(&mut app, KeyCode::KeyI, &[]);
+    tap(&mut app, KeyCode::KeyI, &[KeyCode::ShiftLeft]);
+    let given: f32 = session(&app).deposits().iter().map(|d| d.ml).sum();
+    assert_eq!(given, 2.5);
+    tap(&mut app, KeyCode::KeyA, &[]);
+    assert_eq!(session(&app).tool, Tool::Trocar);
+    assert!(session(&app).needle.is_none());
+
+    // Straight away, the skin is not numb yet.
+    place_at_ideal_entry(&mut app);
+    for _ in 0..3 {
+        tap(&mut app, KeyCode::KeyW, &[]);
+    }
+    let felt = &session(&app).felt;
+    assert_eq!(felt.len(), 1, "{felt:?}");
+    assert!(
+        felt[0].contains("at the skin") && felt[0].contains("more"),
+        "{felt:?}"
+    );
+}

@@ -176,6 +176,7 @@ mod tests {
             scene: scenario.title.clone(),
             patient: scenario.patient(0),
             evaluation: None,
+            anaesthetic: Vec::new(),
             sites: vec![SiteAttempt {
                 site: 0,
                 timeline,

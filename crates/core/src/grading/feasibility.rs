@@ -245,7 +245,39 @@ pub fn run(
         }
         sites.push(f);
     }
-    let best_attempt = sites.iter().all(|s| s.best.is_some()).then(|| Attempt {
+    let best_attempt = sites.iter().all(|s| s.best.is_some()).then(|| {
+        let mut a = best_attempt(scenario, &anatomy, &patient, &sites);
+        // The standard infiltration along the chosen track, and the standard wait.
+        if scenario.anaesthesia.is_some() {
+            for s in &mut a.sites {
+                if let Some(last) = s.timeline.last() {
+                    a.anaesthetic
+                        .extend(crate::grading::anaesthesia::planned_infiltration(
+                            &anatomy,
+                            &last.pose(),
+                            0.0,
+                            true,
+                        ));
+                }
+                crate::grading::anaesthesia::delay(s, 300.0);
+            }
+        }
+        a
+    });
+    Ok(Feasibility {
+        patient,
+        sites,
+        best_attempt,
+    })
+}
+
+fn best_attempt(
+    scenario: &Scenario,
+    anatomy: &Anatomy,
+    patient: &crate::anatomy::Patient,
+    sites: &[SiteFeasibility],
+) -> Attempt {
+    Attempt {
         version: attempt::VERSION,
         scene: scenario.title.clone(),
         patient: patient.clone(),
@@ -253,6 +285,7 @@ pub fn run(
             t: 0.0,
             plan: e.answer.clone(),
         }),
+        anaesthetic: Vec::new(),
         sites: sites
             .iter()
             .filter_map(|s| {
@@ -260,7 +293,7 @@ pub fn run(
                 // The harvest a careful hand draws there: the placement is what was sampled.
                 let pulls = match &scenario.aspiration {
                     Some(spec) => crate::grading::aspiration::planned_harvest(
-                        &anatomy,
+                        anatomy,
                         spec,
                         &mut timeline,
                         spec.target_ml / scenario.sites.len() as f32,
@@ -271,19 +304,14 @@ pub fn run(
                 };
                 Some(SiteAttempt {
                     site: s.site,
-                    events: crate::needle::replay(&anatomy, &timeline).events,
+                    events: crate::needle::replay(anatomy, &timeline).events,
                     timeline,
                     pulls,
                     palpations: Vec::new(),
                 })
             })
             .collect(),
-    });
-    Ok(Feasibility {
-        patient,
-        sites,
-        best_attempt,
-    })
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Marking attempts against a scenario, and proving that a scenario can be passed.
 
 pub mod admit;
+pub mod anaesthesia;
 pub mod aspiration;
 mod components;
 pub mod evaluation;

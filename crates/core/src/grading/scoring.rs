@@ -145,6 +145,9 @@ pub struct Score {
     /// The evaluation phase, when the scene has a case.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluation: Option<super::evaluation::EvaluationScore>,
+    /// The local anaesthesia, when the scene has the phase.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anaesthesia: Option<super::anaesthesia::AnaesthesiaScore>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -310,9 +313,16 @@ pub fn score(
         }
         h
     });
+    let anaesthesia = scenario.anaesthesia.as_ref().map(|spec| {
+        let a = super::anaesthesia::score(spec, anatomy, attempt);
+        total = mix(total, verdict, spec.weight, a.points);
+        verdict = verdict.max(a.verdict);
+        total = total.min(cap_for(a.verdict, scenario.pass_mark));
+        components.extend(a.components.iter().cloned());
+        a
+    });
     if let Some((spec, ev)) = &evaluation {
-        let rest = total;
-        total = rest * (1.0 - spec.weight / 100.0) + ev.points;
+        total = mix(total, verdict, spec.weight, ev.points);
         verdict = verdict.max(ev.verdict);
         total = total.min(cap_for(ev.verdict, scenario.pass_mark));
         if verdict == Verdict::Pass && total < scenario.pass_mark {
@@ -385,7 +395,19 @@ pub fn score(
         feedback,
         harvest,
         evaluation: evaluation.map(|(_, ev)| ev),
+        anaesthesia,
     })
+}
+
+/// The total with a phase of `weight` % earning `points` mixed in. A phase never lifts an
+/// attempt that has already failed above what it counted.
+fn mix(total: f32, verdict: Verdict, weight: f32, points: f32) -> f32 {
+    let mixed = total * (1.0 - weight / 100.0) + points;
+    if verdict == Verdict::Pass {
+        mixed
+    } else {
+        mixed.min(total)
+    }
 }
 
 /// The most an attempt can count with this verdict from one of its phases.
@@ -428,6 +450,7 @@ fn evaluation_only(
         feedback,
         harvest: None,
         evaluation: Some(ev),
+        anaesthesia: None,
     }
 }
 

@@ -158,9 +158,6 @@ fn subject(
     }
 }
 
-/// How a subject aspirates, where the scene has an aspiration phase: the pull (mL) and
-/// whether they redirect between pulls. Experts pull 2–4 mL and redirect; novices fill most
-/// of the syringe (at least 4 mL, up to all of it) where the placement ended.
 /// Experts make the scene's plan. Novices read half the case: half of them make it, and the
 /// rest go ahead at the left posterior crest, prone, with no precautions.
 fn evaluation_habit(skill: Skill, spec: &EvaluationSpec, rng: &mut ChaCha8Rng) -> Plan {
@@ -176,6 +173,9 @@ fn evaluation_habit(skill: Skill, spec: &EvaluationSpec, rng: &mut ChaCha8Rng) -
     }
 }
 
+/// How a subject aspirates, where the scene has an aspiration phase: the pull (mL) and
+/// whether they redirect between pulls. Experts pull 2–4 mL and redirect; novices fill most
+/// of the syringe (at least 4 mL, up to all of it) where the placement ended.
 fn harvest_habit(skill: Skill, syringe_ml: f32, rng: &mut ChaCha8Rng) -> (f32, bool) {
     match skill {
         Skill::Expert => (rng.random_range(2.0..=4.0f32.min(syringe_ml)), true),
@@ -224,6 +224,30 @@ fn cohort(scenario: &Scenario, skill: Skill, n: usize, seed: u64) -> Result<Coho
                 palpations: Vec::new(),
             });
         }
+        // Experts give the standard 5 mL along the track they take and wait the standard
+        // 5 minutes; novices numb the skin only and start after half a minute.
+        let anaesthetic = match &scenario.anaesthesia {
+            Some(_) => {
+                let (periosteum, wait) = match skill {
+                    Skill::Expert => (true, 300.0),
+                    Skill::Novice => (rng.random_bool(0.3), 30.0),
+                };
+                let mut deposits = Vec::new();
+                for s in &mut sites {
+                    if let Some(last) = s.timeline.last() {
+                        deposits.extend(super::anaesthesia::planned_infiltration(
+                            &anatomy,
+                            &last.pose(),
+                            0.0,
+                            periosteum,
+                        ));
+                    }
+                    super::anaesthesia::delay(s, wait);
+                }
+                deposits
+            }
+            None => Vec::new(),
+        };
         let evaluation = scenario.evaluation.as_ref().map(|e| Evaluated {
             t: 0.0,
             plan: evaluation_habit(skill, e, &mut rng),
@@ -233,6 +257,7 @@ fn cohort(scenario: &Scenario, skill: Skill, n: usize, seed: u64) -> Result<Coho
             scene: scenario.title.clone(),
             patient,
             evaluation,
+            anaesthetic,
             sites,
         };
         let s = score(scenario, &anatomy, &attempt).map_err(|e| e.to_string())?;

@@ -63,6 +63,19 @@ pub fn straight_in(approach: Approach, skin_normal: Vec3) -> Vec3 {
     }
 }
 
+/// Which needle the trainee holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tool {
+    /// The Jamshidi trocar: its moves are the attempt's timeline.
+    #[default]
+    Trocar,
+    /// The thin needle of the local anaesthetic: its deposits are recorded, not its moves.
+    Anaesthetic,
+}
+
+/// The most a hand pushes a 22 G needle with (N): below what a cortex yields to (estimate).
+const THIN_NEEDLE_PUSH_N: f32 = 20.0;
+
 /// The finger's path is recorded every this many millimetres (mm).
 pub const TOUCH_SPACING_MM: f32 = 2.0;
 
@@ -88,6 +101,12 @@ pub struct Session {
     pub stylet_out: bool,
     /// The plan made from the scene's case, once the trainee has confirmed it.
     pub evaluation: Option<attempt::Evaluated>,
+    /// Which needle is in the hand.
+    pub tool: Tool,
+    /// Where the patient felt the trocar at this site, in words, oldest first.
+    pub felt: Vec<String>,
+    /// The lidocaine given so far, over every site.
+    deposits: Vec<crate::anaesthesia::Deposit>,
     /// What the last move met that the trainee should know: the skin holding the needle, the
     /// tip slipping off the bone, the bone resisting a tilt.
     pub notice: Option<String>,
@@ -110,9 +129,69 @@ impl Session {
             finger: None,
             stylet_out: false,
             evaluation: None,
+            tool: Tool::Trocar,
+            felt: Vec::new(),
+            deposits: Vec::new(),
             notice: None,
             score: None,
         }
+    }
+
+    /// Picks up the thin needle for local anaesthesia, or puts it down for the trocar. Refused
+    /// without the phase, and while the trocar is in the patient.
+    pub fn toggle_anaesthetic(&mut self, t: f32) -> Result<(), String> {
+        if self.scenario.anaesthesia.is_none() {
+            return Err("this scene has no local anaesthesia".into());
+        }
+        match self.tool {
+            Tool::Trocar => {
+                if self.needle.is_some_and(|n| n.depth > 0.0) {
+                    return Err("withdraw the trocar before the anaesthetic needle".into());
+                }
+                self.record(t);
+                self.needle = None;
+                self.tool = Tool::Anaesthetic;
+            }
+            Tool::Anaesthetic => {
+                self.needle = None;
+                self.tool = Tool::Trocar;
+            }
+        }
+        self.stylet_out = false;
+        self.notice = None;
+        Ok(())
+    }
+
+    /// Leaves `ml` of lidocaine at the thin needle's tip, in the soft tissue or on the bone.
+    pub fn inject(&mut self, ml: f32, t: f32) -> Result<(), String> {
+        if self.tool != Tool::Anaesthetic {
+            return Err("pick up the anaesthetic needle first (A)".into());
+        }
+        let pose = self
+            .pose()
+            .ok_or("place the anaesthetic needle on the skin first")?;
+        match self.contact() {
+            Contact::Outside => return Err("the needle is not in the patient".into()),
+            Contact::InBone => return Err("the thin needle cannot inject into bone".into()),
+            Contact::Soft | Contact::OnBone => {}
+        }
+        if !(ml > 0.0 && ml <= attempt::MAX_DEPOSIT_ML)
+            || self.deposits.len() >= attempt::MAX_DEPOSITS
+        {
+            return Err("no more lidocaine from this syringe".into());
+        }
+        let t = self.deposits.last().map_or(t, |d| t.max(d.t));
+        self.deposits.push(crate::anaesthesia::Deposit {
+            t,
+            at: pose.tip().into(),
+            ml,
+        });
+        Ok(())
+    }
+
+    /// The lidocaine given so far.
+    pub fn deposits(&self) -> &[crate::anaesthesia::Deposit] {
+        &self.deposits
     }
 
     /// Whether the scene's case still waits for the trainee's plan: the needle waits for it.
@@ -174,6 +253,9 @@ impl Session {
     }
 
     fn record(&mut self, t: f32) {
+        if self.tool == Tool::Anaesthetic {
+            return;
+        }
         if let Some(pose) = self.pose() {
             let sample = Sample::new(t, pose);
             if self.timeline.last() != Some(&sample) {
@@ -326,24 +408,68 @@ impl Session {
     /// The needle goes no deeper than its own length: the hub stops at the skin.
     pub fn push(&mut self, mm: f32, force: f32, twisting: bool, t: f32) -> Option<PushOutcome> {
         let mut pose = self.pose()?;
+        let thin = self.tool == Tool::Anaesthetic;
+        // A 22 G needle bends before it crosses a cortex: it stops on the periosteum.
+        let (force, twisting) = if thin {
+            (force.min(THIN_NEEDLE_PUSH_N), false)
+        } else {
+            (force, twisting)
+        };
+        let before = Contact::of(&self.anatomy, &pose);
         let mm = mm.min((self.scenario.needle.length_mm - pose.depth).max(0.0));
         let out = insertion::push(&self.anatomy, &mut pose, mm, force, twisting);
-        let inside = Contact::of(&self.anatomy, &pose) != Contact::Outside;
+        let now = Contact::of(&self.anatomy, &pose);
+        let inside = now != Contact::Outside;
         let crossing = technique::skin_crossing(&self.anatomy, &pose);
+        let mut punctured = None;
         if let Some(n) = self.needle.as_mut() {
             n.entry = pose.entry;
             n.depth = pose.depth;
             n.puncture = match (inside, n.puncture) {
                 (false, _) => None,
                 (true, Some(p)) => Some(p),
-                (true, None) => crossing,
+                (true, None) => {
+                    punctured = crossing;
+                    crossing
+                }
             };
         }
         self.notice = None;
         self.last = Some(out);
+        if thin {
+            return Some(out);
+        }
+        let met_bone = matches!(before, Contact::Outside | Contact::Soft)
+            && matches!(now, Contact::OnBone | Contact::InBone);
+        self.feel_pain(punctured.map(|p| ("skin", p)), t);
+        self.feel_pain(met_bone.then(|| ("periosteum", pose.tip())), t);
         self.trace.push((pose.depth, out.force, out.tip));
         self.record(t);
         Some(out)
+    }
+
+    /// Where the scene has local anaesthesia, tells the trainee when the trocar reaches a layer
+    /// that is not numb.
+    fn feel_pain(&mut self, at: Option<(&str, Vec3)>, t: f32) {
+        let (Some((layer, p)), Some(_)) = (at, &self.scenario.anaesthesia) else {
+            return;
+        };
+        use crate::anaesthesia::{Cover, model};
+        let felt = match model().cover(&self.deposits, p, t) {
+            Cover::Numb => return,
+            Cover::NotYet(s) => {
+                format!(
+                    "the patient feels the trocar at the {layer}: the lidocaine needs {s:.0} s more"
+                )
+            }
+            Cover::None => {
+                format!("the patient feels the trocar at the {layer}: no lidocaine reached it")
+            }
+        };
+        self.notice = Some(felt.clone());
+        if self.felt.len() < 32 {
+            self.felt.push(felt);
+        }
     }
 
     /// Presses a fingertip on the skin at (or nearest) `point`, and records where, every
@@ -475,6 +601,8 @@ impl Session {
         });
         self.finger = None;
         self.stylet_out = false;
+        self.tool = Tool::Trocar;
+        self.felt.clear();
         self.needle = None;
         self.last = None;
         self.trace.clear();
@@ -502,6 +630,7 @@ impl Session {
                     .chain(first_touch)
             })
             .chain(self.evaluation.as_ref().map(|e| e.t))
+            .chain(self.deposits.first().map(|d| d.t))
             .fold(f32::INFINITY, f32::min);
         let t0 = if t0.is_finite() { t0 } else { 0.0 };
         let mut sites = self.done.clone();
@@ -524,6 +653,14 @@ impl Session {
             scene: self.scenario.title.clone(),
             patient: self.anatomy.patient.clone(),
             evaluation,
+            anaesthetic: self
+                .deposits
+                .iter()
+                .map(|d| crate::anaesthesia::Deposit {
+                    t: (d.t - t0).max(0.0),
+                    ..*d
+                })
+                .collect(),
             sites,
         }
     }

@@ -37,8 +37,16 @@ pub struct Attempt {
     /// The plan the trainee made from the scene's case (version 4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluation: Option<Evaluated>,
+    /// The lidocaine left by the thin needle, over every site (version 4).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub anaesthetic: Vec<crate::anaesthesia::Deposit>,
     pub sites: Vec<SiteAttempt>,
 }
+
+/// More deposits than this is no local anaesthetic (0.1 mL each would be 40 mL).
+pub const MAX_DEPOSITS: usize = 400;
+/// No single deposit is larger than a syringe of local anaesthetic (mL).
+pub const MAX_DEPOSIT_ML: f32 = 10.0;
 
 /// The trainee's plan, and when they confirmed it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -150,6 +158,7 @@ impl Attempt {
                 ));
             }
         }
+        check_deposits(&a).map_err(|(path, message)| invalid(&path, message))?;
         if a.sites.len() > crate::scenario::MAX_SITES {
             return Err(invalid(
                 &[Step::Field("sites")],
@@ -253,6 +262,62 @@ impl Attempt {
         let text = self.to_ron().map_err(std::io::Error::other)?;
         crate::files::write_atomic(path, text.as_bytes())
     }
+}
+
+/// Deposits need version 4, are few, in time order, on a patient and no larger than a syringe.
+fn check_deposits(a: &Attempt) -> Result<(), (Vec<Step>, String)> {
+    if a.anaesthetic.is_empty() {
+        return Ok(());
+    }
+    let list = vec![Step::Field("anaesthetic")];
+    if a.version < 4 {
+        return Err((
+            list,
+            format!(
+                "local anaesthetic needs attempt version 4, not {}",
+                a.version
+            ),
+        ));
+    }
+    if a.anaesthetic.len() > MAX_DEPOSITS {
+        return Err((
+            list,
+            format!(
+                "{} deposits of anaesthetic; an attempt holds at most {MAX_DEPOSITS}",
+                a.anaesthetic.len()
+            ),
+        ));
+    }
+    let mut last_t = 0.0;
+    for (j, d) in a.anaesthetic.iter().enumerate() {
+        let at = |f: &'static str| vec![Step::Field("anaesthetic"), Step::Index(j), Step::Field(f)];
+        if !(d.ml > 0.0 && d.ml <= MAX_DEPOSIT_ML) {
+            return Err((
+                at("ml"),
+                format!("a deposit of {} mL; 0–{MAX_DEPOSIT_ML} mL at a time", d.ml),
+            ));
+        }
+        if !(d.t.is_finite() && d.t >= last_t && d.t <= MAX_TIME_S) {
+            return Err((
+                at("t"),
+                format!(
+                    "a deposit at {} s goes backwards or is outside 0–{MAX_TIME_S} s",
+                    d.t
+                ),
+            ));
+        }
+        let r = glam::Vec3::from(d.at).length();
+        if r.is_nan() || r > MAX_COORD_MM {
+            return Err((
+                at("at"),
+                format!(
+                    "a deposit {r:.0} mm from the origin; no patient reaches beyond {MAX_COORD_MM} mm"
+                ),
+            ));
+        }
+        last_t = d.t;
+    }
+    Ok(())
 }
 
 /// Pulls are few, in time order, while the needle is placed, and no larger than a syringe.

@@ -74,6 +74,23 @@ pub struct Scenario {
     /// Before the needle, a case to evaluate and a plan to make (version 4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluation: Option<crate::evaluation::EvaluationSpec>,
+    /// Before the trocar, local anaesthesia with a thin needle (version 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anaesthesia: Option<AnaesthesiaSpec>,
+}
+
+/// The local anaesthesia phase: its share of the total. The drug's figures are in
+/// `assets/harvest/anaesthesia.ron`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnaesthesiaSpec {
+    /// The anaesthesia's share of the total (%); the rest of the attempt has the remainder.
+    #[serde(default = "default_anaesthesia_weight")]
+    pub weight: f32,
+}
+
+fn default_anaesthesia_weight() -> f32 {
+    15.0
 }
 
 /// What guides the needle besides the trainee's hands.

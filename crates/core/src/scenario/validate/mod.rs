@@ -261,6 +261,19 @@ fn check_evaluation(c: &mut Checker, s: &Scenario) {
     }
 }
 
+fn check_anaesthesia(c: &mut Checker, s: &Scenario) {
+    use Step::*;
+    let Some(a) = &s.anaesthesia else { return };
+    if s.version < 4 {
+        c.err(
+            &[Field("anaesthesia")],
+            "the anaesthesia phase needs `version: 4`",
+        );
+    }
+    let at = [Field("anaesthesia"), Index(0), Field("weight")];
+    c.range(&at, "anaesthesia weight", a.weight, 0.0, 50.0, "%");
+}
+
 fn check_aspiration(c: &mut Checker, s: &Scenario) {
     use Step::*;
     let Some(a) = &s.aspiration else { return };
@@ -324,6 +337,7 @@ fn check(c: &mut Checker, s: &Scenario) {
     check_aspiration(c, s);
     check_guidance(c, s);
     check_evaluation(c, s);
+    check_anaesthesia(c, s);
     let needle = s.needle;
     if needle.gauge != 8 && needle.gauge != 11 {
         c.err(
