@@ -23,7 +23,8 @@ pub(super) fn section(
         return out;
     };
     ui.strong("Aspiration");
-    let in_body = s.needle.is_some_and(|n| n.depth > 0.0);
+    let in_body = s.needle.is_some_and(|n| n.depth > 0.0)
+        && s.tool == marrowsim_core::needle::session::Tool::Trocar;
     ui.horizontal(|ui| {
         let label = if s.stylet_out {
             "Put the stylet back (X)"

@@ -11,7 +11,7 @@ use super::viewport::ViewportRect;
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
-use marrowsim_core::needle::session::Session;
+use marrowsim_core::needle::session::{Session, Tool};
 use marrowsim_core::scenario::Mode;
 
 pub(super) fn plugin(app: &mut App) {
@@ -428,9 +428,14 @@ fn readouts(ui: &mut egui::Ui, s: &Session) {
             ui.end_row();
             let warnings = [
                 (
-                    o.held_by_cortex,
+                    o.held_by_cortex && s.tool == Tool::Trocar,
                     egui::Color32::YELLOW,
                     "Held at the cortex: twist (T) or push firmly (F)",
+                ),
+                (
+                    o.held_by_cortex && s.tool == Tool::Anaesthetic,
+                    egui::Color32::LIGHT_BLUE,
+                    "On the periosteum: inject it here (I)",
                 ),
                 (
                     o.skidded,

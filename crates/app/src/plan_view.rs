@@ -84,22 +84,20 @@ pub(super) fn section(ui: &mut egui::Ui, s: &Session, draft: &mut Plan) -> Optio
     case_text(ui, &spec.case, s);
     if !s.awaiting_plan() {
         if let Some(e) = &s.evaluation {
-            ui.weak(format!(
-                "Your plan: {:?} · {} · {}",
-                e.plan.decision,
-                e.plan
-                    .sites
-                    .iter()
-                    .map(|x| x.name())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                e.plan
-                    .precautions
-                    .iter()
-                    .map(|x| x.name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+            let sites: Vec<&str> = e.plan.sites.iter().map(|x| x.name()).collect();
+            let precautions: Vec<&str> = e.plan.precautions.iter().map(|x| x.name()).collect();
+            ui.weak(match e.plan.decision {
+                Decision::Defer => "Your plan: not today.".to_string(),
+                Decision::Proceed => format!(
+                    "Your plan: go ahead at the {}; precautions: {}.",
+                    sites.join(" and "),
+                    if precautions.is_empty() {
+                        "none".to_string()
+                    } else {
+                        precautions.join(", ")
+                    }
+                ),
+            });
         }
         return None;
     }
@@ -124,12 +122,12 @@ pub(super) fn section(ui: &mut egui::Ui, s: &Session, draft: &mut Plan) -> Optio
         });
         ui.horizontal(|ui| {
             ui.label("Position:");
-            for p in [
-                Position::Prone,
-                Position::LateralDecubitus,
-                Position::Supine,
+            for (p, name) in [
+                (Position::Prone, "prone"),
+                (Position::LateralDecubitus, "on the side"),
+                (Position::Supine, "supine"),
             ] {
-                ui.radio_value(&mut draft.position, Some(p), format!("{p:?}"));
+                ui.radio_value(&mut draft.position, Some(p), name);
             }
         });
         ui.label("Precautions:");

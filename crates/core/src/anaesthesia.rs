@@ -100,7 +100,8 @@ impl Model {
     }
 
     pub fn dose_mg(&self, deposits: &[Deposit]) -> f32 {
-        deposits.iter().map(|d| d.ml).sum::<f32>() * self.mg_per_ml.value
+        // An empty sum is -0.0; adding 0.0 makes it the 0 a reader expects.
+        (deposits.iter().map(|d| d.ml).sum::<f32>() + 0.0) * self.mg_per_ml.value
     }
 }
 

@@ -157,3 +157,22 @@ fn the_trocar_tells_the_trainee_when_the_patient_feels_it() {
         s.notice
     );
 }
+
+#[test]
+fn a_harvest_with_no_local_anaesthetic_at_all_fails() {
+    let scene = scene();
+    let (anatomy, mut a) = best(&scene);
+    a.anaesthetic.clear();
+    let s = score(&scene, &anatomy, &a).unwrap();
+    assert_eq!(s.verdict, Verdict::Fail);
+    assert!(s.total <= s.pass_mark - 10.0, "{}", s.total);
+    assert!(
+        s.feedback
+            .iter()
+            .any(|f| f.contains("No local anaesthetic was given")),
+        "{:#?}",
+        s.feedback
+    );
+    assert_eq!(component(&s, "anaesthesia.dose").value, 0.0);
+    assert!(component(&s, "anaesthesia.dose").value.is_sign_positive());
+}

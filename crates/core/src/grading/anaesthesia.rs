@@ -136,6 +136,22 @@ pub fn score(spec: &AnaesthesiaSpec, anatomy: &Anatomy, attempt: &Attempt) -> An
     } else {
         dose
     };
+    // "Adequate local anaesthetic" is an item of every observation form (harvest reference,
+    // "Assessment"): a harvest on a patient given none is not a competent one.
+    let none_given =
+        attempt.anaesthetic.is_empty() && !attempt.sites.iter().all(|s| s.timeline.is_empty());
+    let (skin, periosteum) = if none_given {
+        (
+            Component {
+                feedback: "No local anaesthetic was given: the patient felt the whole harvest. Infiltrate the skin, the tract and the periosteum first (5 mL of 1%).".into(),
+                ..skin
+            }
+            .at_least(Severity::Failing),
+            periosteum.at_least(Severity::Failing),
+        )
+    } else {
+        (skin, periosteum)
+    };
     let mut components = vec![skin, periosteum, dose];
     for c in &mut components {
         c.key = format!("anaesthesia.{}", c.key);
@@ -143,7 +159,11 @@ pub fn score(spec: &AnaesthesiaSpec, anatomy: &Anatomy, attempt: &Attempt) -> An
     AnaesthesiaScore {
         points: components.iter().map(|c| c.points).sum(),
         max_points: w,
-        verdict: if over { Verdict::Fail } else { Verdict::Pass },
+        verdict: if over || none_given {
+            Verdict::Fail
+        } else {
+            Verdict::Pass
+        },
         components,
         pain,
         dose_mg,

@@ -247,8 +247,8 @@ pub fn score(spec: &EvaluationSpec, given: Option<&Evaluated>) -> EvaluationScor
     out.components.push(Component::graded(
         "precautions",
         "Precautions",
-        hits as f32,
-        "of the case's",
+        (missing.len() + needless.len()) as f32,
+        "wrong",
         w * PRECAUTIONS,
         share,
         feedback,
