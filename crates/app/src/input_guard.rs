@@ -7,20 +7,38 @@ use bevy::prelude::*;
 use bevy::window::CursorMoved;
 
 /// What the panels claimed in the last frame.
-#[derive(Resource, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Resource, Clone, Copy, Debug, Default, PartialEq)]
 pub struct UiClaims {
-    /// The pointer is over a panel or window, or dragging one of its widgets.
+    /// The pointer is over a floating window or popup, or dragging one of a panel's widgets.
     pub pointer: bool,
     /// A text field has the keyboard.
     pub keyboard: bool,
+    /// The pointer was over the side panel.
+    pub over_panel: bool,
+    /// The part of the window left to the 3D view (logical pixels), when a panel reports it.
+    pub view: Option<Rect>,
 }
 
 pub fn keyboard_free(claims: Option<Res<UiClaims>>) -> bool {
     claims.is_none_or(|c| !c.keyboard)
 }
 
-pub fn pointer_free(claims: Option<Res<UiClaims>>) -> bool {
-    claims.is_none_or(|c| !c.pointer)
+/// Whether the pointer's input is the 3D view's. The panel's edge is checked against where the
+/// cursor is now, not where it was when the panel last drew: at two frames a second a click
+/// made just after moving off the panel was lost, and a wheel turned just after moving onto it
+/// zoomed the view.
+pub fn pointer_free(
+    claims: Option<Res<UiClaims>>,
+    windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
+) -> bool {
+    let Some(c) = claims else {
+        return true;
+    };
+    let cursor = windows.single().ok().and_then(Window::cursor_position);
+    match (c.view, cursor) {
+        (Some(view), Some(p)) => view.contains(p) && !c.pointer,
+        _ => !(c.pointer || c.over_panel),
+    }
 }
 
 /// How far the mouse moved this frame, for drags: the raw motion when the system reports it,

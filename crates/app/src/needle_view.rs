@@ -221,7 +221,8 @@ fn draw_guides(
     mut gizmos: Gizmos<GuideGizmos>,
 ) {
     let s = &session.0;
-    if s.scenario.mode == Mode::Assessment || s.score.is_some() {
+    // Before the plan, the guides would give the evaluation's answer away.
+    if s.scenario.mode == Mode::Assessment || s.score.is_some() || s.awaiting_plan() {
         return;
     }
     let Some(zone) = s.scenario.resolve(s.site, &s.anatomy) else {

@@ -87,15 +87,17 @@ fn claim_input(
     mut claims: ResMut<UiClaims>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
-    let over_ui = ctx.pointer_hover_pos().is_some_and(|p| {
-        !viewport.0.contains(p)
-            || ctx
-                .layer_id_at(p)
-                .is_some_and(|l| l.order != egui::Order::Background)
+    let hover = ctx.pointer_hover_pos();
+    let over_window = hover.is_some_and(|p| {
+        ctx.layer_id_at(p)
+            .is_some_and(|l| l.order != egui::Order::Background)
     });
+    let v = viewport.0;
     let now = UiClaims {
-        pointer: over_ui || ctx.egui_is_using_pointer(),
+        pointer: over_window || ctx.egui_is_using_pointer(),
         keyboard: ctx.egui_wants_keyboard_input(),
+        over_panel: hover.is_some_and(|p| !v.contains(p)),
+        view: Some(Rect::new(v.min.x, v.min.y, v.max.x, v.max.y)),
     };
     claims.set_if_neq(now);
     Ok(())

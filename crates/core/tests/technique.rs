@@ -71,6 +71,20 @@ fn walk_to_zone(s: &mut Session, t: &mut f32) -> Result<usize, String> {
     ))
 }
 
+/// Pushes firmly with a twist, 1 mm at a time, until the tip is 20 mm past the cortex.
+fn twist_into_marrow(s: &mut Session, t: &mut f32) {
+    for _ in 0..80 {
+        *t += 0.5;
+        s.push(1.0, 500.0, true, *t);
+        if s.readout()
+            .and_then(|r| r.2)
+            .is_some_and(|past| past > 20.0)
+        {
+            return;
+        }
+    }
+}
+
 /// Swings the hub in 1° steps, each the one that brings the needle closest to the aim.
 fn swing_to_aim(s: &mut Session, t: &mut f32) {
     for _ in 0..80 {
@@ -122,16 +136,7 @@ fn palpate_down_to_bone_walk_swing_and_reach_the_marrow() {
         "from {straight_in:.0}° the swing reached {:.1}°",
         s.angle_to_aim().unwrap()
     );
-    for _ in 0..60 {
-        t += 0.5;
-        s.push(1.0, 500.0, true, t);
-        if s.readout()
-            .and_then(|r| r.2)
-            .is_some_and(|past| past > 20.0)
-        {
-            break;
-        }
-    }
+    twist_into_marrow(&mut s, &mut t);
     let score = s.submit(t + 1.0).unwrap().unwrap().clone();
     assert_eq!(score.verdict, Verdict::Pass, "{:#?}", score.feedback);
     let swept = score
@@ -178,16 +183,7 @@ fn clinician(scene: &str, patient: usize, offset: Vec3) -> Result<(Verdict, f32)
     walk_to_zone(&mut s, &mut t)?;
     swing_to_aim(&mut s, &mut t);
     let short = s.angle_to_aim().unwrap();
-    for _ in 0..80 {
-        t += 0.5;
-        s.push(1.0, 500.0, true, t);
-        if s.readout()
-            .and_then(|r| r.2)
-            .is_some_and(|past| past > 20.0)
-        {
-            break;
-        }
-    }
+    twist_into_marrow(&mut s, &mut t);
     let score = s.submit(t + 1.0).unwrap().unwrap().clone();
     match score.verdict {
         Verdict::Pass if short <= 4.0 => Ok((score.verdict, short)),

@@ -95,6 +95,7 @@ fn input_claimed_by_the_panels_does_not_reach_the_needle() {
     app.insert_resource(UiClaims {
         pointer: true,
         keyboard: true,
+        ..default()
     });
     let before = session(&app).needle.unwrap();
     tap(&mut app, KeyCode::KeyW, &[]);

@@ -88,29 +88,41 @@ pub fn score(spec: &EvaluationSpec, given: Option<&Evaluated>) -> EvaluationScor
         w * DECISION
     };
     let right = plan.decision == answer.decision;
-    let decision = match (answer.decision, plan.decision) {
-        (Decision::Defer, Decision::Proceed) => {
-            out.verdict = Verdict::Unsafe;
-            let why = sentences(&found, |f| f.rule.then.contains(&Then::NotToday));
-            let text = format!(
-                "You went ahead with a harvest that should not be done today: {why}. {}",
-                spec.why
-            );
-            out.feedback.push(text.clone());
+    let wrong = |verdict: Verdict, severity: Severity, text: String| {
+        (
+            verdict,
+            text.clone(),
             Component::graded("decision", "Go ahead today", 0.0, "", deciding, 0.0, text)
-                .at_least(Severity::Unsafe)
-        }
-        (Decision::Proceed, Decision::Defer) => {
-            out.verdict = Verdict::Fail;
-            let text = format!(
+                .at_least(severity),
+        )
+    };
+    let missed = match (answer.decision, plan.decision) {
+        (Decision::Defer, Decision::Proceed) => Some(wrong(
+            Verdict::Unsafe,
+            Severity::Unsafe,
+            format!(
+                "You went ahead with a harvest that should not be done today: {}. {}",
+                sentences(&found, |f| f.rule.then.contains(&Then::NotToday)),
+                spec.why
+            ),
+        )),
+        (Decision::Proceed, Decision::Defer) => Some(wrong(
+            Verdict::Fail,
+            Severity::Failing,
+            format!(
                 "You deferred a harvest that can go ahead today: nothing in the case rules it out. {}",
                 spec.why
-            );
-            out.feedback.push(text.clone());
-            Component::graded("decision", "Go ahead today", 0.0, "", deciding, 0.0, text)
-                .at_least(Severity::Failing)
+            ),
+        )),
+        _ => None,
+    };
+    let decision = match missed {
+        Some((verdict, text, component)) => {
+            out.verdict = verdict;
+            out.feedback.push(text);
+            component
         }
-        _ => Component::graded(
+        None => Component::graded(
             "decision",
             "Go ahead today",
             1.0,
