@@ -189,7 +189,12 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
         },
         s.site + 1,
         s.scenario.sites.len(),
-        site.name
+        // The site is part of the plan the case asks for: not named before it is made.
+        if s.awaiting_plan() {
+            "after your plan"
+        } else {
+            site.name.as_str()
+        }
     ));
     ui.label(patient_line(&s.anatomy.patient));
     case_controls(ui, &m, &mut actions);
