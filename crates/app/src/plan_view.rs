@@ -76,6 +76,17 @@ fn case_text(ui: &mut egui::Ui, case: &Case, s: &Session) {
     }
 }
 
+/// A checkbox that keeps `item` in `chosen` while it is ticked.
+fn choice<T: Copy + PartialEq>(ui: &mut egui::Ui, chosen: &mut Vec<T>, item: T, label: &str) {
+    let mut on = chosen.contains(&item);
+    if ui.checkbox(&mut on, label).changed() {
+        chosen.retain(|x| *x != item);
+        if on {
+            chosen.push(item);
+        }
+    }
+}
+
 /// Draws the case and the plan form while the session waits for a plan; returns the plan when
 /// the trainee confirms it.
 pub(super) fn section(ui: &mut egui::Ui, s: &Session, draft: &mut Plan) -> Option<Plan> {
@@ -111,13 +122,7 @@ pub(super) fn section(ui: &mut egui::Ui, s: &Session, draft: &mut Plan) -> Optio
         ui.label("Harvest from:");
         ui.horizontal_wrapped(|ui| {
             for site in HarvestSite::ALL {
-                let mut on = draft.sites.contains(&site);
-                if ui.checkbox(&mut on, site.name()).changed() {
-                    draft.sites.retain(|x| *x != site);
-                    if on {
-                        draft.sites.push(site);
-                    }
-                }
+                choice(ui, &mut draft.sites, site, site.name());
             }
         });
         ui.horizontal(|ui| {
@@ -132,13 +137,7 @@ pub(super) fn section(ui: &mut egui::Ui, s: &Session, draft: &mut Plan) -> Optio
         });
         ui.label("Precautions:");
         for p in Precaution::ALL {
-            let mut on = draft.precautions.contains(&p);
-            if ui.checkbox(&mut on, p.name()).changed() {
-                draft.precautions.retain(|x| *x != p);
-                if on {
-                    draft.precautions.push(p);
-                }
-            }
+            choice(ui, &mut draft.precautions, p, p.name());
         }
     }
     let ready =

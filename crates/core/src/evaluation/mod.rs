@@ -71,14 +71,6 @@ impl HarvestSite {
             HarvestSite::AnteriorRight => "right anterior crest",
         }
     }
-
-    /// The other crest on the same side of the body, and the same crest on the other side.
-    fn posterior(self) -> bool {
-        matches!(
-            self,
-            HarvestSite::PosteriorLeft | HarvestSite::PosteriorRight
-        )
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -199,9 +191,4 @@ pub struct EvaluationSpec {
 
 fn default_weight() -> f32 {
     20.0
-}
-
-/// Whether a site is on the posterior crest (the standard site) or the anterior one.
-pub fn is_posterior(site: HarvestSite) -> bool {
-    site.posterior()
 }
