@@ -74,12 +74,15 @@ fn write(a: &Anatomy, scene: &Scenario, name: &str, entry: Vec3, dir: Vec3, dept
         patient: a.patient.clone(),
         evaluation: None,
         anaesthetic: Vec::new(),
+        preparation: Vec::new(),
+        marks: Vec::new(),
         sites: vec![SiteAttempt {
             site: 0,
             timeline: tl,
             events,
             pulls: Vec::new(),
             palpations: Vec::new(),
+            turns: Vec::new(),
         }],
     };
     let path = ws("tests/golden").join(format!("{name}.ron"));

@@ -11,6 +11,7 @@ pub mod geometry;
 pub mod grading;
 pub mod harvest;
 pub mod needle;
+pub mod preparation;
 pub mod records;
 pub mod scenario;
 pub mod tissue;

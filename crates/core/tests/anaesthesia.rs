@@ -132,7 +132,11 @@ fn the_thin_needle_stops_on_the_bone_and_leaves_its_deposits_in_the_attempt() {
     assert!(a.sites.is_empty() || a.sites[0].timeline.is_empty());
     let back = Attempt::parse(&a.to_ron().unwrap(), "a.ron").unwrap();
     assert_eq!(back.anaesthetic, a.anaesthetic);
-    let v3 = a.to_ron().unwrap().replacen("version: 4", "version: 3", 1);
+    let v3 = a.to_ron().unwrap().replacen(
+        &format!("version: {}", marrowsim_core::records::attempt::VERSION),
+        "version: 3",
+        1,
+    );
     let e = Attempt::parse(&v3, "a.ron").unwrap_err().to_string();
     assert!(e.contains("needs attempt version 4"), "{e}");
 }

@@ -96,6 +96,8 @@ fn not_today_passes_when_deferred_and_is_unsafe_when_done() {
             },
         }),
         anaesthetic: Vec::new(),
+        preparation: Vec::new(),
+        marks: Vec::new(),
         sites: Vec::new(),
     };
     let s = score(&scene, &anatomy, &deferred).unwrap();
@@ -125,6 +127,8 @@ fn not_today_passes_when_deferred_and_is_unsafe_when_done() {
     let nothing = Attempt {
         evaluation: None,
         anaesthetic: Vec::new(),
+        preparation: Vec::new(),
+        marks: Vec::new(),
         ..deferred
     };
     let s = score(&scene, &anatomy, &nothing).unwrap();
@@ -140,7 +144,11 @@ fn the_plan_reads_back_and_needs_attempt_version_4() {
     let text = a.to_ron().unwrap();
     let back = Attempt::parse(&text, "a.ron").unwrap();
     assert_eq!(back.evaluation.unwrap().plan, answer);
-    let v3 = text.replacen("version: 4", "version: 3", 1);
+    let v3 = text.replacen(
+        &format!("version: {}", marrowsim_core::records::attempt::VERSION),
+        "version: 3",
+        1,
+    );
     let e = Attempt::parse(&v3, "a.ron").unwrap_err().to_string();
     assert!(e.contains("evaluation needs attempt version 4"), "{e}");
     assert!(e.starts_with("a.ron:"), "{e}");

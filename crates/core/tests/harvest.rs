@@ -9,6 +9,7 @@ fn step() -> impl Strategy<Value = AspirationStep> {
     prop_oneof![
         6 => (0.1f64..10.0).prop_map(|ml| AspirationStep::Pull { ml }),
         1 => Just(AspirationStep::Redirect),
+        1 => Just(AspirationStep::Turn),
         1 => prop_oneof![
             Just(HarvestSite::PosteriorIliacCrest),
             Just(HarvestSite::AnteriorIliacCrest)
@@ -73,6 +74,8 @@ proptest! {
         prop_assert!(split >= whole * (1.0 - 1e-9), "{} < {}", split, whole);
         let redirected = total(&[AspirationStep::Redirect, AspirationStep::Pull { ml }]);
         prop_assert!(redirected >= whole * (1.0 - 1e-9));
+        let turned = total(&[AspirationStep::Turn, AspirationStep::Pull { ml }]);
+        prop_assert!(turned >= whole * (1.0 - 1e-9));
     }
 
     #[test]
@@ -285,4 +288,74 @@ fn an_empty_harvest_reads_zero_not_minus_zero() {
     );
     let json = serde_json::to_string(&h).unwrap();
     assert!(!json.contains("-0.0"), "{json}");
+}
+
+#[test]
+fn a_turn_in_place_gives_back_part_of_the_pool_and_a_redirection_all_of_it() {
+    let m = YieldModel::shipped();
+    let site = HarvestSite::PosteriorIliacCrest;
+    let second = |between: &[AspirationStep]| {
+        let mut steps = vec![AspirationStep::Pull { ml: 2.0 }];
+        steps.extend_from_slice(between);
+        steps.push(AspirationStep::Pull { ml: 2.0 });
+        m.aspirate(site, &steps)[1].progenitors
+    };
+    let stay = second(&[]);
+    let turn = second(&[AspirationStep::Turn]);
+    let moved = second(&[AspirationStep::Redirect]);
+    assert!(stay < turn && turn < moved, "{stay} {turn} {moved}");
+    let share = (turn - stay) / (moved - stay);
+    assert!(
+        (0.3..0.7).contains(&share),
+        "a turn gives back {share} of a fresh pool"
+    );
+}
+
+#[test]
+fn the_session_counts_a_quarter_turn_between_pulls_and_not_a_smaller_one() {
+    use marrowsim_core::anatomy::Anatomy;
+    use marrowsim_core::needle::session::Session;
+    use marrowsim_core::scenario::Scenario;
+    use marrowsim_core::tissue::Tissue;
+    use std::sync::Arc;
+    let path =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenes/bmac_standard.ron");
+    let scene = Scenario::load(&path).unwrap();
+    let anatomy = Arc::new(Anatomy::build(&scene.patient(0)).unwrap());
+    let second_pull = |turns: &[f32]| {
+        let mut s = Session::new(scene.clone(), anatomy.clone());
+        let zone = scene.resolve(0, &anatomy).unwrap();
+        let (skin, end) = zone.ideal_track(&anatomy);
+        s.place(skin, 0.0);
+        let n = s.needle.as_mut().unwrap();
+        n.entry = skin;
+        n.direction = (end - skin).normalize();
+        assert!(
+            s.turn(90.0, 0.5).is_err(),
+            "no turn before the trocar is in"
+        );
+        let mut t = 1.0;
+        let mut in_marrow = 0;
+        while in_marrow < 15 && t < 200.0 {
+            s.push(1.0, 500.0, true, t);
+            t += 1.0;
+            if s.readout().is_some_and(|r| r.0 == Tissue::Marrow) {
+                in_marrow += 1;
+            }
+        }
+        s.toggle_stylet();
+        s.pull(2.0, t).unwrap();
+        for (k, deg) in turns.iter().enumerate() {
+            s.turn(*deg, t + 1.0 + k as f32).unwrap();
+        }
+        s.pull(2.0, t + 10.0).unwrap();
+        let h = s.harvest_so_far().unwrap().harvest;
+        assert_eq!(h.pulls[1].position, 1, "a turn is not a new position");
+        h.pulls[1].progenitors
+    };
+    let none = second_pull(&[]);
+    let small = second_pull(&[45.0]);
+    let quarter = second_pull(&[45.0, -45.0]);
+    assert_eq!(none, small, "an eighth of a turn does not count");
+    assert!(quarter > none * 1.2, "{quarter} against {none}");
 }

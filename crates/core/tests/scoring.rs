@@ -367,12 +367,15 @@ mod quick_agrees {
                 patient: scenario.patient(0),
                 evaluation: None,
         anaesthetic: Vec::new(),
+        preparation: Vec::new(),
+        marks: Vec::new(),
                 sites: vec![SiteAttempt {
                     site: 0,
                     timeline: feasibility::straight_insertion(&pose),
                     events: Vec::new(),
                     pulls: Vec::new(),
                     palpations: Vec::new(),
+                    turns: Vec::new(),
                 }],
             };
             let full = score(scenario, anatomy, &attempt).unwrap();

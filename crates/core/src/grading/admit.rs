@@ -177,12 +177,15 @@ mod tests {
             patient: scenario.patient(0),
             evaluation: None,
             anaesthetic: Vec::new(),
+            preparation: Vec::new(),
+            marks: Vec::new(),
             sites: vec![SiteAttempt {
                 site: 0,
                 timeline,
                 events: Vec::new(),
                 pulls: Vec::new(),
                 palpations: Vec::new(),
+                turns: Vec::new(),
             }],
         }
     }

@@ -40,7 +40,10 @@ pub struct AnaesthesiaScore {
 }
 
 /// Where and when the trocar crossed the skin and first met the bone, at every site.
-fn crossings(anatomy: &Anatomy, attempt: &Attempt) -> Vec<(usize, &'static str, f32, Vec3)> {
+pub(super) fn crossings(
+    anatomy: &Anatomy,
+    attempt: &Attempt,
+) -> Vec<(usize, &'static str, f32, Vec3)> {
     let mut out = Vec::new();
     for site in &attempt.sites {
         let r = replay(anatomy, &site.timeline);
@@ -218,4 +221,5 @@ pub fn delay(site: &mut crate::records::attempt::SiteAttempt, secs: f32) {
     site.events.iter_mut().for_each(|e| e.t += secs);
     site.pulls.iter_mut().for_each(|p| p.t += secs);
     site.palpations.iter_mut().for_each(|p| p.t += secs);
+    site.turns.iter_mut().for_each(|x| x.t += secs);
 }

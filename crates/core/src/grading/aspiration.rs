@@ -81,6 +81,7 @@ pub fn steps_of(
     let mut any_site = false;
     for s in ordered {
         let mut tips: Vec<Vec3> = Vec::new();
+        let mut last_pull_t: Option<f32> = None;
         for pull in &s.pulls {
             let Some(sample) = s
                 .timeline
@@ -108,7 +109,10 @@ pub fn steps_of(
                 }
             } else if tips.iter().all(|p| p.distance(tip) >= apart) {
                 steps.push(AspirationStep::Redirect);
+            } else if turned_between(&s.turns, last_pull_t, pull.t) >= QUARTER_TURN_DEG {
+                steps.push(AspirationStep::Turn);
             }
+            last_pull_t = Some(pull.t);
             tips.push(tip);
             any_site = true;
             steps.push(AspirationStep::Pull {
@@ -117,6 +121,19 @@ pub fn steps_of(
         }
     }
     (steps, wasted)
+}
+
+/// A turn of the trocar this large or more between two pulls at one position counts: the bevel
+/// then faces marrow the earlier pulls did not face.
+pub const QUARTER_TURN_DEG: f32 = 90.0;
+
+/// How far the trocar turned, either way, after `since` and up to `until` (seconds).
+fn turned_between(turns: &[crate::records::attempt::Turn], since: Option<f32>, until: f32) -> f32 {
+    turns
+        .iter()
+        .filter(|x| since.is_none_or(|s| x.t > s) && x.t <= until)
+        .map(|x| x.deg.abs())
+        .sum()
 }
 
 /// The largest pull that keeps full marks (mL), and the pull size at which none are left.

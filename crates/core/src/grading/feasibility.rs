@@ -262,6 +262,12 @@ pub fn run(
                 crate::grading::anaesthesia::delay(s, 300.0);
             }
         }
+        if scenario.preparation.is_some() {
+            crate::grading::preparation::rehearse(
+                &mut a,
+                &crate::grading::preparation::Habit::careful(),
+            );
+        }
         a
     });
     Ok(Feasibility {
@@ -286,6 +292,8 @@ fn best_attempt(
             plan: e.answer.clone(),
         }),
         anaesthetic: Vec::new(),
+        preparation: Vec::new(),
+        marks: Vec::new(),
         sites: sites
             .iter()
             .filter_map(|s| {
@@ -308,6 +316,7 @@ fn best_attempt(
                     timeline,
                     pulls,
                     palpations: Vec::new(),
+                    turns: Vec::new(),
                 })
             })
             .collect(),

@@ -6,5 +6,6 @@ pub mod aspiration;
 mod components;
 pub mod evaluation;
 pub mod feasibility;
+pub mod preparation;
 pub mod scoring;
 pub mod validity;

@@ -148,6 +148,9 @@ pub struct Score {
     /// The local anaesthesia, when the scene has the phase.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub anaesthesia: Option<super::anaesthesia::AnaesthesiaScore>,
+    /// The preparation, when the scene has the phase.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preparation: Option<super::preparation::PreparationScore>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -321,6 +324,14 @@ pub fn score(
         components.extend(a.components.iter().cloned());
         a
     });
+    let preparation = scenario.preparation.as_ref().map(|spec| {
+        let p = super::preparation::score(spec, anatomy, attempt);
+        total = mix(total, verdict, spec.weight, p.points);
+        verdict = verdict.max(p.verdict);
+        total = total.min(cap_for(p.verdict, scenario.pass_mark));
+        components.extend(p.components.iter().cloned());
+        p
+    });
     if let Some((spec, ev)) = &evaluation {
         total = mix(total, verdict, spec.weight, ev.points);
         verdict = verdict.max(ev.verdict);
@@ -396,6 +407,7 @@ pub fn score(
         harvest,
         evaluation: evaluation.map(|(_, ev)| ev),
         anaesthesia,
+        preparation,
     })
 }
 
@@ -451,6 +463,7 @@ fn evaluation_only(
         harvest: None,
         evaluation: Some(ev),
         anaesthesia: None,
+        preparation: None,
     }
 }
 

@@ -173,6 +173,34 @@ fn evaluation_habit(skill: Skill, spec: &EvaluationSpec, rng: &mut ChaCha8Rng) -
     }
 }
 
+/// Experts take every step, let the skin dry and enter at their mark. Novices each leave out
+/// the time-out and the drape half the time and the consent or the antisepsis one time in ten,
+/// puncture wet skin half the time, and mark the site half the time, up to 20 mm off.
+fn preparation_habit(skill: Skill, rng: &mut ChaCha8Rng) -> super::preparation::Habit {
+    use crate::preparation::PrepStep;
+    match skill {
+        Skill::Expert => super::preparation::Habit::careful(),
+        Skill::Novice => {
+            let mut skip = Vec::new();
+            for (step, p) in [
+                (PrepStep::TimeOut, 0.5),
+                (PrepStep::Drape, 0.5),
+                (PrepStep::Consent, 0.1),
+                (PrepStep::Antisepsis, 0.1),
+            ] {
+                if rng.random_bool(p) {
+                    skip.push(step);
+                }
+            }
+            super::preparation::Habit {
+                skip,
+                dry: rng.random_bool(0.5),
+                mark_off_mm: rng.random_bool(0.5).then(|| rng.random_range(0.0..20.0)),
+            }
+        }
+    }
+}
+
 /// How a subject aspirates, where the scene has an aspiration phase: the pull (mL) and
 /// whether they redirect between pulls. Experts pull 2–4 mL and redirect; novices fill most
 /// of the syringe (at least 4 mL, up to all of it) where the placement ended.
@@ -222,6 +250,7 @@ fn cohort(scenario: &Scenario, skill: Skill, n: usize, seed: u64) -> Result<Coho
                 events: Vec::new(),
                 pulls,
                 palpations: Vec::new(),
+                turns: Vec::new(),
             });
         }
         // Experts give the standard 5 mL along the track they take and wait the standard
@@ -252,14 +281,19 @@ fn cohort(scenario: &Scenario, skill: Skill, n: usize, seed: u64) -> Result<Coho
             t: 0.0,
             plan: evaluation_habit(skill, e, &mut rng),
         });
-        let attempt = Attempt {
+        let mut attempt = Attempt {
             version: VERSION,
             scene: scenario.title.clone(),
             patient,
             evaluation,
             anaesthetic,
+            preparation: Vec::new(),
+            marks: Vec::new(),
             sites,
         };
+        if scenario.preparation.is_some() {
+            super::preparation::rehearse(&mut attempt, &preparation_habit(skill, &mut rng));
+        }
         let s = score(scenario, &anatomy, &attempt).map_err(|e| e.to_string())?;
         passes += usize::from(s.verdict == Verdict::Pass);
         out.totals.push(s.total);

@@ -57,10 +57,21 @@ pub struct YieldFigures {
     pub blood_nucleated_per_ul: Figure,
     pub refill_between_pulls: Figure,
     pub redirect_fresh_pool: Figure,
+    /// Model files written before the trocar could be turned in place take the shipped
+    /// estimate.
+    #[serde(default = "default_turn_fresh_pool")]
+    pub turn_fresh_pool: Figure,
     pub new_position_mm: Figure,
     pub anterior_over_posterior_progenitors: Figure,
     pub processing: ProcessingFigures,
     pub threshold: Thresholds,
+}
+
+fn default_turn_fresh_pool() -> Figure {
+    Figure {
+        value: 0.5,
+        source: "estimate: what turning the bevel in place adds is not published".into(),
+    }
 }
 
 pub const SHIPPED_PATH: &str = "assets/harvest/yield.ron";
@@ -122,7 +133,7 @@ pub struct YieldModel {
 
 /// The range each figure may take: its path in the file, its value, and the bounds.
 fn checks(f: &YieldFigures) -> Vec<(Vec<Step>, f64, f64, f64)> {
-    let rows: [(&[&'static str], &Figure, f64, f64); 15] = [
+    let rows: [(&[&'static str], &Figure, f64, f64); 16] = [
         (&["pool_ml"], &f.pool_ml, 0.1, 20.0),
         (
             &["nucleated", "first_ml_per_ul"],
@@ -156,6 +167,7 @@ fn checks(f: &YieldFigures) -> Vec<(Vec<Step>, f64, f64, f64)> {
         ),
         (&["refill_between_pulls"], &f.refill_between_pulls, 0.0, 1.0),
         (&["redirect_fresh_pool"], &f.redirect_fresh_pool, 0.0, 1.0),
+        (&["turn_fresh_pool"], &f.turn_fresh_pool, 0.0, 1.0),
         (&["new_position_mm"], &f.new_position_mm, 1.0, 50.0),
         (
             &["anterior_over_posterior_progenitors"],
@@ -288,6 +300,9 @@ pub enum AspirationStep {
     Pull { ml: f64 },
     /// Withdraw about 1 cm and rotate, or perforate anew through the same skin entry.
     Redirect,
+    /// Turn the trocar a quarter turn or more where it is: the bevel faces marrow the last
+    /// pulls drained less.
+    Turn,
     /// A new skin entry at this site (the other side, or the other crest).
     NewSite(HarvestSite),
 }
@@ -387,6 +402,9 @@ impl YieldModel {
                     });
                     pool *= (-ml / v0).exp();
                     pulled_here = true;
+                }
+                AspirationStep::Turn => {
+                    pool += self.figures.turn_fresh_pool.value * (1.0 - pool);
                 }
                 AspirationStep::Redirect => {
                     pool = self.figures.redirect_fresh_pool.value;

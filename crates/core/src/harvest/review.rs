@@ -148,7 +148,7 @@ pub fn advice(model: &YieldModel, harvest: &Harvest) -> Vec<String> {
     }
     if let Some((p, first)) = tired {
         out.push(format!(
-            "More positions: pull {} held {:.0}% of the progenitors per mL of the first pull at its position. Redirect (withdraw about 1 cm and rotate) after one or two pulls.",
+            "More positions: pull {} held {:.0}% of the progenitors per mL of the first pull at its position. Redirect (withdraw about 1 cm) or turn the trocar a quarter turn after one or two pulls.",
             p.pull,
             100.0 * p.progenitors_per_ml / first.progenitors_per_ml
         ));

@@ -95,6 +95,12 @@ pub struct Session {
     pulls: Vec<Pull>,
     /// Where the finger pressed at the current site.
     palpations: Vec<Touch>,
+    /// The current site's turns of the trocar about its axis.
+    turns: Vec<attempt::Turn>,
+    /// The preparation checklist as the trainee took it.
+    preparation: Vec<crate::preparation::Prepared>,
+    /// The pen's marks on the skin.
+    marks: Vec<Touch>,
     /// What the finger feels now, while the trainee palpates.
     pub finger: Option<Feel>,
     /// The stylet is out of the cannula: the syringe can be attached.
@@ -126,6 +132,9 @@ impl Session {
             timeline: Vec::new(),
             pulls: Vec::new(),
             palpations: Vec::new(),
+            turns: Vec::new(),
+            preparation: Vec::new(),
+            marks: Vec::new(),
             finger: None,
             stylet_out: false,
             evaluation: None,
@@ -189,6 +198,84 @@ impl Session {
         Ok(())
     }
 
+    /// Takes a step of the preparation checklist. Refused without the phase, and for a step
+    /// already taken, except the antisepsis, which may be redone.
+    pub fn prepare(&mut self, step: crate::preparation::PrepStep, t: f32) -> Result<(), String> {
+        use crate::preparation::{PrepStep, Prepared};
+        if self.scenario.preparation.is_none() {
+            return Err("this scene has no preparation checklist".into());
+        }
+        if step != PrepStep::Antisepsis && self.prepared(step).is_some() {
+            return Err(format!("{} is already done", step.label()));
+        }
+        if self.preparation.len() >= attempt::MAX_PREP_STEPS {
+            return Err("the checklist is full".into());
+        }
+        let t = self.preparation.last().map_or(t, |p| t.max(p.t));
+        self.preparation.push(Prepared { t, step });
+        Ok(())
+    }
+
+    /// When the step was last taken.
+    pub fn prepared(&self, step: crate::preparation::PrepStep) -> Option<f32> {
+        self.preparation
+            .iter()
+            .rev()
+            .find(|p| p.step == step)
+            .map(|p| p.t)
+    }
+
+    /// Seconds until the antisepsis has been scrubbed in and has dried, while it has not.
+    pub fn antisepsis_wet(&self, t: f32) -> Option<f32> {
+        let start = self.prepared(crate::preparation::PrepStep::Antisepsis)?;
+        let left = start + crate::preparation::model().ready_after_s() - t;
+        (left > 0.0).then_some(left)
+    }
+
+    /// Marks the skin at `point` with the pen. Refused without the preparation phase.
+    pub fn mark(&mut self, point: Vec3, t: f32) -> Result<(), String> {
+        if self.scenario.preparation.is_none() {
+            return Err("this scene has no preparation checklist".into());
+        }
+        if self.marks.len() >= attempt::MAX_MARKS {
+            return Err("no more marks".into());
+        }
+        let t = self.marks.last().map_or(t, |m| t.max(m.t));
+        self.marks.push(Touch {
+            t,
+            at: point.into(),
+        });
+        Ok(())
+    }
+
+    /// The pen's marks so far.
+    pub fn marks(&self) -> &[Touch] {
+        &self.marks
+    }
+
+    /// Turns the trocar `deg` about its own axis where it is: a turned bevel draws from marrow
+    /// the last pull drained less. Refused unless the trocar is in the patient.
+    pub fn turn(&mut self, deg: f32, t: f32) -> Result<(), String> {
+        if self.tool != Tool::Trocar || self.needle.is_none_or(|n| n.depth <= 0.0) {
+            return Err("the trocar is not in the patient".into());
+        }
+        if !(deg != 0.0 && deg.abs() <= attempt::MAX_TURN_DEG)
+            || self.turns.len() >= attempt::MAX_TURNS
+        {
+            return Err("no such turn".into());
+        }
+        self.record(t);
+        let t = self.timeline.last().map(|s| s.t).unwrap_or(t).max(t);
+        let t = self.turns.last().map_or(t, |x| t.max(x.t));
+        self.turns.push(attempt::Turn { t, deg });
+        Ok(())
+    }
+
+    /// The current site's turns of the trocar.
+    pub fn turns(&self) -> &[attempt::Turn] {
+        &self.turns
+    }
+
     /// The lidocaine given so far.
     pub fn deposits(&self) -> &[crate::anaesthesia::Deposit] {
         &self.deposits
@@ -234,6 +321,10 @@ impl Session {
         s.trace = insertion::force_profile(&s.anatomy, last.entry, last.direction, last.depth, 0.5);
         s.site = attempt.sites.last()?.site;
         s.done = attempt.sites.clone();
+        s.evaluation = attempt.evaluation.clone();
+        s.deposits = attempt.anaesthetic.clone();
+        s.preparation = attempt.preparation.clone();
+        s.marks = attempt.marks.clone();
         s.score = score;
         Some(s)
     }
@@ -554,6 +645,7 @@ impl Session {
             events: Vec::new(),
             pulls: self.pulls.clone(),
             palpations: Vec::new(),
+            turns: self.turns.clone(),
         });
         Some(crate::grading::aspiration::score(
             &self.scenario,
@@ -598,6 +690,7 @@ impl Session {
             events,
             pulls: std::mem::take(&mut self.pulls),
             palpations: std::mem::take(&mut self.palpations),
+            turns: std::mem::take(&mut self.turns),
         });
         self.finger = None;
         self.stylet_out = false;
@@ -631,6 +724,8 @@ impl Session {
             })
             .chain(self.evaluation.as_ref().map(|e| e.t))
             .chain(self.deposits.first().map(|d| d.t))
+            .chain(self.preparation.first().map(|p| p.t))
+            .chain(self.marks.first().map(|m| m.t))
             .fold(f32::INFINITY, f32::min);
         let t0 = if t0.is_finite() { t0 } else { 0.0 };
         let mut sites = self.done.clone();
@@ -643,6 +738,9 @@ impl Session {
             site.palpations
                 .iter_mut()
                 .for_each(|p| p.t = (p.t - t0).max(0.0));
+            site.turns
+                .iter_mut()
+                .for_each(|x| x.t = (x.t - t0).max(0.0));
         }
         let evaluation = self.evaluation.clone().map(|mut e| {
             e.t = (e.t - t0).max(0.0);
@@ -659,6 +757,22 @@ impl Session {
                 .map(|d| crate::anaesthesia::Deposit {
                     t: (d.t - t0).max(0.0),
                     ..*d
+                })
+                .collect(),
+            preparation: self
+                .preparation
+                .iter()
+                .map(|p| crate::preparation::Prepared {
+                    t: (p.t - t0).max(0.0),
+                    ..*p
+                })
+                .collect(),
+            marks: self
+                .marks
+                .iter()
+                .map(|m| Touch {
+                    t: (m.t - t0).max(0.0),
+                    ..*m
                 })
                 .collect(),
             sites,

@@ -6,9 +6,10 @@ use crate::scenario::locate::Step;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 /// Attempts written before the aspiration phase (version 1, without pulls), before palpation
-/// (version 2) and before the evaluation (version 3) still load.
+/// (version 2), before the evaluation (version 3) and before the preparation (version 4) still
+/// load.
 pub const OLDEST_VERSION: u32 = 1;
 /// A site's palpation is recorded every 2 mm the finger moves; a long search is a few hundred.
 pub const MAX_TOUCHES: usize = 5_000;
@@ -40,8 +41,23 @@ pub struct Attempt {
     /// The lidocaine left by the thin needle, over every site (version 4).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub anaesthetic: Vec<crate::anaesthesia::Deposit>,
+    /// The preparation checklist's steps as the trainee took them (version 5).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preparation: Vec<crate::preparation::Prepared>,
+    /// Where the trainee marked the skin with the pen (version 5).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<Touch>,
     pub sites: Vec<SiteAttempt>,
 }
+
+/// More checklist steps than this is no preparation (each step redone many times).
+pub const MAX_PREP_STEPS: usize = 100;
+/// More skin marks than this is scribbling.
+pub const MAX_MARKS: usize = 100;
+/// More turns of the trocar than this at one site is no harvest.
+pub const MAX_TURNS: usize = 1_000;
+/// A single turn of the trocar larger than this is not a turn the hand makes (degrees).
+pub const MAX_TURN_DEG: f32 = 360.0;
 
 /// More deposits than this is no local anaesthetic (0.1 mL each would be 40 mL).
 pub const MAX_DEPOSITS: usize = 400;
@@ -70,6 +86,18 @@ pub struct SiteAttempt {
     /// Where the trainee's finger pressed the skin, and when (version 3).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub palpations: Vec<Touch>,
+    /// Turns of the trocar about its own axis in place (version 5): a turned bevel draws from
+    /// marrow the last pull drained less.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub turns: Vec<Turn>,
+}
+
+/// One turn of the trocar about its axis: when, and how far (degrees, either way).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Turn {
+    pub t: f32,
+    pub deg: f32,
 }
 
 /// One press of the palpating finger on the skin.
@@ -159,6 +187,15 @@ impl Attempt {
             }
         }
         check_deposits(&a).map_err(|(path, message)| invalid(&path, message))?;
+        let steps: Vec<Timed> = a.preparation.iter().map(|p| (p.t, None)).collect();
+        let marks: Vec<Timed> = a.marks.iter().map(|m| (m.t, Some(m.at))).collect();
+        for (field, what, items, max) in [
+            ("preparation", "preparation steps", steps, MAX_PREP_STEPS),
+            ("marks", "skin marks", marks, MAX_MARKS),
+        ] {
+            check_timed(vec![Step::Field(field)], what, &items, max, a.version)
+                .map_err(|(path, message)| invalid(&path, message))?;
+        }
         if a.sites.len() > crate::scenario::MAX_SITES {
             return Err(invalid(
                 &[Step::Field("sites")],
@@ -246,6 +283,7 @@ impl Attempt {
             }
             check_pulls(s, i).map_err(|(path, message)| invalid(&path, message))?;
             check_touches(s, i, a.version).map_err(|(path, message)| invalid(&path, message))?;
+            check_turns(s, i, a.version).map_err(|(path, message)| invalid(&path, message))?;
         }
         Ok(a)
     }
@@ -373,6 +411,101 @@ fn check_pulls(s: &SiteAttempt, i: usize) -> Result<(), (Vec<Step>, String)> {
             ));
         }
         last_t = p.t;
+    }
+    Ok(())
+}
+
+/// A time, and a place when the item has one.
+type Timed = (f32, Option<(f32, f32, f32)>);
+
+/// Version-5 lists need version 5, are few, in time order and, where placed, on a patient.
+fn check_timed(
+    list: Vec<Step>,
+    what: &str,
+    items: &[Timed],
+    max: usize,
+    version: u32,
+) -> Result<(), (Vec<Step>, String)> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    if version < 5 {
+        return Err((
+            list,
+            format!("{what} need attempt version 5, not {version}"),
+        ));
+    }
+    if items.len() > max {
+        return Err((
+            list,
+            format!("{} {what}; an attempt holds at most {max}", items.len()),
+        ));
+    }
+    let at = |j: usize, field: &'static str| {
+        let mut path = list.clone();
+        path.extend([Step::Index(j), Step::Field(field)]);
+        path
+    };
+    let mut last_t = 0.0;
+    for (j, &(t, place)) in items.iter().enumerate() {
+        if !(t.is_finite() && t >= last_t && t <= MAX_TIME_S) {
+            return Err((
+                at(j, "t"),
+                format!("{what}: {t} s goes backwards or is outside 0–{MAX_TIME_S} s"),
+            ));
+        }
+        if let Some(p) = place {
+            let r = glam::Vec3::from(p).length();
+            if r.is_nan() || r > MAX_COORD_MM {
+                return Err((
+                    at(j, "at"),
+                    format!(
+                        "{what}: a point {r:.0} mm from the origin; no patient reaches beyond {MAX_COORD_MM} mm"
+                    ),
+                ));
+            }
+        }
+        last_t = t;
+    }
+    Ok(())
+}
+
+/// Turns need version 5, are few, in time order, after the needle was placed, and each less
+/// than a whole turn.
+fn check_turns(s: &SiteAttempt, i: usize, version: u32) -> Result<(), (Vec<Step>, String)> {
+    let list = vec![Step::Field("sites"), Step::Index(i), Step::Field("turns")];
+    let items: Vec<Timed> = s.turns.iter().map(|x| (x.t, None)).collect();
+    check_timed(
+        list.clone(),
+        "turns of the trocar",
+        &items,
+        MAX_TURNS,
+        version,
+    )?;
+    let first = s.timeline.first().map(|x| x.t);
+    for (j, turn) in s.turns.iter().enumerate() {
+        let mut at = list.clone();
+        at.push(Step::Index(j));
+        if !(turn.deg.is_finite() && turn.deg.abs() <= MAX_TURN_DEG && turn.deg != 0.0) {
+            at.push(Step::Field("deg"));
+            return Err((
+                at,
+                format!(
+                    "site {}: a turn of {}°; a turn is more than 0 and at most {MAX_TURN_DEG}° either way",
+                    s.site, turn.deg
+                ),
+            ));
+        }
+        if first.is_none_or(|f| turn.t < f) {
+            at.push(Step::Field("t"));
+            return Err((
+                at,
+                format!(
+                    "site {}: a turn at {} s comes before the needle was placed",
+                    s.site, turn.t
+                ),
+            ));
+        }
     }
     Ok(())
 }

@@ -13,10 +13,11 @@ use std::path::Path;
 pub use validate::{MAX_FILE_BYTES, MAX_HAZARDS, MAX_SITES};
 
 /// The scenario format this build reads.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 /// Scenes written before the aspiration phase (version 1) still load as placement-only scenes,
 /// those written before the choice of guidance (version 2) as landmark-guided ones, and those
-/// written before the evaluation (version 3) as scenes without a case.
+/// written before the evaluation (version 3) as scenes without a case, and those written before
+/// the preparation checklist (version 4) as scenes without one.
 pub const OLDEST_VERSION: u32 = 1;
 
 /// The standard PSIS harvest scene, built into the binary.
@@ -77,6 +78,23 @@ pub struct Scenario {
     /// Before the trocar, local anaesthesia with a thin needle (version 4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anaesthesia: Option<AnaesthesiaSpec>,
+    /// Before any needle, the checklist, the skin antisepsis and the mark (version 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preparation: Option<PreparationSpec>,
+}
+
+/// The preparation phase: its share of the total. Its figures are in
+/// `assets/harvest/preparation.ron`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreparationSpec {
+    /// The preparation's share of the total (%); the rest of the attempt has the remainder.
+    #[serde(default = "default_preparation_weight")]
+    pub weight: f32,
+}
+
+fn default_preparation_weight() -> f32 {
+    10.0
 }
 
 /// The local anaesthesia phase: its share of the total. The drug's figures are in

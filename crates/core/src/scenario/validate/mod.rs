@@ -274,6 +274,19 @@ fn check_anaesthesia(c: &mut Checker, s: &Scenario) {
     c.range(&at, "anaesthesia weight", a.weight, 0.0, 50.0, "%");
 }
 
+fn check_preparation(c: &mut Checker, s: &Scenario) {
+    use Step::*;
+    let Some(p) = &s.preparation else { return };
+    if s.version < 5 {
+        c.err(
+            &[Field("preparation")],
+            "the preparation phase needs `version: 5`",
+        );
+    }
+    let at = [Field("preparation"), Index(0), Field("weight")];
+    c.range(&at, "preparation weight", p.weight, 0.0, 50.0, "%");
+}
+
 fn check_aspiration(c: &mut Checker, s: &Scenario) {
     use Step::*;
     let Some(a) = &s.aspiration else { return };
@@ -338,6 +351,7 @@ fn check(c: &mut Checker, s: &Scenario) {
     check_guidance(c, s);
     check_evaluation(c, s);
     check_anaesthesia(c, s);
+    check_preparation(c, s);
     let needle = s.needle;
     if needle.gauge != 8 && needle.gauge != 11 {
         c.err(
