@@ -5,6 +5,7 @@ use super::session::{NeedleCommand, pull_choices};
 use bevy_egui::egui;
 use egui_plot::{Line, Plot, PlotPoints, Points};
 use marrowsim_core::grading::aspiration::HarvestScore;
+use marrowsim_core::grading::aspiration::QUARTER_TURN_DEG;
 use marrowsim_core::needle::session::Session;
 use marrowsim_core::scenario::AspirationSpec;
 
@@ -62,6 +63,28 @@ pub(super) fn section(
     if let Some(why) = refusal {
         ui.colored_label(egui::Color32::YELLOW, why);
     }
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(in_body, egui::Button::new("Turn the trocar 90° (O)"))
+            .clicked()
+        {
+            out.push(NeedleCommand::Turn(super::session::TURN_DEG));
+        }
+        let since = s.pulls().last().map(|p| p.t);
+        let turned: f32 = s
+            .turns()
+            .iter()
+            .filter(|x| since.is_none_or(|t| x.t > t))
+            .map(|x| x.deg.abs())
+            .sum();
+        if since.is_some() {
+            ui.label(if turned >= QUARTER_TURN_DEG {
+                format!("turned {turned:.0}° since the last pull: the bevel faces fresher marrow")
+            } else {
+                "or withdraw 1 cm for a fresh position".to_string()
+            });
+        }
+    });
     if let Some(h) = s.harvest_so_far() {
         syringe(ui, spec, &h);
         if h.harvest.pulls.is_empty() {

@@ -38,10 +38,14 @@ fn toggle_help(
 }
 
 /// Every control, in one place (H or F1, and the README).
-pub const CONTROLS: [(&str, &str); 25] = [
+pub const CONTROLS: [(&str, &str); 27] = [
     (
         "hold Q + move",
         "palpate: the finger feels for bone under the cursor",
+    ),
+    (
+        "M",
+        "mark the skin under the cursor with the pen (scenes with a preparation)",
     ),
     ("Ctrl + click skin", "place the needle there, straight in"),
     (
@@ -73,6 +77,10 @@ pub const CONTROLS: [(&str, &str); 25] = [
     (
         "P",
         "pull the chosen volume into the syringe (- and = choose it)",
+    ),
+    (
+        "O",
+        "turn the trocar a quarter turn where it stands (Shift: back)",
     ),
     ("Enter", "submit the site"),
     ("R", "retry: the same scene and patient"),

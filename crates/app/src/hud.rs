@@ -218,6 +218,12 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
             return actions;
         }
     }
+    if s.scenario.preparation.is_some() {
+        actions
+            .needle
+            .extend(super::preparation_view::section(ui, s, m.now));
+        ui.separator();
+    }
     timer(ui, s, m.now);
     let software = m
         .profile

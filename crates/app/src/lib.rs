@@ -19,6 +19,7 @@ mod needle_view;
 mod palpation;
 mod perf;
 mod plan_view;
+mod preparation_view;
 mod render_profile;
 mod scene_watch;
 mod score_card;
@@ -186,6 +187,7 @@ fn plugin(app: &mut App) {
         anaesthesia_view::plugin,
         palpation::plugin,
         plan_view::plugin,
+        preparation_view::plugin,
     ));
 }
 
@@ -228,6 +230,9 @@ fn build_anatomy(patient: &Patient) -> Result<Arc<Anatomy>, String> {
         .map_err(|e| e.to_string())
 }
 
+/// The longest frame the clock counts in full.
+const MAX_FRAME: std::time::Duration = std::time::Duration::from_secs(3);
+
 pub fn run(options: AppOptions) -> Result<(), String> {
     let anatomy = build_anatomy(&options.patient)?;
     let mut app = App::new();
@@ -246,6 +251,10 @@ pub fn run(options: AppOptions) -> Result<(), String> {
         ..default()
     }))
     .insert_resource(ClearColor(Color::srgb(0.09, 0.10, 0.12)))
+    // Bevy's clock ignores all of a frame past 250 ms. A software renderer takes about 500 ms a
+    // frame, which would run the attempt's clock, the lidocaine's onset and the antiseptic's
+    // drying at half speed; a stall longer than this is still not counted.
+    .insert_resource(Time::<Virtual>::from_max_delta(MAX_FRAME))
     .insert_resource(CurrentAnatomy(anatomy.clone()))
     .add_plugins(render_profile::plugin)
     .insert_resource(render_profile::ProfileChoice(options.profile))

@@ -48,7 +48,16 @@ pub enum NeedleCommand {
     Anaesthetic,
     /// Leave this many mL of lidocaine at the thin needle's tip.
     Inject(f32),
+    /// Take a step of the preparation checklist.
+    Prepare(marrowsim_core::preparation::PrepStep),
+    /// Mark the skin with the pen at this point (RAS mm).
+    Mark(Vec3),
+    /// Turn the trocar about its own axis where it stands (degrees).
+    Turn(f32),
 }
+
+/// What one press of O turns the trocar (degrees): the quarter turn between pulls.
+pub const TURN_DEG: f32 = 90.0;
 
 /// What one press of I injects (mL); Shift gives the fine amount.
 pub const INJECT_ML: f32 = 1.0;
@@ -251,6 +260,9 @@ fn keyboard_commands(
     if keys.just_pressed(KeyCode::KeyP) {
         out.write(NeedleCommand::Pull(volume.0));
     }
+    if keys.just_pressed(KeyCode::KeyO) {
+        out.write(NeedleCommand::Turn(if fine { -TURN_DEG } else { TURN_DEG }));
+    }
     let step =
         i32::from(keys.just_pressed(KeyCode::Equal)) - i32::from(keys.just_pressed(KeyCode::Minus));
     if step != 0 {
@@ -356,6 +368,15 @@ fn apply_commands(
             }
             NeedleCommand::Inject(ml) => {
                 s.notice = s.inject(ml, t).err();
+            }
+            NeedleCommand::Prepare(step) => {
+                s.notice = s.prepare(step, t).err();
+            }
+            NeedleCommand::Mark(p) => {
+                s.notice = s.mark(p, t).err();
+            }
+            NeedleCommand::Turn(deg) => {
+                s.notice = s.turn(deg, t).err();
             }
         }
     }

@@ -18,7 +18,7 @@ fn session(app: &App) -> &marrowsim_core::needle::session::Session {
 }
 
 /// Saves the app's attempt and has `marrowsim score` mark it: every component must match.
-fn assert_scores_as_the_cli_does(app: &App, scene: &Path, name: &str) {
+pub(super) fn assert_scores_as_the_cli_does(app: &App, scene: &Path, name: &str) {
     let score = session(app).score.clone().expect("scored");
     let dir = std::env::temp_dir().join(format!("marrowsim-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -36,7 +36,7 @@ fn assert_scores_as_the_cli_does(app: &App, scene: &Path, name: &str) {
 
 /// Taps the arrow key that brings the needle closest to the aim, until it is within 1.5°:
 /// 2° a tap, and with Shift 0.5° once within 6°.
-fn aim_with_arrows(app: &mut App) {
+pub(super) fn aim_with_arrows(app: &mut App) {
     use crate::session::{COARSE_DEG, FINE_DEG};
     for _ in 0..160 {
         let now = session(app).angle_to_aim().unwrap();
@@ -251,7 +251,7 @@ fn a_whole_anterior_crest_attempt_by_mouse_scores_as_the_cli_does() {
 }
 
 /// Pushes firmly with twists (W with F and T held) until the tip is `past` mm into the marrow.
-fn push_into_marrow(app: &mut App, past: f32) {
+pub(super) fn push_into_marrow(app: &mut App, past: f32) {
     for _ in 0..120 {
         tap(app, KeyCode::KeyW, &[KeyCode::KeyT, KeyCode::KeyF]);
         if let Some((Tissue::Marrow, _, Some(p))) = session(app).readout()

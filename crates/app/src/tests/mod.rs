@@ -5,6 +5,7 @@ mod case;
 mod history;
 mod input;
 mod plan;
+mod preparation;
 
 use crate::case::{Catalogue, SceneSource};
 use crate::session::{self, SessionState};
