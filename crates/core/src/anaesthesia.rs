@@ -35,7 +35,13 @@ pub struct Model {
 /// The shipped model (checked by a unit test).
 pub fn model() -> &'static Model {
     static MODEL: OnceLock<Model> = OnceLock::new();
-    MODEL.get_or_init(|| ron::from_str(SHIPPED).unwrap_or_else(|e| panic!("anaesthesia.ron: {e}")))
+    MODEL.get_or_init(|| shipped(SHIPPED, "anaesthesia.ron"))
+}
+
+/// A figures file built into the binary; a unit test of each reads it, so it cannot fail
+/// in a release.
+pub(crate) fn shipped<T: serde::de::DeserializeOwned>(text: &str, name: &str) -> T {
+    ron::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 /// Lidocaine left in the tissue: when, where and how much.

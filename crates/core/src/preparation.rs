@@ -20,7 +20,7 @@ pub struct Model {
 /// The shipped model (checked by a unit test).
 pub fn model() -> &'static Model {
     static MODEL: OnceLock<Model> = OnceLock::new();
-    MODEL.get_or_init(|| ron::from_str(SHIPPED).unwrap_or_else(|e| panic!("preparation.ron: {e}")))
+    MODEL.get_or_init(|| crate::anaesthesia::shipped(SHIPPED, "preparation.ron"))
 }
 
 impl Model {

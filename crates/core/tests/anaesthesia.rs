@@ -4,37 +4,14 @@
 
 use marrowsim_core::anaesthesia::Deposit;
 use marrowsim_core::anatomy::Anatomy;
-use marrowsim_core::grading::feasibility;
-use marrowsim_core::grading::scoring::{Score, Verdict, score};
+use marrowsim_core::grading::scoring::{Verdict, score};
 use marrowsim_core::needle::session::{Session, Tool};
 use marrowsim_core::needle::technique::Contact;
 use marrowsim_core::records::attempt::Attempt;
-use marrowsim_core::scenario::Scenario;
-use std::path::PathBuf;
 use std::sync::Arc;
 
-fn ws(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(rel)
-}
-
-fn scene() -> Scenario {
-    Scenario::load(&ws("scenes/bmac_full.ron")).expect("scene")
-}
-
-fn best(scene: &Scenario) -> (Anatomy, Attempt) {
-    let f = feasibility::run(scene, 0, 300, 7).expect("feasibility runs");
-    let a = f.best_attempt.expect("the scene can be passed");
-    (Anatomy::build(&a.patient).unwrap(), a)
-}
-
-fn component<'a>(s: &'a Score, key: &str) -> &'a marrowsim_core::grading::scoring::Component {
-    s.components
-        .iter()
-        .find(|c| c.key == key)
-        .unwrap_or_else(|| panic!("no {key}"))
-}
+mod common;
+use common::{best, component, scene};
 
 #[test]
 fn the_standard_infiltration_numbs_the_way_and_the_whole_harvest_passes() {

@@ -3,38 +3,16 @@
 //! entry far from the mark cost their share, and the attempt file keeps every step.
 
 use marrowsim_core::anatomy::Anatomy;
-use marrowsim_core::grading::feasibility;
 use marrowsim_core::grading::preparation::{Habit, rehearse};
-use marrowsim_core::grading::scoring::{Component, Score, Verdict, score};
+use marrowsim_core::grading::scoring::{Score, Verdict, score};
 use marrowsim_core::needle::session::Session;
 use marrowsim_core::preparation::PrepStep;
 use marrowsim_core::records::attempt::Attempt;
 use marrowsim_core::scenario::Scenario;
-use std::path::PathBuf;
 use std::sync::Arc;
 
-fn ws(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(rel)
-}
-
-fn scene() -> Scenario {
-    Scenario::load(&ws("scenes/bmac_full.ron")).expect("scene")
-}
-
-fn best(scene: &Scenario) -> (Anatomy, Attempt) {
-    let f = feasibility::run(scene, 0, 300, 7).expect("feasibility runs");
-    let a = f.best_attempt.expect("the scene can be passed");
-    (Anatomy::build(&a.patient).unwrap(), a)
-}
-
-fn component<'a>(s: &'a Score, key: &str) -> &'a Component {
-    s.components
-        .iter()
-        .find(|c| c.key == key)
-        .unwrap_or_else(|| panic!("no {key}"))
-}
+mod common;
+use common::{best, component, scene, ws};
 
 /// The best attempt, its preparation redone with `habit`.
 fn with(scene: &Scenario, habit: Habit) -> (Score, Score) {

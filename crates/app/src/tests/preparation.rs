@@ -30,6 +30,17 @@ fn wait(app: &mut App, secs: f32) {
     }
 }
 
+/// The app on `scene`, its case's plan confirmed.
+fn planned(scene: &std::path::Path) -> App {
+    let scenario = Scenario::load(scene).unwrap();
+    let answer = scenario.evaluation.as_ref().unwrap().answer.clone();
+    let mut app = headless_app(scenario).unwrap();
+    app.update();
+    app.world_mut().write_message(ConfirmPlan(answer));
+    app.update();
+    app
+}
+
 fn ideal_entry(app: &App) -> Vec3 {
     let s = session(app);
     let zone = s.scenario.resolve(s.site, &s.anatomy).unwrap();
@@ -39,12 +50,7 @@ fn ideal_entry(app: &App) -> Vec3 {
 #[test]
 fn every_phase_of_the_full_harvest_passes_and_scores_as_the_cli_does() {
     let scene = &ws("scenes/bmac_full.ron");
-    let scenario = Scenario::load(scene).unwrap();
-    let answer = scenario.evaluation.as_ref().unwrap().answer.clone();
-    let mut app = headless_app(scenario).unwrap();
-    app.update();
-    app.world_mut().write_message(ConfirmPlan(answer));
-    app.update();
+    let mut app = planned(scene);
 
     for step in [PrepStep::Consent, PrepStep::Position, PrepStep::TimeOut] {
         send(&mut app, NeedleCommand::Prepare(step));
@@ -131,12 +137,7 @@ fn every_phase_of_the_full_harvest_passes_and_scores_as_the_cli_does() {
 #[test]
 fn a_puncture_on_wet_skin_costs_the_antisepsis_and_says_to_let_it_dry() {
     let scene = &ws("scenes/bmac_full.ron");
-    let scenario = Scenario::load(scene).unwrap();
-    let answer = scenario.evaluation.as_ref().unwrap().answer.clone();
-    let mut app = headless_app(scenario).unwrap();
-    app.update();
-    app.world_mut().write_message(ConfirmPlan(answer));
-    app.update();
+    let mut app = planned(scene);
     send(&mut app, NeedleCommand::Prepare(PrepStep::Antisepsis));
     wait(&mut app, 10.0);
     let t = app.world().resource::<Time>().elapsed_secs();

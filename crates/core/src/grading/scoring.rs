@@ -318,18 +318,36 @@ pub fn score(
     });
     let anaesthesia = scenario.anaesthesia.as_ref().map(|spec| {
         let a = super::anaesthesia::score(spec, anatomy, attempt);
-        total = mix(total, verdict, spec.weight, a.points);
-        verdict = verdict.max(a.verdict);
-        total = total.min(cap_for(a.verdict, scenario.pass_mark));
-        components.extend(a.components.iter().cloned());
+        let phase = Phase {
+            weight: spec.weight,
+            points: a.points,
+            verdict: a.verdict,
+            components: &a.components,
+        };
+        add_phase(
+            &mut total,
+            &mut verdict,
+            &mut components,
+            scenario.pass_mark,
+            phase,
+        );
         a
     });
     let preparation = scenario.preparation.as_ref().map(|spec| {
         let p = super::preparation::score(spec, anatomy, attempt);
-        total = mix(total, verdict, spec.weight, p.points);
-        verdict = verdict.max(p.verdict);
-        total = total.min(cap_for(p.verdict, scenario.pass_mark));
-        components.extend(p.components.iter().cloned());
+        let phase = Phase {
+            weight: spec.weight,
+            points: p.points,
+            verdict: p.verdict,
+            components: &p.components,
+        };
+        add_phase(
+            &mut total,
+            &mut verdict,
+            &mut components,
+            scenario.pass_mark,
+            phase,
+        );
         p
     });
     if let Some((spec, ev)) = &evaluation {
@@ -420,6 +438,29 @@ fn mix(total: f32, verdict: Verdict, weight: f32, points: f32) -> f32 {
     } else {
         mixed.min(total)
     }
+}
+
+/// A phase of the attempt beside the placement, as `score` mixes it in.
+struct Phase<'a> {
+    weight: f32,
+    points: f32,
+    verdict: Verdict,
+    components: &'a [Component],
+}
+
+/// Mixes `phase` into the running total: its weight, its verdict if worse, its cap, its
+/// components.
+fn add_phase(
+    total: &mut f32,
+    verdict: &mut Verdict,
+    components: &mut Vec<Component>,
+    pass_mark: f32,
+    phase: Phase,
+) {
+    *total = mix(*total, *verdict, phase.weight, phase.points);
+    *verdict = (*verdict).max(phase.verdict);
+    *total = total.min(cap_for(phase.verdict, pass_mark));
+    components.extend(phase.components.iter().cloned());
 }
 
 /// The most an attempt can count with this verdict from one of its phases.
