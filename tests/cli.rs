@@ -396,7 +396,7 @@ fn history_lists_exports_and_writes_csv_per_component() {
     use marrowsim_core::anatomy::Anatomy;
     use marrowsim_core::grading::scoring::score;
     use marrowsim_core::records::attempt::Attempt;
-    use marrowsim_core::records::history::History;
+    use marrowsim_core::records::history::{History, Identity};
     use marrowsim_core::scenario::Scenario;
     let data = std::env::temp_dir().join(format!("marrowsim-histcli-{}", std::process::id()));
     std::fs::remove_dir_all(&data).ok();
@@ -408,7 +408,14 @@ fn history_lists_exports_and_writes_csv_per_component() {
         let a = Attempt::load(std::path::Path::new(&format!("tests/golden/{golden}.ron"))).unwrap();
         let s = score(&scenario, &Anatomy::build(&a.patient).unwrap(), &a).unwrap();
         let e = history
-            .record(&a, &s, &scenario, Some(scene_path), 1_700_000_000)
+            .record(
+                &a,
+                &s,
+                &scenario,
+                Some(scene_path),
+                &Identity::here(Some("Ada".into()), None),
+                1_700_000_000,
+            )
             .unwrap();
         recorded.push((e.id, s));
     }
@@ -417,10 +424,15 @@ fn history_lists_exports_and_writes_csv_per_component() {
 
     let (table, _) = text(&run(&["history", "--data", d]));
     assert_eq!(
-        table.lines().filter(|l| l.contains("PSIS harvest")).count(),
+        table
+            .lines()
+            .filter(|l| l.contains("PSIS harvest") && l.contains("Ada"))
+            .count(),
         2,
         "{table}"
     );
+    let (none, _) = text(&run(&["history", "--data", d, "--trainee", "Grace"]));
+    assert!(none.contains("no marked attempts"), "{none}");
 
     let (json, _) = text(&run(&["history", "--data", d, "--format", "json"]));
     let rows: Vec<serde_json::Value> = json
@@ -433,12 +445,13 @@ fn history_lists_exports_and_writes_csv_per_component() {
         format!("{:?}", recorded[1].1.verdict).to_lowercase()
     );
     assert_eq!(rows[1]["id"], recorded[1].0);
+    assert_eq!(rows[1]["trainee"], "Ada");
 
     let (csv, _) = text(&run(&["history", "--data", d, "--format", "csv"]));
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("attempt,scene,metric,unit,value,points,max_points")
+        Some("attempt,scene,metric,unit,value,points,max_points,trainee")
     );
     let body: Vec<&str> = lines.collect();
     let components: usize = recorded.iter().map(|(_, s)| s.components.len()).sum();

@@ -24,6 +24,9 @@ pub struct HistoryArgs {
     /// Only attempts on scenes whose title contains this text.
     #[arg(long)]
     pub scene: Option<String>,
+    /// Only this trainee's attempts (the name as recorded).
+    #[arg(long)]
+    pub trainee: Option<String>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
     /// The same as --format json.
@@ -84,6 +87,10 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
             args.scene
                 .as_ref()
                 .is_none_or(|s| e.scene.contains(s.as_str()))
+                && args
+                    .trainee
+                    .as_ref()
+                    .is_none_or(|t| e.trainee.as_deref() == Some(t.trim()))
         })
         .collect();
     let format = if args.json { Format::Json } else { args.format };
@@ -94,17 +101,17 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
             }
         }
         Format::Csv => {
-            out!("attempt,scene,metric,unit,value,points,max_points");
-            let titles: std::collections::HashMap<i64, &str> =
-                mine.iter().map(|e| (e.id, e.scene.as_str())).collect();
+            out!("attempt,scene,metric,unit,value,points,max_points,trainee");
+            let titles: std::collections::HashMap<i64, &Entry> =
+                mine.iter().map(|e| (e.id, *e)).collect();
             for c in history.components()? {
-                let Some(scene) = titles.get(&c.attempt) else {
+                let Some(e) = titles.get(&c.attempt) else {
                     continue;
                 };
                 out!(
-                    "{},{},{},{},{},{},{}",
+                    "{},{},{},{},{},{},{},{}",
                     c.attempt,
-                    csv_field(scene),
+                    csv_field(&e.scene),
                     csv_field(&c.key),
                     csv_field(&c.unit),
                     if c.value.is_finite() {
@@ -113,7 +120,8 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
                         String::new()
                     },
                     c.points,
-                    c.max_points
+                    c.max_points,
+                    csv_field(e.trainee.as_deref().unwrap_or(""))
                 );
             }
         }
@@ -122,18 +130,20 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
         }
         Format::Text => {
             out!(
-                "{:>5} {:<12} {:<40} {:>6} {:>5}  verdict",
+                "{:>5} {:<12} {:<20} {:<40} {:>6} {:>5}  verdict",
                 "#",
                 "when (unix)",
+                "trainee",
                 "scene",
                 "total",
                 "pass"
             );
             for e in &mine {
                 out!(
-                    "{:>5} {:<12} {:<40} {:>6.1} {:>5.0}  {}",
+                    "{:>5} {:<12} {:<20} {:<40} {:>6.1} {:>5.0}  {}",
                     e.id,
                     e.when,
+                    e.trainee.as_deref().unwrap_or("-"),
                     e.scene,
                     e.total,
                     e.pass_mark,

@@ -43,6 +43,8 @@ pub enum Command {
         scene: Option<std::path::PathBuf>,
         #[command(flatten)]
         quality: QualityArg,
+        #[command(flatten)]
+        who: WhoArgs,
     },
     /// Print an anatomy instance's landmarks and measured dimensions.
     Anatomy(anatomy_cmd::AnatomyArgs),
@@ -151,7 +153,35 @@ impl PatientArgs {
     }
 }
 
-fn run_scene(path: Option<&std::path::Path>, quality: QualityArg) -> Result<(), String> {
+/// Who is at the station; recorded with every attempt.
+#[derive(clap::Args, Debug, Default)]
+pub struct WhoArgs {
+    /// The trainee's name (remembered on this station; without it, the app asks once)
+    #[arg(long)]
+    trainee: Option<String>,
+    /// The course the attempts belong to, if any
+    #[arg(long)]
+    course: Option<String>,
+}
+
+fn run_scene(
+    path: Option<&std::path::Path>,
+    quality: QualityArg,
+    who: WhoArgs,
+) -> Result<(), String> {
+    use marrowsim_core::records::history::clean_name;
+    let trainee = who
+        .trainee
+        .as_deref()
+        .map(clean_name)
+        .transpose()
+        .map_err(|e| format!("--trainee: {e}"))?;
+    let course = who
+        .course
+        .as_deref()
+        .map(clean_name)
+        .transpose()
+        .map_err(|e| format!("--course: {e}"))?;
     use marrowsim_app::SceneSource;
     use marrowsim_core::scenario::Scenario;
     let on_disk = std::path::Path::new(marrowsim_core::scenario::DEFAULT_SCENE_PATH);
@@ -180,6 +210,8 @@ fn run_scene(path: Option<&std::path::Path>, quality: QualityArg) -> Result<(), 
     let mut options = marrowsim_app::AppOptions::for_scenario(&scenario, source);
     options.history = Some(marrowsim_core::records::history::History::default_dir());
     options.profile = quality.profile();
+    options.trainee = trainee;
+    options.course = course;
     marrowsim_app::run(options)
 }
 
@@ -191,9 +223,14 @@ pub fn main() -> ExitCode {
         quality: QualityArg {
             quality: Quality::Auto,
         },
+        who: WhoArgs::default(),
     };
     let result = match cli.command.unwrap_or(default) {
-        Command::Run { scene, quality } => run_scene(scene.as_deref(), quality),
+        Command::Run {
+            scene,
+            quality,
+            who,
+        } => run_scene(scene.as_deref(), quality, who),
         Command::Anatomy(args) => anatomy_cmd::run(&args),
         Command::Slice(args) => slice::run(&args),
         Command::Shot(args) => shot_cmd::run(&args),

@@ -5,7 +5,8 @@ use super::AppSystems;
 use super::case::Case;
 use super::session::SessionState;
 use bevy::prelude::*;
-use marrowsim_core::records::history::{self, Entry, History};
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use marrowsim_core::records::history::{self, Entry, History, Identity};
 use std::sync::Mutex;
 
 #[derive(Resource, Debug)]
@@ -19,14 +20,38 @@ pub struct HistoryStore {
     pub last: Option<Result<Entry, String>>,
     /// Show the record without adding to it (screenshots of a replayed attempt).
     pub read_only: bool,
+    /// Who is at this station: recorded with every attempt.
+    pub identity: Identity,
+    /// Every trainee the record knows, for the picker.
+    pub trainees: Vec<String>,
+    /// The name being typed in the picker.
+    draft: String,
 }
 
 impl HistoryStore {
-    pub fn open(dir: std::path::PathBuf) -> HistoryStore {
-        let opened = History::open(&dir).and_then(|h| Ok((h.entries()?, h)));
-        let (history, entries, last) = match opened {
-            Ok((entries, h)) => (Some(Mutex::new(h)), entries, None),
-            Err(e) => (None, Vec::new(), Some(Err(e))),
+    /// Opens the record in `dir`. The trainee is `trainee` (remembered for next time), or the
+    /// one this station remembers; with neither, the app asks.
+    pub fn open(
+        dir: std::path::PathBuf,
+        trainee: Option<&str>,
+        course: Option<String>,
+    ) -> HistoryStore {
+        let opened = History::open(&dir).and_then(|mut h| {
+            let name = match trainee {
+                Some(t) => Some(h.remember_trainee(t)?),
+                None => h.remembered_trainee()?,
+            };
+            let mut known = h.trainees()?;
+            if let Some(n) = name.as_ref().filter(|n| !known.contains(n)) {
+                known.push(n.clone());
+            }
+            Ok((h.entries()?, known, name, h))
+        });
+        let (history, entries, trainees, name, last) = match opened {
+            Ok((entries, trainees, name, h)) => {
+                (Some(Mutex::new(h)), entries, trainees, name, None)
+            }
+            Err(e) => (None, Vec::new(), Vec::new(), None, Some(Err(e))),
         };
         HistoryStore {
             dir,
@@ -34,7 +59,24 @@ impl HistoryStore {
             entries,
             last,
             read_only: false,
+            identity: Identity::here(name, course),
+            trainees,
+            draft: String::new(),
         }
+    }
+
+    /// Names the trainee at this station and remembers the name.
+    pub fn set_trainee(&mut self, name: &str) -> Result<(), String> {
+        let h = self.history.as_ref().ok_or("the record is not open")?;
+        let name = h
+            .lock()
+            .map_err(|_| "the record is unavailable after an earlier failure".to_string())?
+            .remember_trainee(name)?;
+        if !self.trainees.contains(&name) {
+            self.trainees.push(name.clone());
+        }
+        self.identity.trainee = Some(name);
+        Ok(())
     }
 
     /// The entries for one scene (by title), oldest first.
@@ -54,7 +96,57 @@ pub(super) fn plugin(app: &mut App) {
         record_scored
             .in_set(AppSystems::Follow)
             .run_if(resource_exists::<HistoryStore>),
+    )
+    .add_systems(
+        EguiPrimaryContextPass,
+        ask_who
+            .in_set(super::UiSystems::Draw)
+            .run_if(resource_exists::<HistoryStore>),
     );
+}
+
+/// Asks once who is practising, when neither `--trainee` nor an earlier answer names them.
+fn ask_who(mut contexts: EguiContexts, mut store: ResMut<HistoryStore>) -> Result {
+    if store.identity.trainee.is_some() || store.read_only || store.history.is_none() {
+        return Ok(());
+    }
+    let ctx = contexts.ctx_mut()?;
+    let mut chosen: Option<String> = None;
+    let mut draft = std::mem::take(&mut store.draft);
+    egui::Window::new("Who is practising?")
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(-190.0, 0.0))
+        .show(ctx, |ui| {
+            ui.label("Your attempts are recorded under your name on this station.");
+            if !store.trainees.is_empty() {
+                ui.label("Pick your name:");
+                ui.horizontal_wrapped(|ui| {
+                    for t in &store.trainees {
+                        if ui.button(t).clicked() {
+                            chosen = Some(t.clone());
+                        }
+                    }
+                });
+                ui.label("or type it:");
+            }
+            let field = ui.add(egui::TextEdit::singleline(&mut draft).hint_text("your name"));
+            let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if ui.button("This is me").clicked() || entered {
+                chosen = Some(draft.clone());
+            }
+            if let Some(station) = &store.identity.station {
+                ui.weak(format!("Station: {station}"));
+            }
+        });
+    store.draft = draft;
+    if let Some(name) = chosen {
+        match store.set_trainee(&name) {
+            Ok(()) => store.draft.clear(),
+            Err(e) => warn!("{e}"),
+        }
+    }
+    Ok(())
 }
 
 fn record_scored(
@@ -82,6 +174,7 @@ fn record_scored(
                     score,
                     &session.0.scenario,
                     scene_file,
+                    &store.identity,
                     history::now(),
                 )
             }),

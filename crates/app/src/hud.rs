@@ -53,6 +53,8 @@ pub struct PanelActions {
     pub needle: Vec<super::session::NeedleCommand>,
     /// The plan the trainee confirmed.
     pub plan: Option<marrowsim_core::evaluation::Plan>,
+    /// "Not you?": ask who is practising again.
+    pub forget_trainee: bool,
 }
 
 /// The case, its scene list, and where the panel's requests about them go.
@@ -62,7 +64,7 @@ struct CaseParams<'w> {
     catalogue: Option<Res<'w, Catalogue>>,
     out: MessageWriter<'w, CaseCommand>,
     editor: Option<ResMut<'w, super::editor::EditorState>>,
-    history: Option<Res<'w, super::history_view::HistoryStore>>,
+    history: Option<ResMut<'w, super::history_view::HistoryStore>>,
 }
 
 /// The view settings the panel changes, and the part of the window it leaves to the view.
@@ -135,6 +137,11 @@ fn panel(
         view.labels.0 = labels_on;
     }
     cases.out.write_batch(actions.case);
+    if actions.forget_trainee
+        && let Some(store) = cases.history.as_mut()
+    {
+        store.identity.trainee = None;
+    }
     if actions.toggle_editor
         && let Some(editor) = cases.editor.as_mut()
     {
@@ -197,6 +204,24 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
         }
     ));
     ui.label(patient_line(&s.anatomy.patient));
+    if let Some(store) = m.history
+        && let Some(name) = &store.identity.trainee
+    {
+        ui.horizontal(|ui| {
+            ui.label(format!(
+                "Trainee: {name}{}",
+                store
+                    .identity
+                    .station
+                    .as_deref()
+                    .map(|st| format!(" · station {st}"))
+                    .unwrap_or_default()
+            ));
+            if ui.small_button("Not you?").clicked() {
+                actions.forget_trainee = true;
+            }
+        });
+    }
     case_controls(ui, &m, &mut actions);
     if let Some(case) = m.case.filter(|c| !c.errors.is_empty()) {
         ui.colored_label(

@@ -73,6 +73,10 @@ pub struct AppOptions {
     pub history: Option<PathBuf>,
     /// The render profile; `None` chooses by the adapter (software on a CPU renderer).
     pub profile: Option<RenderProfile>,
+    /// The trainee at this station; `None` uses the remembered one, or asks.
+    pub trainee: Option<String>,
+    /// The course the attempts belong to.
+    pub course: Option<String>,
 }
 
 impl AppOptions {
@@ -104,6 +108,8 @@ impl Default for AppOptions {
             labels: false,
             editor: false,
             history: None,
+            trainee: None,
+            course: None,
             profile: None,
         }
     }
@@ -298,7 +304,11 @@ pub fn run(options: AppOptions) -> Result<(), String> {
         ));
     }
     if let Some(dir) = options.history.clone() {
-        let mut store = history_view::HistoryStore::open(dir);
+        let mut store = history_view::HistoryStore::open(
+            dir,
+            options.trainee.as_deref(),
+            options.course.clone(),
+        );
         store.read_only = options.screenshot.is_some();
         app.insert_resource(store);
     }

@@ -5,7 +5,7 @@
 use marrowsim_core::anatomy::Anatomy;
 use marrowsim_core::grading::scoring::{Score, score};
 use marrowsim_core::records::attempt::Attempt;
-use marrowsim_core::records::history::History;
+use marrowsim_core::records::history::{History, Identity};
 use marrowsim_core::scenario::Scenario;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
@@ -62,7 +62,14 @@ fn child_records_in_a_loop() {
     for i in 0..count {
         let (attempt, score) = &attempts[i % attempts.len()];
         let e = history
-            .record(attempt, score, &scenario, None, i as u64)
+            .record(
+                attempt,
+                score,
+                &scenario,
+                None,
+                &Identity::default(),
+                i as u64,
+            )
             .expect("records");
         let mut out = stdout.lock();
         writeln!(out, "committed {}", e.id).unwrap();
@@ -228,6 +235,65 @@ fn a_record_that_is_not_a_file_is_refused() {
     assert!(
         e.contains("marrowsim.db") && e.contains("not a regular file"),
         "{e}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A record written by schema 1 (before trainees) opens: its attempts stay, with no trainee,
+/// and new ones carry the trainee, the station and the course.
+#[test]
+fn a_schema_1_record_gains_trainees_and_keeps_its_attempts() {
+    let dir = scratch("schema1");
+    {
+        let conn = rusqlite::Connection::open(History::db_path(&dir)).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             INSERT INTO meta VALUES ('legacy_import', '0 attempts');
+             CREATE TABLE attempts (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, recorded_at INTEGER NOT NULL,
+                scene_title TEXT NOT NULL, scene_file TEXT, scene_ron TEXT, scene_hash TEXT,
+                preset TEXT NOT NULL, sex TEXT NOT NULL, bmi REAL NOT NULL, scale REAL NOT NULL,
+                seed INTEGER, total REAL NOT NULL, pass_mark REAL NOT NULL, verdict TEXT NOT NULL,
+                attempt_ron TEXT NOT NULL, source TEXT NOT NULL DEFAULT 'app');
+             CREATE TABLE components (attempt_id INTEGER NOT NULL, position INTEGER NOT NULL,
+                key TEXT NOT NULL, label TEXT NOT NULL, value REAL, unit TEXT NOT NULL,
+                points REAL NOT NULL, max_points REAL NOT NULL, PRIMARY KEY (attempt_id, position));
+             INSERT INTO attempts (recorded_at, scene_title, preset, sex, bmi, scale, total,
+                pass_mark, verdict, attempt_ron)
+                VALUES (5, 'old', 'adult_male', 'male', 25, 1, 88, 70, 'pass', 'x');
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let (scenario, attempts) = fixtures();
+    let mut h = History::open(&dir).expect("a schema 1 record opens");
+    assert_eq!(h.entries().unwrap()[0].trainee, None);
+    assert_eq!(h.remembered_trainee().unwrap(), None);
+    assert_eq!(
+        h.remember_trainee("  Ada Lovelace ").unwrap(),
+        "Ada Lovelace"
+    );
+    assert!(h.remember_trainee(" ").is_err());
+    assert!(h.remember_trainee(&"x".repeat(81)).is_err());
+    let who = Identity {
+        trainee: Some("Ada Lovelace".into()),
+        station: Some("station-3".into()),
+        course: Some("BMAC workshop".into()),
+    };
+    let (a, s) = &attempts[0];
+    let e = h.record(a, s, &scenario, None, &who, 10).unwrap();
+    assert_eq!(e.trainee.as_deref(), Some("Ada Lovelace"));
+    drop(h);
+    let h = History::open(&dir).unwrap();
+    let entries = h.entries().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[1].station.as_deref(), Some("station-3"));
+    assert_eq!(entries[1].course.as_deref(), Some("BMAC workshop"));
+    assert_eq!(h.trainees().unwrap(), vec!["Ada Lovelace".to_string()]);
+    assert_eq!(
+        h.remembered_trainee().unwrap().as_deref(),
+        Some("Ada Lovelace"),
+        "remembered across openings"
     );
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -24,7 +24,7 @@ fn a_marked_attempt_is_recorded_and_graded_again_from_the_record() {
     let data = scratch("app");
     let scene = &ws("scenes/psis_standard.ron");
     let mut app = headless_app_on_file(scene).unwrap();
-    app.insert_resource(HistoryStore::open(data.clone()));
+    app.insert_resource(HistoryStore::open(data.clone(), Some("Ada"), None));
 
     for round in 0..2 {
         place_at_ideal_entry(&mut app);
@@ -55,6 +55,10 @@ fn a_marked_attempt_is_recorded_and_graded_again_from_the_record() {
     let entries = history.entries().unwrap();
     assert_eq!(entries.len(), 2);
     assert_ne!(entries[0].id, entries[1].id);
+    assert!(
+        entries.iter().all(|e| e.trainee.as_deref() == Some("Ada")),
+        "every attempt carries the trainee"
+    );
     assert!(
         entries[0]
             .scene_file

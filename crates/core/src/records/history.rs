@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 /// The database's file name inside the data folder.
 pub const DB_FILE: &str = "marrowsim.db";
 /// The schema this build writes (`PRAGMA user_version`); older ones are upgraded on open.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
+/// A trainee's or course's name longer than this is refused (characters).
+pub const MAX_NAME_CHARS: usize = 80;
 /// A `history.jsonl` from the older versions larger than this is not imported.
 const MAX_LEGACY_LOG_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -44,6 +46,59 @@ pub struct Entry {
     pub verdict: Verdict,
     /// `app` for attempts marked by this version, `import` for those read from an older folder.
     pub source: String,
+    /// Who made it, on which machine, in which course (schema 2; `None` before).
+    #[serde(default)]
+    pub trainee: Option<String>,
+    #[serde(default)]
+    pub station: Option<String>,
+    #[serde(default)]
+    pub course: Option<String>,
+}
+
+/// Who is at the station: recorded with every attempt.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Identity {
+    pub trainee: Option<String>,
+    /// The machine's host name.
+    pub station: Option<String>,
+    pub course: Option<String>,
+}
+
+impl Identity {
+    /// This machine, with the trainee and course given.
+    pub fn here(trainee: Option<String>, course: Option<String>) -> Identity {
+        Identity {
+            trainee,
+            station: host_name(),
+            course,
+        }
+    }
+}
+
+/// The machine's host name, from the kernel or the environment.
+pub fn host_name() -> Option<String> {
+    crate::files::read_text(Path::new("/proc/sys/kernel/hostname"), 256, "host names")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+}
+
+/// A trainee's or course's name as typed: trimmed, not empty, at most `MAX_NAME_CHARS`, no
+/// control characters.
+pub fn clean_name(name: &str) -> Result<String, String> {
+    let n = name.trim();
+    if n.is_empty() {
+        return Err("a name cannot be empty".into());
+    }
+    if n.chars().count() > MAX_NAME_CHARS {
+        return Err(format!("a name has at most {MAX_NAME_CHARS} characters"));
+    }
+    if n.chars().any(char::is_control) {
+        return Err("a name cannot hold control characters".into());
+    }
+    Ok(n.to_string())
 }
 
 /// One component of a recorded score (PerkTutor's metric table: one row per metric).
@@ -166,7 +221,10 @@ CREATE TABLE IF NOT EXISTS attempts (
     pass_mark REAL NOT NULL,
     verdict TEXT NOT NULL CHECK (verdict IN ('pass', 'fail', 'unsafe')),
     attempt_ron TEXT NOT NULL,
-    source TEXT NOT NULL DEFAULT 'app'
+    source TEXT NOT NULL DEFAULT 'app',
+    trainee TEXT,
+    station TEXT,
+    course TEXT
 );
 CREATE TABLE IF NOT EXISTS components (
     attempt_id INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,
@@ -180,6 +238,13 @@ CREATE TABLE IF NOT EXISTS components (
     PRIMARY KEY (attempt_id, position)
 );
 CREATE INDEX IF NOT EXISTS attempts_by_scene ON attempts (scene_title, recorded_at);
+";
+
+/// Schema 1 to 2: who made each attempt. Earlier attempts have no trainee.
+const TO_SCHEMA_2: &str = "
+ALTER TABLE attempts ADD COLUMN trainee TEXT;
+ALTER TABLE attempts ADD COLUMN station TEXT;
+ALTER TABLE attempts ADD COLUMN course TEXT;
 ";
 
 impl History {
@@ -237,7 +302,12 @@ impl History {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(sql(&path))?;
+            if version == 1 {
+                tx.execute_batch(TO_SCHEMA_2).map_err(sql(&path))?;
+            }
             tx.execute_batch(SCHEMA).map_err(sql(&path))?;
+            tx.execute_batch("CREATE INDEX IF NOT EXISTS attempts_by_trainee ON attempts (trainee, recorded_at);")
+                .map_err(sql(&path))?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)
                 .map_err(sql(&path))?;
             let done: Option<String> = tx
@@ -283,6 +353,7 @@ impl History {
         score: &Score,
         scenario: &Scenario,
         scene_file: Option<&Path>,
+        who: &Identity,
         when: u64,
     ) -> Result<Entry, String> {
         let path = self.path();
@@ -305,6 +376,7 @@ impl History {
                 pass_mark: score.pass_mark,
                 verdict: score.verdict,
                 source: "app",
+                who,
             },
         )
         .map_err(sql(&path))?;
@@ -329,6 +401,42 @@ impl History {
         Ok(entry)
     }
 
+    /// The trainee this station last named, if any.
+    pub fn remembered_trainee(&self) -> Result<Option<String>, String> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = 'trainee'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(sql(&self.path()))
+    }
+
+    /// Remembers the trainee at this station, so the app need not ask again.
+    pub fn remember_trainee(&mut self, name: &str) -> Result<String, String> {
+        let name = clean_name(name)?;
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ('trainee', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![name],
+            )
+            .map_err(sql(&self.path()))?;
+        Ok(name)
+    }
+
+    /// Every trainee with an attempt in this record, by name.
+    pub fn trainees(&self) -> Result<Vec<String>, String> {
+        let path = self.path();
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT DISTINCT trainee FROM attempts WHERE trainee IS NOT NULL ORDER BY trainee",
+            )
+            .map_err(sql(&path))?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(sql(&path))?;
+        rows.collect::<Result<Vec<String>, _>>().map_err(sql(&path))
+    }
+
     /// Every entry, oldest first.
     pub fn entries(&self) -> Result<Vec<Entry>, String> {
         let path = self.path();
@@ -336,7 +444,7 @@ impl History {
             .conn
             .prepare(
                 "SELECT id, recorded_at, scene_title, scene_file, scene_hash, preset, sex, bmi,
-                        scale, seed, total, pass_mark, verdict, source
+                        scale, seed, total, pass_mark, verdict, source, trainee, station, course
                  FROM attempts ORDER BY id",
             )
             .map_err(sql(&path))?;
@@ -361,6 +469,9 @@ impl History {
                     pass_mark: r.get::<_, f64>(11)? as f32,
                     verdict: verdict_of(&r.get::<_, String>(12)?),
                     source: r.get(13)?,
+                    trainee: r.get(14)?,
+                    station: r.get(15)?,
+                    course: r.get(16)?,
                 })
             })
             .map_err(sql(&path))?;
@@ -443,6 +554,7 @@ struct Row<'a> {
     pass_mark: f32,
     verdict: Verdict,
     source: &'static str,
+    who: &'a Identity,
 }
 
 fn insert(tx: &Transaction<'_>, row: &Row<'_>) -> Result<Entry, rusqlite::Error> {
@@ -450,8 +562,9 @@ fn insert(tx: &Transaction<'_>, row: &Row<'_>) -> Result<Entry, rusqlite::Error>
     let scene_hash = row.scene_ron.map(hash_text);
     tx.execute(
         "INSERT INTO attempts (recorded_at, scene_title, scene_file, scene_ron, scene_hash,
-            preset, sex, bmi, scale, seed, total, pass_mark, verdict, attempt_ron, source)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            preset, sex, bmi, scale, seed, total, pass_mark, verdict, attempt_ron, source,
+            trainee, station, course)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         params![
             row.when.min(i64::MAX as u64) as i64,
             row.scene,
@@ -468,6 +581,9 @@ fn insert(tx: &Transaction<'_>, row: &Row<'_>) -> Result<Entry, rusqlite::Error>
             verdict_text(row.verdict),
             row.attempt_ron,
             row.source,
+            row.who.trainee,
+            row.who.station,
+            row.who.course,
         ],
     )?;
     Ok(Entry {
@@ -485,6 +601,9 @@ fn insert(tx: &Transaction<'_>, row: &Row<'_>) -> Result<Entry, rusqlite::Error>
         pass_mark: row.pass_mark,
         verdict: row.verdict,
         source: row.source.to_string(),
+        trainee: row.who.trainee.clone(),
+        station: row.who.station.clone(),
+        course: row.who.course.clone(),
     })
 }
 
@@ -562,6 +681,7 @@ fn import_legacy(tx: &Transaction<'_>, dir: &Path) -> Result<Imported, String> {
                 pass_mark: legacy.pass_mark,
                 verdict: legacy.verdict,
                 source: "import",
+                who: &Identity::default(),
             },
         )
         .map_err(sql(&History::db_path(dir)))?;
