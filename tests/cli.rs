@@ -726,3 +726,27 @@ fn score_marks_the_harvest_of_an_aspiration_scene() {
     assert!(!o.status.success());
     assert!(err.contains("no aspiration phase"), "{err}");
 }
+
+/// `marrowsim replay` needs its scene: an attempt whose title no shipped scene has is refused
+/// with the way out, before any window opens.
+#[test]
+fn replay_without_a_matching_scene_says_how_to_name_it() {
+    let dir = std::env::temp_dir().join(format!("marrowsim-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let renamed = std::fs::read_to_string("tests/golden/expert_psis_to_asis.ron")
+        .unwrap()
+        .replacen("PSIS harvest, average adult", "A scene nobody wrote", 1);
+    let file = dir.join("a.ron");
+    std::fs::write(&file, renamed).unwrap();
+    let o = run(&["replay", file.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let (_, err) = text(&o);
+    assert!(
+        err.contains("no scene in scenes/ is titled \"A scene nobody wrote\"")
+            && err.contains("--scene"),
+        "{err}"
+    );
+    let o = run(&["replay", "tests/golden/no_such_attempt.ron"]);
+    assert!(!o.status.success());
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -14,6 +14,7 @@ mod anatomy_cmd;
 mod history_cmd;
 mod perf_cmd;
 mod raster;
+mod replay_cmd;
 mod scene_cmds;
 mod shot_cmd;
 mod slice;
@@ -52,6 +53,8 @@ pub enum Command {
     Slice(slice::SliceArgs),
     /// Render the 3D view to a PNG without anyone at the keyboard.
     Shot(shot_cmd::ShotArgs),
+    /// Play a finished attempt back on a timeline, beside its score card.
+    Replay(replay_cmd::ReplayArgs),
     /// Check scenario files; exits 1 and lists every error (file:line:col) if any is bad.
     Validate(scene_cmds::ValidateArgs),
     /// Score an attempt file against its scenario.
@@ -234,6 +237,7 @@ pub fn main() -> ExitCode {
         Command::Anatomy(args) => anatomy_cmd::run(&args),
         Command::Slice(args) => slice::run(&args),
         Command::Shot(args) => shot_cmd::run(&args),
+        Command::Replay(args) => replay_cmd::run(&args),
         Command::Validate(args) => scene_cmds::validate(&args),
         Command::Score(args) => scene_cmds::score(&args),
         Command::Feasibility(args) => scene_cmds::feasibility(&args),

@@ -86,6 +86,7 @@ fn draw_deposits(
     session: Res<SessionState>,
     frame: Res<PatientFrame>,
     time: Res<Time>,
+    replay: Option<Res<super::replay_view::Replay>>,
     mut gizmos: Gizmos,
 ) {
     let s = &session.0;
@@ -93,8 +94,9 @@ fn draw_deposits(
         return;
     }
     let m = model();
-    let now = time.elapsed_secs();
-    for d in s.deposits() {
+    // A replay shows the deposits given by its time, as they were then.
+    let now = replay.map_or(time.elapsed_secs(), |r| r.t);
+    for d in s.deposits().iter().filter(|d| d.t <= now) {
         let at = Vec3::from(d.at);
         let colour = match m.cover(std::slice::from_ref(d), at, now) {
             Cover::Numb => Color::srgb(0.4, 0.75, 1.0),

@@ -21,6 +21,7 @@ mod perf;
 mod plan_view;
 mod preparation_view;
 mod render_profile;
+mod replay_view;
 mod scene_watch;
 mod score_card;
 mod screenshot;
@@ -77,6 +78,8 @@ pub struct AppOptions {
     pub trainee: Option<String>,
     /// The course the attempts belong to.
     pub course: Option<String>,
+    /// Replay this attempt on a timeline (with `session` its review).
+    pub replay: Option<marrowsim_core::records::attempt::Attempt>,
 }
 
 impl AppOptions {
@@ -110,6 +113,7 @@ impl Default for AppOptions {
             history: None,
             trainee: None,
             course: None,
+            replay: None,
             profile: None,
         }
     }
@@ -194,6 +198,7 @@ fn plugin(app: &mut App) {
         palpation::plugin,
         plan_view::plugin,
         preparation_view::plugin,
+        replay_view::plugin,
     ));
 }
 
@@ -297,6 +302,9 @@ pub fn run(options: AppOptions) -> Result<(), String> {
             .insert_resource(editor);
     }
     if let Some(s) = options.session.clone() {
+        if let Some(attempt) = options.replay.clone() {
+            app.insert_resource(replay_view::Replay::new(attempt, &s.anatomy));
+        }
         app.insert_resource(session::SessionState(s));
     } else if let Some(scenario) = options.scenario.clone() {
         app.insert_resource(session::SessionState(
@@ -345,6 +353,25 @@ fn replayed_session(
     };
     marrowsim_core::needle::session::Session::review(scenario, anatomy, &attempt, score)
         .ok_or_else(|| format!("{}: the attempt has no samples", attempt_path.display()))
+}
+
+/// Opens the window on `attempt` marked against `scenario`, with the score card and a
+/// timeline to play it back (`marrowsim replay`).
+pub fn replay(
+    scenario: Scenario,
+    source: case::SceneSource,
+    attempt_path: &std::path::Path,
+    profile: Option<RenderProfile>,
+) -> Result<(), String> {
+    let attempt =
+        marrowsim_core::records::attempt::Attempt::load(attempt_path).map_err(|e| e.to_string())?;
+    let mut options = AppOptions::for_scenario(&scenario, source);
+    let session = replayed_session(scenario, attempt_path, true)?;
+    options.patient = session.anatomy.patient.clone();
+    options.session = Some(session);
+    options.replay = Some(attempt);
+    options.profile = profile;
+    run(options)
 }
 
 pub fn shot(args: &Shot) -> Result<(), String> {

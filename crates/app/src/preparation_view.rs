@@ -57,12 +57,16 @@ fn draw_field(
     session: Res<SessionState>,
     frame: Res<PatientFrame>,
     time: Res<Time>,
+    replay: Option<Res<super::replay_view::Replay>>,
     mut gizmos: Gizmos<GuideGizmos>,
 ) {
     let s = &session.0;
     if s.scenario.preparation.is_none() {
         return;
     }
+    // A replay shows the field as it was at its time.
+    let now = replay.map_or(time.elapsed_secs(), |r| r.t);
+    let done = |step: PrepStep| s.prepared(step).filter(|t| *t <= now);
     let w = frame.0;
     // Flat on the skin, square to the body: x across it, y along it.
     let on_skin = |p: Vec3| {
@@ -72,7 +76,7 @@ fn draw_field(
         let at = w.transform_point(p + n * 0.5);
         (at, w.rotation * Quat::from_mat3(&basis))
     };
-    for m in s.marks() {
+    for m in s.marks().iter().filter(|m| m.t <= now) {
         let (at, rot) = on_skin(Vec3::from(m.at));
         let a = rot * Vec3::X * 4.0;
         let b = rot * Vec3::Y * 4.0;
@@ -80,12 +84,17 @@ fn draw_field(
         gizmos.line(at - b, at + b, PEN);
         gizmos.circle(Isometry3d::new(at, rot), 3.0, PEN);
     }
-    let Some(centre) = s.marks().first().map(|m| Vec3::from(m.at)) else {
+    let Some(centre) = s
+        .marks()
+        .first()
+        .filter(|m| m.t <= now)
+        .map(|m| Vec3::from(m.at))
+    else {
         return;
     };
     let (at, rot) = on_skin(centre);
-    if s.prepared(PrepStep::Antisepsis).is_some() {
-        let wet = s.antisepsis_wet(time.elapsed_secs()).is_some();
+    if done(PrepStep::Antisepsis).is_some() {
+        let wet = s.antisepsis_wet(now).is_some();
         let colour = if wet {
             Color::srgb(1.0, 0.6, 0.1)
         } else {
@@ -93,7 +102,7 @@ fn draw_field(
         };
         gizmos.circle(Isometry3d::new(at, rot), SCRUBBED_MM, colour);
     }
-    if s.prepared(PrepStep::Drape).is_some() {
+    if done(PrepStep::Drape).is_some() {
         gizmos.rect(
             Isometry3d::new(at, rot),
             Vec2::splat(2.0 * WINDOW_MM),

@@ -297,3 +297,38 @@ fn a_schema_1_record_gains_trainees_and_keeps_its_attempts() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A replay's clock: nothing before the first sample, a straight push between two samples
+/// shown part of the way, and the moments in time order with the needle's events among them.
+#[test]
+fn an_attempt_replays_between_its_samples_and_lists_its_moments() {
+    let a = Attempt::load(&ws("tests/golden/expert_psis_to_asis.ron")).unwrap();
+    let anatomy = Anatomy::build(&a.patient).unwrap();
+    let (start, end) = a.span();
+    let tl = &a.sites[0].timeline;
+    assert_eq!((start, end), (tl[0].t, tl.last().unwrap().t));
+    assert!(a.pose_at(start - 1.0).is_none());
+    let (x, y) = (&tl[0], &tl[1]);
+    let mid = (x.t + y.t) / 2.0;
+    let (site, pose) = a.pose_at(mid).unwrap();
+    assert_eq!(site, 0);
+    assert!(
+        (pose.depth - (x.depth + y.depth) / 2.0).abs() < 1e-3,
+        "halfway between {} and {} mm: {}",
+        x.depth,
+        y.depth,
+        pose.depth
+    );
+    assert_eq!(
+        a.pose_at(end + 5.0).unwrap().1.depth,
+        tl.last().unwrap().depth
+    );
+    let moments = a.moments(&anatomy);
+    assert!(moments.windows(2).all(|w| w[0].t <= w[1].t));
+    let names: Vec<&str> = moments.iter().map(|m| m.what.as_str()).collect();
+    assert_eq!(names[0], "skin", "{names:?}");
+    assert!(
+        names.iter().any(|n| n.starts_with("marrow at")),
+        "{names:?}"
+    );
+}

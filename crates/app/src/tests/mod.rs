@@ -6,6 +6,7 @@ mod history;
 mod input;
 mod plan;
 mod preparation;
+mod replay;
 
 use crate::case::{Catalogue, SceneSource};
 use crate::session::{self, SessionState};

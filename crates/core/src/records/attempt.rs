@@ -570,3 +570,111 @@ fn check_touches(s: &SiteAttempt, i: usize, version: u32) -> Result<(), (Vec<Ste
     }
     Ok(())
 }
+
+/// A moment of an attempt worth jumping to in a replay: when, at which site, and what.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Moment {
+    pub t: f32,
+    pub site: Option<usize>,
+    pub what: String,
+}
+
+impl Attempt {
+    /// The first and last times the attempt holds (s).
+    pub fn span(&self) -> (f32, f32) {
+        let times = self
+            .sites
+            .iter()
+            .flat_map(|s| s.timeline.iter().map(|x| x.t))
+            .chain(self.anaesthetic.iter().map(|d| d.t))
+            .chain(self.preparation.iter().map(|p| p.t))
+            .chain(self.evaluation.iter().map(|e| e.t));
+        let (lo, hi) = times.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), t| {
+            (lo.min(t), hi.max(t))
+        });
+        if lo.is_finite() { (lo, hi) } else { (0.0, 0.0) }
+    }
+
+    /// Where the trocar was at time `t`: the site whose timeline has begun by then, between
+    /// its samples on either side of `t` (a move between two samples is straight, as scoring
+    /// takes it); before any sample, `None`.
+    pub fn pose_at(&self, t: f32) -> Option<(usize, crate::needle::Pose)> {
+        self.sites
+            .iter()
+            .filter_map(|s| {
+                let i = s
+                    .timeline
+                    .iter()
+                    .take_while(|x| x.t <= t)
+                    .count()
+                    .checked_sub(1)?;
+                let a = &s.timeline[i];
+                let mut pose = a.pose();
+                if let Some(b) = s
+                    .timeline
+                    .get(i + 1)
+                    .filter(|b| b.t > a.t && b.entry == a.entry)
+                {
+                    let k = ((t - a.t) / (b.t - a.t)).clamp(0.0, 1.0);
+                    let to = b.pose();
+                    pose.depth += (to.depth - pose.depth) * k;
+                    pose.direction = pose
+                        .direction
+                        .lerp(to.direction, k)
+                        .normalize_or(pose.direction);
+                }
+                Some((a.t, s.site, pose))
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, site, pose)| (site, pose))
+    }
+
+    /// Every moment worth a jump, in time order: the checklist, the lidocaine, the needle's
+    /// events found by replaying each site's timeline, and the pulls.
+    pub fn moments(&self, anatomy: &crate::anatomy::Anatomy) -> Vec<Moment> {
+        use crate::needle::EventKind;
+        let mut out: Vec<Moment> = Vec::new();
+        if let Some(e) = &self.evaluation {
+            out.push(Moment {
+                t: e.t,
+                site: None,
+                what: "plan confirmed".into(),
+            });
+        }
+        out.extend(self.preparation.iter().map(|p| Moment {
+            t: p.t,
+            site: None,
+            what: p.step.label().to_string(),
+        }));
+        out.extend(self.anaesthetic.iter().map(|d| Moment {
+            t: d.t,
+            site: None,
+            what: format!("lidocaine {} mL", d.ml),
+        }));
+        for s in &self.sites {
+            let r = crate::needle::replay(anatomy, &s.timeline);
+            out.extend(r.events.iter().map(|e| Moment {
+                t: e.t,
+                site: Some(s.site),
+                what: match e.kind {
+                    EventKind::SkinPuncture => "skin".to_string(),
+                    EventKind::CortexContact => format!("bone at {:.0} mm", e.depth),
+                    EventKind::CortexPenetration => "through the cortex".to_string(),
+                    EventKind::MarrowEntry => format!("marrow at {:.0} mm", e.depth),
+                    EventKind::Withdrawal => "withdrawal".to_string(),
+                    EventKind::Reinsertion => "reinsertion".to_string(),
+                    EventKind::HazardContact(h) => {
+                        format!("touched the {}", crate::grading::scoring::hazard_name(h))
+                    }
+                },
+            }));
+            out.extend(s.pulls.iter().map(|p| Moment {
+                t: p.t,
+                site: Some(s.site),
+                what: format!("pull {} mL", p.ml),
+            }));
+        }
+        out.sort_by(|a, b| a.t.total_cmp(&b.t));
+        out
+    }
+}

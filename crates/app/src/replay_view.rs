@@ -1,0 +1,175 @@
+//! Replay of a finished attempt (`marrowsim replay`): a timeline with play and pause, the
+//! speed, and a jump to each moment. The needle, its force trace and the live section follow
+//! the time; the score card stays beside them.
+
+use super::AppSystems;
+use super::input_guard::keyboard_free;
+use super::session::SessionState;
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use marrowsim_core::needle::Pose;
+use marrowsim_core::needle::insertion::force_profile;
+use marrowsim_core::needle::session::Needle;
+use marrowsim_core::records::attempt::{Attempt, Moment};
+
+/// The replay speeds offered.
+pub const SPEEDS: [f32; 5] = [0.25, 0.5, 1.0, 2.0, 4.0];
+
+#[derive(Resource, Debug)]
+pub struct Replay {
+    pub attempt: Attempt,
+    /// The time shown (s, the attempt's clock).
+    pub t: f32,
+    pub playing: bool,
+    pub speed: f32,
+    moments: Vec<Moment>,
+    start: f32,
+    end: f32,
+    /// The pose last shown (`None` before the first frame), so the force trace is recomputed
+    /// only when it changes.
+    shown: Option<Option<(usize, Pose)>>,
+}
+
+impl Replay {
+    /// A replay of `attempt` on `anatomy`, paused at its start.
+    pub fn new(attempt: Attempt, anatomy: &marrowsim_core::anatomy::Anatomy) -> Replay {
+        let (start, end) = attempt.span();
+        let moments = attempt.moments(anatomy);
+        Replay {
+            attempt,
+            t: start,
+            playing: false,
+            speed: 1.0,
+            moments,
+            start,
+            end,
+            shown: None,
+        }
+    }
+
+    pub fn moments(&self) -> &[Moment] {
+        &self.moments
+    }
+
+    /// Moves the time to `t`, within the attempt, and pauses at the end.
+    pub fn seek(&mut self, t: f32) {
+        self.t = t.clamp(self.start, self.end);
+        if self.t >= self.end {
+            self.playing = false;
+        }
+    }
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(
+        Update,
+        (
+            space_plays.run_if(keyboard_free).in_set(AppSystems::Input),
+            (advance, show_pose).chain().in_set(AppSystems::Needle),
+        )
+            .run_if(resource_exists::<Replay>),
+    )
+    .add_systems(
+        EguiPrimaryContextPass,
+        timeline
+            .in_set(super::UiSystems::Draw)
+            .run_if(resource_exists::<Replay>),
+    );
+}
+
+fn space_plays(keys: Option<Res<ButtonInput<KeyCode>>>, mut replay: ResMut<Replay>) {
+    if keys.is_some_and(|k| k.just_pressed(KeyCode::Space)) {
+        if replay.t >= replay.end {
+            replay.t = replay.start;
+        }
+        replay.playing = !replay.playing;
+    }
+}
+
+fn advance(time: Res<Time>, mut replay: ResMut<Replay>) {
+    if replay.playing {
+        let t = replay.t + time.delta_secs() * replay.speed;
+        replay.seek(t);
+    }
+}
+
+/// Puts the session's needle where the attempt had it at the replay's time.
+fn show_pose(mut replay: ResMut<Replay>, mut session: ResMut<SessionState>) {
+    let now = replay.attempt.pose_at(replay.t);
+    if replay.shown == Some(now) {
+        return;
+    }
+    replay.shown = Some(now);
+    let s = &mut session.0;
+    match now {
+        Some((site, pose)) => {
+            s.site = site;
+            s.needle = Some(Needle {
+                entry: pose.entry,
+                direction: pose.direction,
+                straight_in: pose.direction,
+                depth: pose.depth,
+                puncture: None,
+            });
+            s.trace = force_profile(&s.anatomy, pose.entry, pose.direction, pose.depth, 0.5);
+        }
+        None => {
+            s.needle = None;
+            s.trace.clear();
+        }
+    }
+}
+
+fn timeline(mut contexts: EguiContexts, mut replay: ResMut<Replay>) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    let mut t = replay.t;
+    let (start, end) = (replay.start, replay.end);
+    let mut playing = replay.playing;
+    let mut speed = replay.speed;
+    egui::Window::new("Replay")
+        .anchor(egui::Align2::LEFT_BOTTOM, egui::vec2(10.0, -10.0))
+        .resizable(false)
+        .collapsible(false)
+        .default_width(560.0)
+        .show(ctx, |ui| {
+            ui.horizontal(|ui| {
+                let label = if playing {
+                    "Pause (Space)"
+                } else {
+                    "Play (Space)"
+                };
+                if ui.button(label).clicked() {
+                    if !playing && t >= end {
+                        t = start;
+                    }
+                    playing = !playing;
+                }
+                ui.label("speed");
+                for s in SPEEDS {
+                    ui.selectable_value(&mut speed, s, format!("{s}×"));
+                }
+            });
+            ui.spacing_mut().slider_width = 500.0;
+            ui.add(
+                egui::Slider::new(&mut t, start..=end.max(start + 0.1))
+                    .suffix(" s")
+                    .fixed_decimals(1),
+            );
+            ui.horizontal_wrapped(|ui| {
+                for m in replay.moments() {
+                    let here = (m.t - t).abs() < 0.05;
+                    let text = format!("{:.1} s {}", m.t, m.what);
+                    if ui.selectable_label(here, text).clicked() {
+                        t = m.t;
+                        playing = false;
+                    }
+                }
+            });
+        });
+    replay.playing = playing;
+    replay.speed = speed;
+    if t != replay.t {
+        replay.seek(t);
+    }
+    Ok(())
+}
