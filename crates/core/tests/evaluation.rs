@@ -57,6 +57,15 @@ fn the_posterior_crest_that_gave_graft_fails_and_says_why() {
         "{:#?}",
         s.feedback
     );
+    let mut unique = s.feedback.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        s.feedback.len(),
+        "each reason once: {:#?}",
+        s.feedback
+    );
 }
 
 #[test]

@@ -74,3 +74,52 @@ fn space_plays_the_attempt_and_a_moment_puts_the_needle_where_it_was() {
         "the force trace ends at the tip"
     );
 }
+
+/// Scrubbing to each of the needle's events puts the tip in the tissue that `score`'s replay
+/// found there, for every golden attempt (the replay test).
+#[test]
+fn scrubbing_to_each_event_shows_the_tissue_the_score_replay_found() {
+    use marrowsim_core::needle::replay;
+    let scenario = Scenario::load(&ws("scenes/psis_standard.ron")).unwrap();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(ws("tests/golden")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|x| x != "ron") {
+            continue;
+        }
+        let attempt = Attempt::load(&path).unwrap();
+        let anatomy = Arc::new(Anatomy::build(&attempt.patient).unwrap());
+        let mut app = headless_app(scenario.clone()).unwrap();
+        let review = Session::review(scenario.clone(), anatomy.clone(), &attempt, None).unwrap();
+        app.insert_resource(SessionState(review))
+            .insert_resource(Replay::new(attempt.clone(), &anatomy))
+            .add_plugins(crate::replay_view::plugin);
+        for site in &attempt.sites {
+            for e in replay(&anatomy, &site.timeline).events {
+                app.world_mut().resource_mut::<Replay>().seek(e.t);
+                app.update();
+                let s = &app.world().resource::<SessionState>().0;
+                let pose = s.pose().unwrap();
+                assert!(
+                    (pose.depth - e.depth).abs() < 0.05,
+                    "{}: {:?} at {} s: the needle at {} mm, the event at {} mm",
+                    path.display(),
+                    e.kind,
+                    e.t,
+                    pose.depth,
+                    e.depth
+                );
+                let at = |d: f32| anatomy.tissue_at(pose.entry + pose.direction * d);
+                let shown = anatomy.tissue_at(pose.tip());
+                assert!(
+                    [at(e.depth - 0.02), at(e.depth), at(e.depth + 0.02)].contains(&shown),
+                    "{}: {:?}: the replay shows {shown:?}",
+                    path.display(),
+                    e.kind
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 20, "only {checked} events");
+}

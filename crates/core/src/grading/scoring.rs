@@ -412,6 +412,9 @@ pub fn score(
             feedback.insert(i, f.clone());
         }
     }
+    // The evaluation's reasons lead, and its components say the same: each sentence once.
+    let mut said = std::collections::HashSet::new();
+    feedback.retain(|f| said.insert(f.clone()));
     if feedback.is_empty() {
         feedback.push("Clean placement: every part of the attempt is within its zone.".into());
     }
