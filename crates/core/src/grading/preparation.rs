@@ -36,23 +36,26 @@ pub struct PreparationScore {
     pub first_puncture: Option<f32>,
 }
 
-/// When a needle first crossed the skin: the trocar's puncture, or the first lidocaine
-/// deposit (the thin needle's own puncture is not recorded; its first deposit follows it).
-fn first_puncture(anatomy: &Anatomy, attempt: &Attempt) -> Option<f32> {
-    let trocar = super::anaesthesia::crossings(anatomy, attempt)
-        .into_iter()
-        .filter(|c| c.1 == "skin")
-        .map(|c| c.2);
-    let thin = attempt.anaesthetic.first().map(|d| d.t);
-    trocar
-        .chain(thin)
+/// When a needle first crossed the skin: the trocar's earliest of `skin` (its crossings), or
+/// the first lidocaine deposit (the thin needle's own puncture is not recorded; its first
+/// deposit follows it).
+fn first_puncture(skin: &[(f32, Vec3)], attempt: &Attempt) -> Option<f32> {
+    skin.iter()
+        .map(|c| c.0)
+        .chain(attempt.anaesthetic.first().map(|d| d.t))
         .fold(None, |m: Option<f32>, t| Some(m.map_or(t, |m| m.min(t))))
 }
 
 pub fn score(spec: &PreparationSpec, anatomy: &Anatomy, attempt: &Attempt) -> PreparationScore {
     let m = model();
     let w = spec.weight;
-    let puncture = first_puncture(anatomy, attempt);
+    // Where and when the trocar crossed the skin at each site: one replay of each timeline.
+    let skin: Vec<(f32, Vec3)> = super::anaesthesia::crossings(anatomy, attempt)
+        .into_iter()
+        .filter(|c| c.1 == "skin")
+        .map(|c| (c.2, c.3))
+        .collect();
+    let puncture = first_puncture(&skin, attempt);
     let before = |step: PrepStep| {
         attempt
             .preparation
@@ -170,11 +173,7 @@ pub fn score(spec: &PreparationSpec, anatomy: &Anatomy, attempt: &Attempt) -> Pr
         .filter(|k| puncture.is_none_or(|t| k.t <= t))
         .map(|k| Vec3::from(k.at))
         .collect();
-    let entries: Vec<Vec3> = super::anaesthesia::crossings(anatomy, attempt)
-        .into_iter()
-        .filter(|c| c.1 == "skin")
-        .map(|c| c.3)
-        .collect();
+    let entries: Vec<Vec3> = skin.iter().map(|c| c.1).collect();
     let off: Vec<f32> = entries
         .iter()
         .map(|e| {
