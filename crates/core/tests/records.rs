@@ -4,7 +4,7 @@
 
 use marrowsim_core::anatomy::Anatomy;
 use marrowsim_core::grading::scoring::{Score, score};
-use marrowsim_core::records::attempt::Attempt;
+use marrowsim_core::records::attempt::{Attempt, Touch};
 use marrowsim_core::records::history::{History, Identity};
 use marrowsim_core::scenario::Scenario;
 use std::collections::BTreeSet;
@@ -47,15 +47,35 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// The attempt with one pen mark that scenes without a preparation phase ignore, so the
+/// record (which keeps each attempt once) sees a new attempt with the same score.
+fn variant(attempt: &Attempt, base: u32, i: usize) -> Attempt {
+    let mut a = attempt.clone();
+    a.version = marrowsim_core::records::attempt::VERSION;
+    a.marks.push(Touch {
+        t: i as f32 * 0.01,
+        at: (base as f32, 0.0, 0.0),
+    });
+    a
+}
+
 /// Not a test of its own: the body of a child process, which records `count` attempts into
-/// `dir` and prints `committed ID` after each commit.
+/// `dir` (each a `variant` under its `base`) and prints `committed ID` after each commit.
 #[test]
 fn child_records_in_a_loop() {
     let Ok(spec) = std::env::var(CHILD) else {
         return;
     };
-    let (dir, count) = spec.split_once('|').expect("DIR|COUNT");
-    let count: usize = count.parse().expect("count");
+    let mut parts = spec.split('|');
+    let (dir, count, base) = (
+        parts.next().expect("DIR"),
+        parts
+            .next()
+            .expect("COUNT")
+            .parse::<usize>()
+            .expect("count"),
+        parts.next().expect("BASE").parse::<u32>().expect("base"),
+    );
     let (scenario, attempts) = fixtures();
     let mut history = History::open(dir).expect("opens");
     let stdout = std::io::stdout();
@@ -63,7 +83,7 @@ fn child_records_in_a_loop() {
         let (attempt, score) = &attempts[i % attempts.len()];
         let e = history
             .record(
-                attempt,
+                &variant(attempt, base, i),
                 score,
                 &scenario,
                 None,
@@ -77,7 +97,7 @@ fn child_records_in_a_loop() {
     }
 }
 
-fn spawn_child(dir: &Path, count: usize) -> Child {
+fn spawn_child(dir: &Path, count: usize, base: u32) -> Child {
     Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
@@ -85,7 +105,7 @@ fn spawn_child(dir: &Path, count: usize) -> Child {
             "--nocapture",
             "--test-threads=1",
         ])
-        .env(CHILD, format!("{}|{count}", dir.display()))
+        .env(CHILD, format!("{}|{count}|{base}", dir.display()))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -127,11 +147,11 @@ fn attempts_committed_before_a_kill_survive_it() {
     let mut rng = 0x9E37_79B9_7F4A_7C15_u64;
     let mut all = BTreeSet::new();
     let kills = 60;
-    for _ in 0..kills {
+    for k in 0..kills {
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
-        let mut child = spawn_child(&dir, 100_000);
+        let mut child = spawn_child(&dir, 100_000, k);
         // From before the record is opened to well into the loop.
         std::thread::sleep(std::time::Duration::from_micros(rng % 60_000));
         child.kill().expect("SIGKILL");
@@ -160,8 +180,8 @@ fn attempts_committed_before_a_kill_survive_it() {
 #[test]
 fn two_processes_recording_at_once_lose_nothing() {
     let dir = scratch("two");
-    let mut a = spawn_child(&dir, 200);
-    let mut b = spawn_child(&dir, 200);
+    let mut a = spawn_child(&dir, 200, 1);
+    let mut b = spawn_child(&dir, 200, 2);
     let (ids_a, ids_b) = std::thread::scope(|s| {
         let ha = s.spawn(|| committed(&mut a));
         let hb = s.spawn(|| committed(&mut b));
@@ -295,6 +315,15 @@ fn a_schema_1_record_gains_trainees_and_keeps_its_attempts() {
         Some("Ada Lovelace"),
         "remembered across openings"
     );
+    // Schema 3: the older attempt has an identity, and the same attempt is kept once.
+    assert_eq!(
+        entries[0].attempt_hash.as_deref(),
+        Some(marrowsim_core::records::history::hash_text("x").as_str())
+    );
+    let mut h = h;
+    let again = h.record(a, s, &scenario, None, &who, 11).unwrap();
+    assert_eq!(again.id, entries[1].id, "recorded once");
+    assert_eq!(h.entries().unwrap().len(), 2);
     std::fs::remove_dir_all(&dir).ok();
 }
 

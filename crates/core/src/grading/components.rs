@@ -23,7 +23,8 @@ pub struct Component {
 }
 
 /// What a component says about the attempt, most serious last (feedback is ordered by it).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Full marks: nothing to say.
     #[default]
@@ -34,6 +35,30 @@ pub enum Severity {
     Failing,
     /// A hazard the scene marks as unsafe was reached.
     Unsafe,
+}
+
+impl Severity {
+    /// The word a record stores.
+    pub fn key(self) -> &'static str {
+        match self {
+            Severity::Met => "met",
+            Severity::LostPoints => "lost",
+            Severity::Failing => "failing",
+            Severity::Unsafe => "unsafe",
+        }
+    }
+
+    /// The severity a record's word names.
+    pub fn from_key(key: &str) -> Option<Severity> {
+        [
+            Severity::Met,
+            Severity::LostPoints,
+            Severity::Failing,
+            Severity::Unsafe,
+        ]
+        .into_iter()
+        .find(|s| s.key() == key)
+    }
 }
 
 impl Component {

@@ -6,10 +6,16 @@
 //! The database runs in WAL mode with full sync: a process killed at any moment leaves every
 //! committed attempt readable, and several processes can record into one folder at once.
 //! A folder written by older versions (`history.jsonl` and `attempts/`) is imported once.
+//!
+//! A station that shares a room's record keeps its own here too: each attempt it marks is
+//! also queued in `outbox`, in the same transaction, until the room's server has it.
 
 use crate::anatomy::Sex;
-use crate::grading::scoring::{Score, Verdict};
+use crate::grading::scoring::{Score, Severity};
 use crate::records::attempt::{self, Attempt};
+use crate::records::store::{
+    self, Added, Filter, Marked, Recorded, Store, sex_of, sex_text, verdict_of, verdict_text,
+};
 use crate::scenario::Scenario;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
@@ -18,7 +24,7 @@ use std::path::{Path, PathBuf};
 /// The database's file name inside the data folder.
 pub const DB_FILE: &str = "marrowsim.db";
 /// The schema this build writes (`PRAGMA user_version`); older ones are upgraded on open.
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 /// A trainee's or course's name longer than this is refused (characters).
 pub const MAX_NAME_CHARS: usize = 80;
 /// A `history.jsonl` from the older versions larger than this is not imported.
@@ -43,8 +49,9 @@ pub struct Entry {
     pub seed: Option<u64>,
     pub total: f32,
     pub pass_mark: f32,
-    pub verdict: Verdict,
-    /// `app` for attempts marked by this version, `import` for those read from an older folder.
+    pub verdict: crate::grading::scoring::Verdict,
+    /// `app` for attempts marked as they happened, `import` for those read from an older
+    /// folder, `collected` for those `marrowsim import` graded again.
     pub source: String,
     /// Who made it, on which machine, in which course (schema 2; `None` before).
     #[serde(default)]
@@ -53,6 +60,9 @@ pub struct Entry {
     pub station: Option<String>,
     #[serde(default)]
     pub course: Option<String>,
+    /// BLAKE3 of the attempt's canonical RON (schema 3): its identity in every store.
+    #[serde(default)]
+    pub attempt_hash: Option<String>,
 }
 
 /// Who is at the station: recorded with every attempt.
@@ -112,6 +122,8 @@ pub struct ComponentRow {
     pub unit: String,
     pub points: f32,
     pub max_points: f32,
+    /// `None` for attempts recorded before schema 3.
+    pub severity: Option<Severity>,
 }
 
 /// What the import of an older folder found.
@@ -130,6 +142,8 @@ pub struct History {
     conn: Connection,
     /// What was imported from an older folder when this record was opened, if anything.
     pub imported: Option<Imported>,
+    /// Queue each new attempt in `outbox` for the room's shared record.
+    pub queue_for_sharing: bool,
 }
 
 impl std::fmt::Debug for History {
@@ -161,29 +175,6 @@ fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result
             }
             result => return result,
         }
-    }
-}
-
-fn verdict_text(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Pass => "pass",
-        Verdict::Fail => "fail",
-        Verdict::Unsafe => "unsafe",
-    }
-}
-
-fn verdict_of(s: &str) -> Verdict {
-    match s {
-        "pass" => Verdict::Pass,
-        "unsafe" => Verdict::Unsafe,
-        _ => Verdict::Fail,
-    }
-}
-
-fn sex_text(s: Sex) -> &'static str {
-    match s {
-        Sex::Male => "male",
-        Sex::Female => "female",
     }
 }
 
@@ -224,7 +215,8 @@ CREATE TABLE IF NOT EXISTS attempts (
     source TEXT NOT NULL DEFAULT 'app',
     trainee TEXT,
     station TEXT,
-    course TEXT
+    course TEXT,
+    attempt_hash TEXT
 );
 CREATE TABLE IF NOT EXISTS components (
     attempt_id INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,
@@ -235,9 +227,16 @@ CREATE TABLE IF NOT EXISTS components (
     unit TEXT NOT NULL,
     points REAL NOT NULL,
     max_points REAL NOT NULL,
+    severity TEXT,
     PRIMARY KEY (attempt_id, position)
 );
+CREATE TABLE IF NOT EXISTS outbox (
+    attempt_id INTEGER PRIMARY KEY REFERENCES attempts(id) ON DELETE CASCADE,
+    queued_at INTEGER NOT NULL
+);
 CREATE INDEX IF NOT EXISTS attempts_by_scene ON attempts (scene_title, recorded_at);
+CREATE INDEX IF NOT EXISTS attempts_by_trainee ON attempts (trainee, recorded_at);
+CREATE INDEX IF NOT EXISTS attempts_by_hash ON attempts (attempt_hash);
 ";
 
 /// Schema 1 to 2: who made each attempt. Earlier attempts have no trainee.
@@ -245,6 +244,13 @@ const TO_SCHEMA_2: &str = "
 ALTER TABLE attempts ADD COLUMN trainee TEXT;
 ALTER TABLE attempts ADD COLUMN station TEXT;
 ALTER TABLE attempts ADD COLUMN course TEXT;
+";
+
+/// Schema 2 to 3: each attempt's identity (filled in by `fill_hashes`) and each component's
+/// severity (unknown for earlier attempts).
+const TO_SCHEMA_3: &str = "
+ALTER TABLE attempts ADD COLUMN attempt_hash TEXT;
+ALTER TABLE components ADD COLUMN severity TEXT;
 ";
 
 impl History {
@@ -305,9 +311,11 @@ impl History {
             if version == 1 {
                 tx.execute_batch(TO_SCHEMA_2).map_err(sql(&path))?;
             }
+            if (1..=2).contains(&version) {
+                tx.execute_batch(TO_SCHEMA_3).map_err(sql(&path))?;
+                fill_hashes(&tx).map_err(sql(&path))?;
+            }
             tx.execute_batch(SCHEMA).map_err(sql(&path))?;
-            tx.execute_batch("CREATE INDEX IF NOT EXISTS attempts_by_trainee ON attempts (trainee, recorded_at);")
-                .map_err(sql(&path))?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)
                 .map_err(sql(&path))?;
             let done: Option<String> = tx
@@ -339,6 +347,7 @@ impl History {
             dir,
             conn,
             imported,
+            queue_for_sharing: false,
         })
     }
 
@@ -346,7 +355,8 @@ impl History {
         Self::db_path(&self.dir)
     }
 
-    /// Records one marked attempt in a single transaction and returns its entry.
+    /// Records one marked attempt in a single transaction and returns its entry (the
+    /// earlier one, if this attempt is already recorded).
     pub fn record(
         &mut self,
         attempt: &Attempt,
@@ -356,49 +366,79 @@ impl History {
         who: &Identity,
         when: u64,
     ) -> Result<Entry, String> {
+        let record = Recorded::new(attempt, score, scenario, scene_file, who, when, "app")?;
+        Ok(self.add(&record)?.entry)
+    }
+
+    /// Attempts queued for the room's shared record, oldest first.
+    pub fn queued(&self) -> Result<Vec<i64>, String> {
         let path = self.path();
-        let attempt_ron = attempt.to_ron().map_err(|e| format!("the attempt: {e}"))?;
-        let scene_ron = scenario.to_ron().map_err(|e| format!("the scene: {e}"))?;
-        let tx = self
+        let mut stmt = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .prepare("SELECT attempt_id FROM outbox ORDER BY attempt_id")
             .map_err(sql(&path))?;
-        let entry = insert(
-            &tx,
-            &Row {
-                when,
-                scene: &scenario.title,
-                scene_file: scene_file.map(|p| p.display().to_string()),
-                scene_ron: Some(&scene_ron),
-                attempt,
-                attempt_ron: &attempt_ron,
-                total: score.total,
-                pass_mark: score.pass_mark,
-                verdict: score.verdict,
-                source: "app",
-                who,
-            },
-        )
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(sql(&path))?;
+        rows.collect::<Result<Vec<i64>, _>>().map_err(sql(&path))
+    }
+
+    /// Takes an attempt off the queue once the shared record holds it.
+    pub fn mark_sent(&mut self, id: i64) -> Result<(), String> {
+        let path = self.path();
+        retry_busy(|| {
+            self.conn
+                .execute("DELETE FROM outbox WHERE attempt_id = ?1", params![id])
+        })
         .map_err(sql(&path))?;
-        for (i, c) in score.components.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO components (attempt_id, position, key, label, value, unit, points, max_points)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    entry.id,
-                    i as i64,
-                    c.key,
-                    c.label,
-                    c.value.is_finite().then_some(c.value as f64),
-                    c.unit,
-                    c.points as f64,
-                    c.max_points as f64
-                ],
-            )
-            .map_err(sql(&path))?;
-        }
-        tx.commit().map_err(sql(&path))?;
-        Ok(entry)
+        Ok(())
+    }
+
+    /// One recorded attempt as it would be kept elsewhere (to send it to the shared record).
+    pub fn recorded(&self, id: i64) -> Result<Recorded, String> {
+        let path = self.path();
+        let mut entries = self.select_entries("WHERE id = ?1", params![id])?;
+        let entry = entries
+            .pop()
+            .ok_or_else(|| format!("{}: there is no attempt {id}", path.display()))?;
+        let attempt_ron = self.attempt_text(id)?;
+        let scene_ron = self.scene_text(id)?;
+        let components = self
+            .select_components("WHERE attempt_id = ?1", params![id])?
+            .into_iter()
+            .map(|c| Marked {
+                key: c.key,
+                label: c.label,
+                value: c.value,
+                unit: c.unit,
+                points: c.points,
+                max_points: c.max_points,
+                severity: c.severity,
+            })
+            .collect();
+        Ok(Recorded {
+            when: entry.when,
+            scene: entry.scene,
+            scene_file: entry.scene_file,
+            scene_ron,
+            attempt_hash: entry
+                .attempt_hash
+                .unwrap_or_else(|| hash_text(&attempt_ron)),
+            attempt_ron,
+            preset: entry.preset,
+            sex: entry.sex,
+            bmi: entry.bmi,
+            scale: entry.scale,
+            seed: entry.seed,
+            total: entry.total,
+            pass_mark: entry.pass_mark,
+            verdict: entry.verdict,
+            source: entry.source,
+            who: Identity {
+                trainee: entry.trainee,
+                station: entry.station,
+                course: entry.course,
+            },
+            components,
+        })
     }
 
     /// The trainee this station last named, if any.
@@ -439,17 +479,31 @@ impl History {
 
     /// Every entry, oldest first.
     pub fn entries(&self) -> Result<Vec<Entry>, String> {
+        self.select_entries("", [])
+    }
+
+    /// Every component of every attempt, in attempt and component order.
+    pub fn components(&self) -> Result<Vec<ComponentRow>, String> {
+        self.select_components("", [])
+    }
+
+    fn select_entries(
+        &self,
+        condition: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<Entry>, String> {
         let path = self.path();
         let mut stmt = self
             .conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT id, recorded_at, scene_title, scene_file, scene_hash, preset, sex, bmi,
-                        scale, seed, total, pass_mark, verdict, source, trainee, station, course
-                 FROM attempts ORDER BY id",
-            )
+                        scale, seed, total, pass_mark, verdict, source, trainee, station, course,
+                        attempt_hash
+                 FROM attempts {condition} ORDER BY id"
+            ))
             .map_err(sql(&path))?;
         let rows = stmt
-            .query_map([], |r| {
+            .query_map(args, |r| {
                 Ok(Entry {
                     id: r.get(0)?,
                     when: r.get::<_, i64>(1)?.max(0) as u64,
@@ -457,11 +511,7 @@ impl History {
                     scene_file: r.get(3)?,
                     scene_hash: r.get(4)?,
                     preset: r.get(5)?,
-                    sex: if r.get::<_, String>(6)? == "female" {
-                        Sex::Female
-                    } else {
-                        Sex::Male
-                    },
+                    sex: sex_of(&r.get::<_, String>(6)?),
                     bmi: r.get::<_, f64>(7)? as f32,
                     scale: r.get::<_, f64>(8)? as f32,
                     seed: r.get::<_, Option<i64>>(9)?.map(|s| s as u64),
@@ -472,24 +522,28 @@ impl History {
                     trainee: r.get(14)?,
                     station: r.get(15)?,
                     course: r.get(16)?,
+                    attempt_hash: r.get(17)?,
                 })
             })
             .map_err(sql(&path))?;
         rows.collect::<Result<Vec<_>, _>>().map_err(sql(&path))
     }
 
-    /// Every component of every attempt, in attempt and component order.
-    pub fn components(&self) -> Result<Vec<ComponentRow>, String> {
+    fn select_components(
+        &self,
+        condition: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<ComponentRow>, String> {
         let path = self.path();
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT attempt_id, key, label, value, unit, points, max_points
-                 FROM components ORDER BY attempt_id, position",
-            )
+            .prepare(&format!(
+                "SELECT attempt_id, key, label, value, unit, points, max_points, severity
+                 FROM components {condition} ORDER BY attempt_id, position"
+            ))
             .map_err(sql(&path))?;
         let rows = stmt
-            .query_map([], |r| {
+            .query_map(args, |r| {
                 Ok(ComponentRow {
                     attempt: r.get(0)?,
                     key: r.get(1)?,
@@ -498,6 +552,9 @@ impl History {
                     unit: r.get(4)?,
                     points: r.get::<_, f64>(5)? as f32,
                     max_points: r.get::<_, f64>(6)? as f32,
+                    severity: r
+                        .get::<_, Option<String>>(7)?
+                        .and_then(|s| Severity::from_key(&s)),
                 })
             })
             .map_err(sql(&path))?;
@@ -543,68 +600,185 @@ impl History {
     }
 }
 
-struct Row<'a> {
-    when: u64,
-    scene: &'a str,
-    scene_file: Option<String>,
-    scene_ron: Option<&'a str>,
-    attempt: &'a Attempt,
-    attempt_ron: &'a str,
-    total: f32,
-    pass_mark: f32,
-    verdict: Verdict,
-    source: &'static str,
-    who: &'a Identity,
+impl Store for History {
+    fn describe(&self) -> String {
+        format!("SQLite {}", self.path().display())
+    }
+
+    fn add(&mut self, record: &Recorded) -> Result<Added, String> {
+        let path = self.path();
+        let queue = self.queue_for_sharing;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql(&path))?;
+        let earlier: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM attempts WHERE attempt_hash = ?1 ORDER BY id LIMIT 1",
+                params![record.attempt_hash],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql(&path))?;
+        if let Some(id) = earlier {
+            drop(tx);
+            let entry = self
+                .select_entries("WHERE id = ?1", params![id])?
+                .pop()
+                .ok_or_else(|| format!("{}: attempt {id} vanished", path.display()))?;
+            return Ok(Added { entry, new: false });
+        }
+        let id = insert(&tx, record).map_err(sql(&path))?;
+        if queue {
+            tx.execute(
+                "INSERT INTO outbox (attempt_id, queued_at) VALUES (?1, ?2)",
+                params![id, now() as i64],
+            )
+            .map_err(sql(&path))?;
+        }
+        tx.commit().map_err(sql(&path))?;
+        Ok(Added {
+            entry: record.entry(id),
+            new: true,
+        })
+    }
+
+    fn entries(&mut self, filter: &Filter) -> Result<Vec<Entry>, String> {
+        self.select_entries(
+            "WHERE (?1 IS NULL OR trainee = ?1) AND (?2 IS NULL OR course = ?2)
+               AND (?3 IS NULL OR instr(scene_title, ?3) > 0)",
+            params![filter.trainee, filter.course, filter.scene],
+        )
+    }
+
+    fn components(&mut self, filter: &Filter) -> Result<Vec<ComponentRow>, String> {
+        self.select_components(
+            "WHERE attempt_id IN (SELECT id FROM attempts
+               WHERE (?1 IS NULL OR trainee = ?1) AND (?2 IS NULL OR course = ?2)
+                 AND (?3 IS NULL OR instr(scene_title, ?3) > 0))",
+            params![filter.trainee, filter.course, filter.scene],
+        )
+    }
+
+    fn attempt_text(&mut self, id: i64) -> Result<String, String> {
+        History::attempt_text(self, id)
+    }
+
+    fn scene_text(&mut self, id: i64) -> Result<Option<String>, String> {
+        History::scene_text(self, id)
+    }
+
+    fn trainees(&mut self) -> Result<Vec<String>, String> {
+        History::trainees(self)
+    }
+
+    fn remembered_trainee(&mut self) -> Result<Option<String>, String> {
+        History::remembered_trainee(self)
+    }
+
+    fn remember_trainee(&mut self, name: &str) -> Result<String, String> {
+        History::remember_trainee(self, name)
+    }
+
+    fn set_trainee(&mut self, id: i64, trainee: Option<&str>) -> Result<(), String> {
+        let name = trainee.map(clean_name).transpose()?;
+        let path = self.path();
+        let n = self
+            .conn
+            .execute(
+                "UPDATE attempts SET trainee = ?1 WHERE id = ?2",
+                params![name, id],
+            )
+            .map_err(sql(&path))?;
+        if n == 0 {
+            return Err(format!("{}: there is no attempt {id}", path.display()));
+        }
+        Ok(())
+    }
+
+    fn remove(&mut self, id: i64) -> Result<(), String> {
+        let path = self.path();
+        let n = self
+            .conn
+            .execute("DELETE FROM attempts WHERE id = ?1", params![id])
+            .map_err(sql(&path))?;
+        if n == 0 {
+            return Err(format!("{}: there is no attempt {id}", path.display()));
+        }
+        Ok(())
+    }
 }
 
-fn insert(tx: &Transaction<'_>, row: &Row<'_>) -> Result<Entry, rusqlite::Error> {
-    let p = &row.attempt.patient;
-    let scene_hash = row.scene_ron.map(hash_text);
+/// Inserts one attempt and its components; returns its id.
+fn insert(tx: &Transaction<'_>, r: &Recorded) -> Result<i64, rusqlite::Error> {
     tx.execute(
         "INSERT INTO attempts (recorded_at, scene_title, scene_file, scene_ron, scene_hash,
             preset, sex, bmi, scale, seed, total, pass_mark, verdict, attempt_ron, source,
-            trainee, station, course)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            trainee, station, course, attempt_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
         params![
-            row.when.min(i64::MAX as u64) as i64,
-            row.scene,
-            row.scene_file,
-            row.scene_ron,
-            scene_hash,
-            p.preset,
-            sex_text(p.sex),
-            p.bmi as f64,
-            p.scale as f64,
-            p.seed.map(|s| s as i64),
-            row.total as f64,
-            row.pass_mark as f64,
-            verdict_text(row.verdict),
-            row.attempt_ron,
-            row.source,
-            row.who.trainee,
-            row.who.station,
-            row.who.course,
+            r.when.min(i64::MAX as u64) as i64,
+            r.scene,
+            r.scene_file,
+            r.scene_ron,
+            r.scene_ron.as_deref().map(hash_text),
+            r.preset,
+            sex_text(r.sex),
+            r.bmi as f64,
+            r.scale as f64,
+            r.seed.map(|s| s as i64),
+            r.total as f64,
+            r.pass_mark as f64,
+            verdict_text(r.verdict),
+            r.attempt_ron,
+            r.source,
+            r.who.trainee,
+            r.who.station,
+            r.who.course,
+            r.attempt_hash,
         ],
     )?;
-    Ok(Entry {
-        id: tx.last_insert_rowid(),
-        when: row.when,
-        scene: row.scene.to_string(),
-        scene_file: row.scene_file.clone(),
-        scene_hash,
-        preset: p.preset.clone(),
-        sex: p.sex,
-        bmi: p.bmi,
-        scale: p.scale,
-        seed: p.seed,
-        total: row.total,
-        pass_mark: row.pass_mark,
-        verdict: row.verdict,
-        source: row.source.to_string(),
-        trainee: row.who.trainee.clone(),
-        station: row.who.station.clone(),
-        course: row.who.course.clone(),
-    })
+    let id = tx.last_insert_rowid();
+    for (i, c) in r.components.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO components (attempt_id, position, key, label, value, unit, points,
+                max_points, severity)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                id,
+                i as i64,
+                c.key,
+                c.label,
+                c.value.is_finite().then_some(c.value as f64),
+                c.unit,
+                c.points as f64,
+                c.max_points as f64,
+                c.severity.map(Severity::key),
+            ],
+        )?;
+    }
+    Ok(id)
+}
+
+/// Gives every attempt of an older record its identity: the hash of its canonical RON, or of
+/// its text as kept when that no longer parses.
+fn fill_hashes(tx: &Transaction<'_>) -> Result<(), rusqlite::Error> {
+    let rows: Vec<(i64, String)> = {
+        let mut stmt = tx.prepare("SELECT id, attempt_ron FROM attempts")?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?
+    };
+    for (id, text) in rows {
+        let hash = Attempt::parse(&text, "the record")
+            .ok()
+            .and_then(|a| store::attempt_hash(&a).ok())
+            .unwrap_or_else(|| hash_text(&text));
+        tx.execute(
+            "UPDATE attempts SET attempt_hash = ?1 WHERE id = ?2",
+            params![hash, id],
+        )?;
+    }
+    Ok(())
 }
 
 /// A line of the older `history.jsonl`.
@@ -615,7 +789,7 @@ struct LegacyLine {
     scene_file: Option<String>,
     total: f32,
     pass_mark: f32,
-    verdict: Verdict,
+    verdict: crate::grading::scoring::Verdict,
     attempt_file: String,
 }
 
@@ -668,23 +842,27 @@ fn import_legacy(tx: &Transaction<'_>, dir: &Path) -> Result<Imported, String> {
             out.bad_lines += 1;
             continue;
         };
-        insert(
-            tx,
-            &Row {
-                when: legacy.when,
-                scene: &legacy.scene,
-                scene_file: legacy.scene_file.clone(),
-                scene_ron: None,
-                attempt: &attempt,
-                attempt_ron: &text,
-                total: legacy.total,
-                pass_mark: legacy.pass_mark,
-                verdict: legacy.verdict,
-                source: "import",
-                who: &Identity::default(),
-            },
-        )
-        .map_err(sql(&History::db_path(dir)))?;
+        let p = &attempt.patient;
+        let record = Recorded {
+            when: legacy.when,
+            scene: legacy.scene,
+            scene_file: legacy.scene_file,
+            scene_ron: None,
+            attempt_hash: store::attempt_hash(&attempt).unwrap_or_else(|_| hash_text(&text)),
+            attempt_ron: text,
+            preset: p.preset.clone(),
+            sex: p.sex,
+            bmi: p.bmi,
+            scale: p.scale,
+            seed: p.seed,
+            total: legacy.total,
+            pass_mark: legacy.pass_mark,
+            verdict: legacy.verdict,
+            source: "import".into(),
+            who: Identity::default(),
+            components: Vec::new(),
+        };
+        insert(tx, &record).map_err(sql(&History::db_path(dir)))?;
         out.attempts += 1;
     }
     if let Ok(files) = std::fs::read_dir(dir.join("attempts")) {
