@@ -750,3 +750,91 @@ fn replay_without_a_matching_scene_says_how_to_name_it() {
     assert!(!o.status.success());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `import` grades collected files again, records each attempt once (a second import of the
+/// same folder adds nothing), names what it refused and why, and takes the trainee's name
+/// from the file; `history --export-all` writes files that import back to the same attempts.
+#[test]
+fn import_records_each_collected_attempt_once_and_names_refusals() {
+    use marrowsim_core::records::attempt::{Attempt, Touch, VERSION};
+    use marrowsim_core::records::history::Identity;
+    let root = std::env::temp_dir().join(format!("marrowsim-import-{}", std::process::id()));
+    std::fs::remove_dir_all(&root).ok();
+    let (collected, data) = (root.join("collected"), root.join("data"));
+    let expert =
+        Attempt::load(std::path::Path::new("tests/golden/expert_psis_to_asis.ron")).unwrap();
+    for (k, name) in ["Ada", "Ada", "Ben", "Ben"].iter().enumerate() {
+        let mut a = expert.clone();
+        a.version = VERSION;
+        a.marks.push(Touch {
+            t: k as f32,
+            at: (0.0, 0.0, 0.0),
+        });
+        a.who = Some(Identity {
+            trainee: Some(name.to_string()),
+            station: Some("station-1".into()),
+            course: None,
+        });
+        let dir = collected.join(name.to_lowercase());
+        std::fs::create_dir_all(&dir).unwrap();
+        a.save(&dir.join(format!("attempt-{k}.ron"))).unwrap();
+    }
+    std::fs::copy(
+        "tests/golden/perpendicular_into_sacrum.ron",
+        collected.join("under-the-skin.ron"),
+    )
+    .unwrap();
+    std::fs::write(collected.join("torn.ron"), "(version: 6, scene: \"PSIS").unwrap();
+    let (c, d) = (collected.to_str().unwrap(), data.to_str().unwrap());
+
+    let o = run(&["import", c, "--data", d, "--course", "BMAC workshop"]);
+    let (out, err) = text(&o);
+    assert!(!o.status.success(), "refusals make the exit code 1");
+    assert!(
+        out.contains("6 files: 4 recorded, 0 already in the record, 2 refused"),
+        "{out}{err}"
+    );
+    assert!(
+        err.contains("under-the-skin.ron:") && err.contains("must start outside the body"),
+        "{err}"
+    );
+    assert!(err.contains("torn.ron:1:"), "{err}");
+
+    let (out, _) = text(&run(&["import", c, "--data", d]));
+    assert!(out.contains("0 recorded, 4 already in the record"), "{out}");
+
+    let (json, _) = text(&run(&["history", "--data", d, "--format", "json"]));
+    let rows: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 4);
+    let names: Vec<&str> = rows
+        .iter()
+        .map(|r| r["trainee"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Ada", "Ada", "Ben", "Ben"]);
+    assert!(
+        rows.iter()
+            .all(|r| r["course"] == "BMAC workshop" && r["source"] == "collected")
+    );
+
+    let exported = root.join("exported");
+    let o = run(&[
+        "history",
+        "--data",
+        d,
+        "--trainee",
+        "Ben",
+        "--export-all",
+        exported.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert_eq!(std::fs::read_dir(&exported).unwrap().count(), 2);
+    let (out, _) = text(&run(&["import", exported.to_str().unwrap(), "--data", d]));
+    assert!(
+        out.contains("2 files: 0 recorded, 2 already in the record"),
+        "{out}"
+    );
+    std::fs::remove_dir_all(&root).ok();
+}

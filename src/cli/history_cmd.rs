@@ -2,7 +2,9 @@
 //! CSV; and any attempt exported back to a file for `marrowsim score`.
 
 use clap::{Args, ValueEnum};
-use marrowsim_core::records::history::{Entry, History};
+use marrowsim_core::records::attempt::{self, Attempt};
+use marrowsim_core::records::history::{Entry, Identity};
+use marrowsim_core::records::store::{Filter, Store};
 use std::path::PathBuf;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -17,16 +19,17 @@ pub enum Format {
 
 #[derive(Args, Debug)]
 pub struct HistoryArgs {
-    /// The data folder (default: $MARROWSIM_DATA, $XDG_DATA_HOME/marrowsim or
-    /// ~/.local/share/marrowsim).
-    #[arg(long)]
-    pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub records: super::records::RecordsArgs,
     /// Only attempts on scenes whose title contains this text.
     #[arg(long)]
     pub scene: Option<String>,
     /// Only this trainee's attempts (the name as recorded).
     #[arg(long)]
     pub trainee: Option<String>,
+    /// Only this course's attempts.
+    #[arg(long)]
+    pub course: Option<String>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
     /// The same as --format json.
@@ -38,6 +41,16 @@ pub struct HistoryArgs {
     /// Where --export writes the attempt.
     #[arg(long, requires = "export")]
     pub out: Option<PathBuf>,
+    /// Write every selected attempt into this folder, one file each, naming the trainee,
+    /// for an instructor to collect with `marrowsim import`.
+    #[arg(long, value_name = "DIR")]
+    pub export_all: Option<PathBuf>,
+    /// Remove this attempt from the record (in a room's record, the instructor's right).
+    #[arg(long, value_name = "ID")]
+    pub remove: Option<i64>,
+    /// Correct who made an attempt: --set-trainee ID NAME (the instructor's right).
+    #[arg(long, num_args = 2, value_names = ["ID", "NAME"])]
+    pub set_trainee: Option<Vec<String>>,
 }
 
 fn csv_field(s: &str) -> String {
@@ -48,51 +61,71 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+/// The attempt as the record holds it, naming who made it, ready to be collected.
+fn attempt_file(store: &mut dyn Store, e: &Entry) -> Result<String, String> {
+    let text = store.attempt_text(e.id)?;
+    let mut attempt =
+        Attempt::parse(&text, &format!("attempt {}", e.id)).map_err(|err| err.to_string())?;
+    attempt.version = attempt::VERSION;
+    attempt.who = Some(Identity {
+        trainee: e.trainee.clone(),
+        station: e.station.clone(),
+        course: e.course.clone(),
+    });
+    attempt.to_ron().map_err(|err| err.to_string())
+}
+
 pub fn run(args: &HistoryArgs) -> Result<(), String> {
-    let history = History::open(args.data.clone().unwrap_or_else(History::default_dir))?;
-    if let Some(imported) = &history.imported {
-        eprintln!(
-            "imported {} attempts from the older record in {}{}{}",
-            imported.attempts,
-            history.dir.display(),
-            if imported.bad_lines > 0 {
-                format!(
-                    "; {} damaged line(s) of history.jsonl were skipped",
-                    imported.bad_lines
-                )
-            } else {
-                String::new()
-            },
-            if imported.unlisted_files > 0 {
-                format!(
-                    "; {} attempt file(s) no line names were left in attempts/",
-                    imported.unlisted_files
-                )
-            } else {
-                String::new()
-            }
-        );
+    let mut store = args.records.reader()?;
+    let store = store.as_mut();
+    if let Some(id) = args.remove {
+        store.remove(id)?;
+        out!("attempt {id} removed from {}", store.describe());
+        return Ok(());
     }
+    if let Some([id, name]) = args.set_trainee.as_deref() {
+        let id: i64 = id
+            .parse()
+            .map_err(|_| format!("--set-trainee: `{id}` is not an attempt number"))?;
+        store.set_trainee(id, Some(name))?;
+        out!("attempt {id} is now {}'s", name.trim());
+        return Ok(());
+    }
+    let filter = Filter {
+        trainee: args.trainee.as_ref().map(|t| t.trim().to_string()),
+        course: args.course.as_ref().map(|c| c.trim().to_string()),
+        scene: args.scene.clone(),
+    };
+    let entries = store.entries(&filter)?;
     if let (Some(id), Some(out)) = (args.export, &args.out) {
-        let text = history.attempt_text(id)?;
+        let e = store
+            .entries(&Filter::everything())?
+            .into_iter()
+            .find(|e| e.id == id)
+            .ok_or_else(|| format!("{}: there is no attempt {id}", store.describe()))?;
+        let text = attempt_file(store, &e)?;
         marrowsim_core::files::write_atomic(out, text.as_bytes())
             .map_err(|e| format!("{}: cannot write: {e}", out.display()))?;
         out!("attempt {id} written to {}", out.display());
         return Ok(());
     }
-    let entries = history.entries()?;
-    let mine: Vec<&Entry> = entries
-        .iter()
-        .filter(|e| {
-            args.scene
-                .as_ref()
-                .is_none_or(|s| e.scene.contains(s.as_str()))
-                && args
-                    .trainee
-                    .as_ref()
-                    .is_none_or(|t| e.trainee.as_deref() == Some(t.trim()))
-        })
-        .collect();
+    if let Some(dir) = &args.export_all {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for e in &entries {
+            let text = attempt_file(store, e)?;
+            let hash = e.attempt_hash.as_deref().unwrap_or("");
+            let path = dir.join(format!(
+                "attempt-{:05}-{}.ron",
+                e.id,
+                &hash[..hash.len().min(12)]
+            ));
+            marrowsim_core::files::write_atomic(&path, text.as_bytes())
+                .map_err(|err| format!("{}: cannot write: {err}", path.display()))?;
+        }
+        out!("{} attempts written to {}", entries.len(), dir.display());
+        return Ok(());
+    }
+    let mine: Vec<&Entry> = entries.iter().collect();
     let format = if args.json { Format::Json } else { args.format };
     match format {
         Format::Json => {
@@ -104,7 +137,7 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
             out!("attempt,scene,metric,unit,value,points,max_points,trainee");
             let titles: std::collections::HashMap<i64, &Entry> =
                 mine.iter().map(|e| (e.id, *e)).collect();
-            for c in history.components()? {
+            for c in store.components(&filter)? {
                 let Some(e) = titles.get(&c.attempt) else {
                     continue;
                 };
@@ -126,7 +159,7 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
             }
         }
         Format::Text if mine.is_empty() => {
-            out!("no marked attempts in {}", history.dir.display());
+            out!("no marked attempts in {}", store.describe());
         }
         Format::Text => {
             out!(

@@ -12,9 +12,13 @@ macro_rules! out {
 
 mod anatomy_cmd;
 mod history_cmd;
+mod import_cmd;
 mod perf_cmd;
 mod raster;
+mod records;
 mod replay_cmd;
+mod report;
+mod room_cmd;
 mod scene_cmds;
 mod shot_cmd;
 mod slice;
@@ -67,6 +71,12 @@ pub enum Command {
     Perf(perf_cmd::PerfArgs),
     /// List the marked attempts the simulator has saved.
     History(history_cmd::HistoryArgs),
+    /// Write the class's record as a self-contained HTML report (or its metric table as CSV).
+    Report(report::ReportArgs),
+    /// Grade collected attempt files again and record each once.
+    Import(import_cmd::ImportArgs),
+    /// A room's shared record: set it up, give logins, see this station's queue.
+    Room(room_cmd::RoomArgs),
     /// Predict an aspiration's yield (cells, progenitors, blood) and its concentrate.
     Yield(yield_cmd::YieldArgs),
     /// Take a fluoroscopy shot (a radiograph through the anatomy), with an attempt's needle.
@@ -162,9 +172,13 @@ pub struct WhoArgs {
     /// The trainee's name (remembered on this station; without it, the app asks once)
     #[arg(long)]
     trainee: Option<String>,
-    /// The course the attempts belong to, if any
+    /// The course the attempts belong to, if any (default: the settings file's `course`)
     #[arg(long)]
     course: Option<String>,
+    /// A room's shared record, postgres://user@host:port/database (default: the settings
+    /// file's `records`); attempts are kept here too, and sent when it answers.
+    #[arg(long, value_name = "URL")]
+    records: Option<String>,
 }
 
 fn run_scene(
@@ -179,9 +193,12 @@ fn run_scene(
         .map(clean_name)
         .transpose()
         .map_err(|e| format!("--trainee: {e}"))?;
+    let settings = marrowsim_room::settings::Settings::here()?;
+    let remote = marrowsim_room::settings::Remote::configured(who.records.as_deref(), &settings)?;
     let course = who
         .course
         .as_deref()
+        .or(settings.course.as_deref())
         .map(clean_name)
         .transpose()
         .map_err(|e| format!("--course: {e}"))?;
@@ -212,6 +229,9 @@ fn run_scene(
     };
     let mut options = marrowsim_app::AppOptions::for_scenario(&scenario, source);
     options.history = Some(marrowsim_core::records::history::History::default_dir());
+    options.record = Some(marrowsim_app::RecordOpener(std::sync::Arc::new(
+        move |dir| marrowsim_room::open_station(dir, remote.clone(), true),
+    )));
     options.profile = quality.profile();
     options.trainee = trainee;
     options.course = course;
@@ -244,6 +264,9 @@ pub fn main() -> ExitCode {
         Command::Validity(args) => validity_cmd::run(&args),
         Command::Perf(args) => perf_cmd::run(&args),
         Command::History(args) => history_cmd::run(&args),
+        Command::Import(args) => import_cmd::run(&args),
+        Command::Report(args) => report::run(&args),
+        Command::Room(args) => room_cmd::run(&args),
         Command::Yield(args) => yield_cmd::run(&args),
         Command::Xray(args) => xray::run(&args),
     };

@@ -1,5 +1,6 @@
 //! The trainee's record in the app: each marked attempt is saved in the data folder's
-//! database, and the panel shows the progress on the open scene.
+//! database (and, on a station in a room, queued for the room's shared record), and the panel
+//! shows the progress on the open scene.
 
 use super::AppSystems;
 use super::case::Case;
@@ -7,13 +8,37 @@ use super::session::SessionState;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use marrowsim_core::records::history::{self, Entry, History, Identity};
-use std::sync::Mutex;
+use marrowsim_core::records::store::{Filter, Recorded, Sharing, Store};
+use std::sync::{Arc, Mutex};
+
+/// A function from the data folder to the record opened there.
+pub type OpenRecord = dyn Fn(std::path::PathBuf) -> Result<Box<dyn Store>, String> + Send + Sync;
+
+/// Opens the record a station writes to, given the data folder. The binary supplies one that
+/// shares with a room's server; without it, the data folder's SQLite file alone.
+#[derive(Clone)]
+pub struct RecordOpener(pub Arc<OpenRecord>);
+
+impl std::fmt::Debug for RecordOpener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RecordOpener")
+    }
+}
+
+impl RecordOpener {
+    /// The data folder's SQLite file alone.
+    pub fn local() -> RecordOpener {
+        RecordOpener(Arc::new(|dir| {
+            Ok(Box::new(History::open(dir)?) as Box<dyn Store>)
+        }))
+    }
+}
 
 #[derive(Resource, Debug)]
 pub struct HistoryStore {
     pub dir: std::path::PathBuf,
     /// The open record; `None` if it could not be opened (the reason is in `last`).
-    history: Option<Mutex<History>>,
+    history: Option<Mutex<Box<dyn Store>>>,
     /// Every entry so far, oldest first.
     pub entries: Vec<Entry>,
     /// What happened to the last marked attempt: its entry, or why it was not saved.
@@ -33,10 +58,11 @@ impl HistoryStore {
     /// one this station remembers; with neither, the app asks.
     pub fn open(
         dir: std::path::PathBuf,
+        opener: &RecordOpener,
         trainee: Option<&str>,
         course: Option<String>,
     ) -> HistoryStore {
-        let opened = History::open(&dir).and_then(|mut h| {
+        let opened = (opener.0)(dir.clone()).and_then(|mut h| {
             let name = match trainee {
                 Some(t) => Some(h.remember_trainee(t)?),
                 None => h.remembered_trainee()?,
@@ -45,7 +71,7 @@ impl HistoryStore {
             if let Some(n) = name.as_ref().filter(|n| !known.contains(n)) {
                 known.push(n.clone());
             }
-            Ok((h.entries()?, known, name, h))
+            Ok((h.entries(&Filter::everything())?, known, name, h))
         });
         let (history, entries, trainees, name, last) = match opened {
             Ok((entries, trainees, name, h)) => {
@@ -87,6 +113,13 @@ impl HistoryStore {
     /// The database the record lives in.
     pub fn db_path(&self) -> std::path::PathBuf {
         History::db_path(&self.dir)
+    }
+
+    /// How the queue for a room's shared record stands, on a station that shares.
+    pub fn sharing(&self) -> Option<Sharing> {
+        self.history
+            .as_ref()
+            .and_then(|h| h.lock().ok().and_then(|h| h.sharing()))
     }
 }
 
@@ -169,14 +202,16 @@ fn record_scored(
             .lock()
             .map_err(|_| "the record is unavailable after an earlier failure".to_string())
             .and_then(|mut h| {
-                h.record(
+                let record = Recorded::new(
                     &session.0.attempt(),
                     score,
                     &session.0.scenario,
                     scene_file,
                     &store.identity,
                     history::now(),
-                )
+                    "app",
+                )?;
+                Ok(h.add(&record)?.entry)
             }),
         None => Err(format!(
             "{}: the record is not open",

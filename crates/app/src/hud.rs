@@ -222,6 +222,9 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
             }
         });
     }
+    if let Some(sharing) = m.history.and_then(|s| s.sharing()) {
+        sharing_line(ui, &sharing);
+    }
     case_controls(ui, &m, &mut actions);
     if let Some(case) = m.case.filter(|c| !c.errors.is_empty()) {
         ui.colored_label(
@@ -521,5 +524,25 @@ fn technique_hint(ui: &mut egui::Ui, s: &Session) {
             )
         };
         ui.label(text);
+    }
+}
+
+/// The room's shared record, as this station's queue stands.
+fn sharing_line(ui: &mut egui::Ui, s: &marrowsim_core::records::store::Sharing) {
+    let text = match (&s.error, s.waiting) {
+        (None, 0) => format!("Class record: {} (all sent)", s.address),
+        (None, n) => format!("Class record: {} ({n} sending)", s.address),
+        (Some(_), n) => format!(
+            "Class record unreachable: {n} attempt{} kept here until it is back",
+            if n == 1 { "" } else { "s" }
+        ),
+    };
+    let label = if s.error.is_some() {
+        ui.colored_label(egui::Color32::from_rgb(240, 190, 90), text)
+    } else {
+        ui.weak(text)
+    };
+    if let Some(e) = &s.error {
+        label.on_hover_text(e.as_str());
     }
 }

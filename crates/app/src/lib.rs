@@ -34,6 +34,7 @@ mod viewport;
 
 pub use camera::ViewPreset;
 pub use case::SceneSource;
+pub use history_view::RecordOpener;
 pub use perf::{FrameProbe, WindowReport, headless_budget};
 pub use render_profile::RenderProfile;
 
@@ -72,6 +73,9 @@ pub struct AppOptions {
     pub editor: bool,
     /// Where marked attempts are saved and the progress read from; `None` keeps no record.
     pub history: Option<PathBuf>,
+    /// How to open the record in `history` (a station sharing with a room's server, or the
+    /// SQLite file alone when `None`).
+    pub record: Option<history_view::RecordOpener>,
     /// The render profile; `None` chooses by the adapter (software on a CPU renderer).
     pub profile: Option<RenderProfile>,
     /// The trainee at this station; `None` uses the remembered one, or asks.
@@ -111,6 +115,7 @@ impl Default for AppOptions {
             labels: false,
             editor: false,
             history: None,
+            record: None,
             trainee: None,
             course: None,
             replay: None,
@@ -314,6 +319,10 @@ pub fn run(options: AppOptions) -> Result<(), String> {
     if let Some(dir) = options.history.clone() {
         let mut store = history_view::HistoryStore::open(
             dir,
+            &options
+                .record
+                .clone()
+                .unwrap_or_else(history_view::RecordOpener::local),
             options.trainee.as_deref(),
             options.course.clone(),
         );

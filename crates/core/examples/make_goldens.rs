@@ -76,6 +76,7 @@ fn write(a: &Anatomy, scene: &Scenario, name: &str, entry: Vec3, dir: Vec3, dept
         anaesthetic: Vec::new(),
         preparation: Vec::new(),
         marks: Vec::new(),
+        who: None,
         sites: vec![SiteAttempt {
             site: 0,
             timeline: tl,

@@ -107,6 +107,7 @@ fn not_today_passes_when_deferred_and_is_unsafe_when_done() {
         anaesthetic: Vec::new(),
         preparation: Vec::new(),
         marks: Vec::new(),
+        who: None,
         sites: Vec::new(),
     };
     let s = score(&scene, &anatomy, &deferred).unwrap();
@@ -138,6 +139,7 @@ fn not_today_passes_when_deferred_and_is_unsafe_when_done() {
         anaesthetic: Vec::new(),
         preparation: Vec::new(),
         marks: Vec::new(),
+        who: None,
         ..deferred
     };
     let s = score(&scene, &anatomy, &nothing).unwrap();

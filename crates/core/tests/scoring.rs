@@ -369,6 +369,7 @@ mod quick_agrees {
         anaesthetic: Vec::new(),
         preparation: Vec::new(),
         marks: Vec::new(),
+        who: None,
                 sites: vec![SiteAttempt {
                     site: 0,
                     timeline: feasibility::straight_insertion(&pose),

@@ -24,7 +24,12 @@ fn a_marked_attempt_is_recorded_and_graded_again_from_the_record() {
     let data = scratch("app");
     let scene = &ws("scenes/psis_standard.ron");
     let mut app = headless_app_on_file(scene).unwrap();
-    app.insert_resource(HistoryStore::open(data.clone(), Some("Ada"), None));
+    app.insert_resource(HistoryStore::open(
+        data.clone(),
+        &crate::history_view::RecordOpener::local(),
+        Some("Ada"),
+        None,
+    ));
 
     for round in 0..2 {
         place_at_ideal_entry(&mut app);

@@ -179,6 +179,7 @@ mod tests {
             anaesthetic: Vec::new(),
             preparation: Vec::new(),
             marks: Vec::new(),
+            who: None,
             sites: vec![SiteAttempt {
                 site: 0,
                 timeline,

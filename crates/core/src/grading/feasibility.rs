@@ -294,6 +294,7 @@ fn best_attempt(
         anaesthetic: Vec::new(),
         preparation: Vec::new(),
         marks: Vec::new(),
+        who: None,
         sites: sites
             .iter()
             .filter_map(|s| {

@@ -753,16 +753,43 @@ pub fn score_files_with(
     attempt: &std::path::Path,
     admission: Admission,
 ) -> Result<(Score, Vec<String>), String> {
-    use super::admit;
-    use crate::records::attempt::{Attempt, MAX_FILE_BYTES};
-    use crate::scenario::locate::{Step, locate};
+    use crate::records::attempt::MAX_FILE_BYTES;
     let scenario = Scenario::load(scene).map_err(|errors| crate::scenario::errors_text(&errors))?;
-    let file = attempt.display().to_string();
     let text = crate::files::read_text(attempt, MAX_FILE_BYTES, "attempt files")
         .map_err(|e| e.to_string())?;
-    let parsed = Attempt::parse(&text, &file).map_err(|e| e.to_string())?;
+    let graded = score_text_with(
+        &scenario,
+        &scene.display().to_string(),
+        &text,
+        &attempt.display().to_string(),
+        admission,
+    )?;
+    Ok((graded.score, graded.warnings))
+}
+
+/// An attempt's text graded against a scene, with what admission found.
+#[derive(Debug)]
+pub struct Graded {
+    pub attempt: crate::records::attempt::Attempt,
+    pub score: Score,
+    pub warnings: Vec<String>,
+}
+
+/// Grades an attempt's text (from `file`) against a scene (from `scene_file`), refusing, as
+/// `score_files_with` does, what does not belong to the scene or could not have happened.
+pub fn score_text_with(
+    scenario: &Scenario,
+    scene_file: &str,
+    text: &str,
+    file: &str,
+    admission: Admission,
+) -> Result<Graded, String> {
+    use super::admit;
+    use crate::records::attempt::Attempt;
+    use crate::scenario::locate::{Step, locate};
+    let parsed = Attempt::parse(text, file).map_err(|e| e.to_string())?;
     let at = |path: &[Step], e: &dyn std::fmt::Display| {
-        let (line, col) = locate(&text, path);
+        let (line, col) = locate(text, path);
         format!("{file}:{line}:{col}: {e}")
     };
     let mut warnings = Vec::new();
@@ -774,11 +801,11 @@ pub fn score_files_with(
             Ok(())
         }
     };
-    admit(admit::belongs(&scenario, &parsed))?;
+    admit(admit::belongs(scenario, &parsed))?;
     let anatomy = crate::anatomy::Anatomy::build(&parsed.patient)
         .map_err(|e| at(&[Step::Field("patient")], &e))?;
     admit(admit::possible(&anatomy, &parsed))?;
-    let score = score(&scenario, &anatomy, &parsed).map_err(|e| {
+    let score = score(scenario, &anatomy, &parsed).map_err(|e| {
         let index = |site: usize| parsed.sites.iter().position(|s| s.site == site);
         let path = match &e {
             ScoreError::NoSuchSite(site, _) | ScoreError::TooDeep { site, .. } => index(*site)
@@ -790,8 +817,12 @@ pub fn score_files_with(
         };
         match path {
             Some(p) => at(&p, &e),
-            None => format!("{}: {e}", scene.display()),
+            None => format!("{scene_file}: {e}"),
         }
     })?;
-    Ok((score, warnings))
+    Ok(Graded {
+        attempt: parsed,
+        score,
+        warnings,
+    })
 }

@@ -78,8 +78,9 @@ fn normal(rng: &mut ChaCha8Rng) -> f32 {
     (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Skill {
+/// How a simulated subject works: an expert's habits or a novice's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skill {
     Expert,
     Novice,
 }
@@ -214,9 +215,15 @@ fn harvest_habit(skill: Skill, syringe_ml: f32, rng: &mut ChaCha8Rng) -> (f32, b
     }
 }
 
-fn cohort(scenario: &Scenario, skill: Skill, n: usize, seed: u64) -> Result<Cohort, String> {
-    let mut out = Cohort::default();
-    let mut passes = 0;
+/// `n` simulated subjects of one skill on the scene's patients, each with its anatomy: the
+/// cohorts' attempts, deterministic for a seed. Also a class's practice data (docs, demos).
+pub fn subjects(
+    scenario: &Scenario,
+    skill: Skill,
+    n: usize,
+    seed: u64,
+) -> Result<Vec<(Anatomy, Attempt)>, String> {
+    let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(((skill == Skill::Novice) as u64) << 32 | i as u64);
@@ -289,11 +296,21 @@ fn cohort(scenario: &Scenario, skill: Skill, n: usize, seed: u64) -> Result<Coho
             anaesthetic,
             preparation: Vec::new(),
             marks: Vec::new(),
+            who: None,
             sites,
         };
         if scenario.preparation.is_some() {
             super::preparation::rehearse(&mut attempt, &preparation_habit(skill, &mut rng));
         }
+        out.push((anatomy, attempt));
+    }
+    Ok(out)
+}
+
+fn cohort(scenario: &Scenario, skill: Skill, n: usize, seed: u64) -> Result<Cohort, String> {
+    let mut out = Cohort::default();
+    let mut passes = 0;
+    for (anatomy, attempt) in subjects(scenario, skill, n, seed)? {
         let s = score(scenario, &anatomy, &attempt).map_err(|e| e.to_string())?;
         passes += usize::from(s.verdict == Verdict::Pass);
         out.totals.push(s.total);

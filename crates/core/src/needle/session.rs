@@ -775,6 +775,7 @@ impl Session {
                     ..*m
                 })
                 .collect(),
+            who: None,
             sites,
         }
     }

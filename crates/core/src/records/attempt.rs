@@ -6,10 +6,10 @@ use crate::scenario::locate::Step;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-pub const VERSION: u32 = 5;
+pub const VERSION: u32 = 6;
 /// Attempts written before the aspiration phase (version 1, without pulls), before palpation
-/// (version 2), before the evaluation (version 3) and before the preparation (version 4) still
-/// load.
+/// (version 2), before the evaluation (version 3), before the preparation (version 4) and
+/// before the trainee's name (version 5) still load.
 pub const OLDEST_VERSION: u32 = 1;
 /// A site's palpation is recorded every 2 mm the finger moves; a long search is a few hundred.
 pub const MAX_TOUCHES: usize = 5_000;
@@ -47,6 +47,10 @@ pub struct Attempt {
     /// Where the trainee marked the skin with the pen (version 5).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub marks: Vec<Touch>,
+    /// Who made it, on which station, in which course (version 6). The record keeps this
+    /// beside the attempt; `history --export` writes it in, and `marrowsim import` reads it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub who: Option<crate::records::history::Identity>,
     pub sites: Vec<SiteAttempt>,
 }
 
@@ -184,6 +188,31 @@ impl Attempt {
                     &[Step::Field("evaluation")],
                     "the plan names more sites or precautions than there are".into(),
                 ));
+            }
+        }
+        if let Some(who) = &a.who {
+            if a.version < 6 {
+                return Err(invalid(
+                    &[Step::Field("who")],
+                    format!(
+                        "the trainee's name needs attempt version 6, not {}",
+                        a.version
+                    ),
+                ));
+            }
+            for (field, name) in [
+                ("trainee", &who.trainee),
+                ("station", &who.station),
+                ("course", &who.course),
+            ] {
+                if let Some(n) = name
+                    && let Err(e) = crate::records::history::clean_name(n)
+                {
+                    return Err(invalid(
+                        &[Step::Field("who"), Step::Field(field)],
+                        format!("the {field}: {e}"),
+                    ));
+                }
             }
         }
         check_deposits(&a).map_err(|(path, message)| invalid(&path, message))?;

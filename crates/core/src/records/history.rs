@@ -67,10 +67,14 @@ pub struct Entry {
 
 /// Who is at the station: recorded with every attempt.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Identity {
+    #[serde(default)]
     pub trainee: Option<String>,
     /// The machine's host name.
+    #[serde(default)]
     pub station: Option<String>,
+    #[serde(default)]
     pub course: Option<String>,
 }
 

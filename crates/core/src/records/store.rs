@@ -59,8 +59,12 @@ pub fn attempt_hash(attempt: &Attempt) -> Result<String, String> {
     Ok(hash_text(&canonical(attempt)?))
 }
 
+/// The attempt as a record keeps it: without `who`, which the record holds in columns of
+/// its own, so an exported file (which names the trainee) and its record share one hash.
 fn canonical(attempt: &Attempt) -> Result<String, String> {
-    attempt.to_ron().map_err(|e| format!("the attempt: {e}"))
+    let mut a = attempt.clone();
+    a.who = None;
+    a.to_ron().map_err(|e| format!("the attempt: {e}"))
 }
 
 impl Recorded {
@@ -185,7 +189,7 @@ pub struct Sharing {
 }
 
 /// A place that keeps marked attempts.
-pub trait Store: Send {
+pub trait Store: Send + std::fmt::Debug {
     /// Where the attempts are kept, for messages (never with a password).
     fn describe(&self) -> String;
     /// Keeps one attempt and its components in one transaction, unless the store already

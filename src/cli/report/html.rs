@@ -1,0 +1,236 @@
+//! The report page.
+
+use super::{escape, svg};
+use marrowsim_core::grading::scoring::Verdict;
+use marrowsim_core::records::class::Board;
+use marrowsim_core::records::history::Entry;
+use std::fmt::Write as _;
+
+pub struct Page<'a> {
+    pub board: &'a Board,
+    pub entries: &'a [Entry],
+    pub course: Option<&'a str>,
+    pub trainee: Option<&'a str>,
+    pub source: &'a str,
+    /// Seconds since 1970.
+    pub generated: u64,
+}
+
+/// `2026-12-01 07:50 UTC` from seconds since 1970 (the civil calendar from a day count).
+pub fn utc(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let (hh, mm) = ((secs % 86_400) / 3600, (secs % 3600) / 60);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + (m <= 2) as i64;
+    format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02} UTC")
+}
+
+const STYLE: &str = r#"
+:root { color-scheme: light; }
+body { font: 17px/1.45 system-ui, "DejaVu Sans", sans-serif; color: #1d232b; background: #f5f6f8;
+       margin: 0; }
+main { max-width: 1040px; margin: 0 auto; padding: 24px 28px 60px; }
+h1 { font-size: 30px; margin: 0 0 4px; }
+h2 { font-size: 23px; margin: 36px 0 12px; border-bottom: 2px solid #d0d4da; padding-bottom: 4px; }
+h3 { font-size: 20px; margin: 0 0 2px; }
+.meta { color: #56606b; margin: 0; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 12px;
+         margin-top: 18px; }
+.card { background: white; border-radius: 8px; padding: 12px 16px; box-shadow: 0 1px 3px #0002; }
+.card b { display: block; font-size: 28px; }
+.trainee { background: white; border-radius: 8px; padding: 16px 18px; margin: 14px 0;
+           box-shadow: 0 1px 3px #0002; }
+svg { width: 100%; height: auto; display: block; margin: 8px 0; }
+svg text { font: 15px system-ui, "DejaVu Sans", sans-serif; fill: #2b323b; }
+svg .axis { font-size: 13px; fill: #56606b; }
+svg .label, svg .value { font-size: 14px; }
+.legend span { margin-right: 16px; white-space: nowrap; }
+.dot { display: inline-block; width: 12px; height: 12px; border-radius: 6px; margin-right: 5px;
+       vertical-align: -1px; }
+table { border-collapse: collapse; width: 100%; background: white; }
+th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid #e3e6ea; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+.pass { color: #2e7d32; font-weight: 600; }
+.fail { color: #e65100; font-weight: 600; }
+.unsafe { color: #c62828; font-weight: 700; }
+select { font: inherit; padding: 2px 6px; }
+.hidden { display: none; }
+"#;
+
+/// Shows one trainee's section, or all: the page works without it.
+const SCRIPT: &str = r#"
+const pick = document.getElementById('who');
+pick.addEventListener('change', () => {
+  for (const section of document.querySelectorAll('article.trainee')) {
+    section.classList.toggle('hidden', pick.value !== '' && section.dataset.trainee !== pick.value);
+  }
+});
+"#;
+
+fn verdict_class(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "pass",
+        Verdict::Fail => "fail",
+        Verdict::Unsafe => "unsafe",
+    }
+}
+
+fn percent(part: usize, whole: usize) -> String {
+    if whole == 0 {
+        "–".into()
+    } else {
+        format!("{:.0}%", 100.0 * part as f32 / whole as f32)
+    }
+}
+
+pub fn page(p: &Page<'_>) -> String {
+    let b = p.board;
+    let mut s = String::new();
+    let title = match (p.course, p.trainee) {
+        (Some(c), Some(t)) => format!("{t} in {c}"),
+        (Some(c), None) => c.to_string(),
+        (None, Some(t)) => t.to_string(),
+        (None, None) => "All attempts".to_string(),
+    };
+    let _ = write!(
+        s,
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>marrowsim report: {}</title><style>{STYLE}</style></head><body><main>"#,
+        escape(&title)
+    );
+    let _ = write!(
+        s,
+        r#"<h1>marrowsim report: {}</h1><p class="meta">{} attempts by {} trainee{} · generated {} · from {}</p>"#,
+        escape(&title),
+        b.attempts,
+        b.trainees.len(),
+        if b.trainees.len() == 1 { "" } else { "s" },
+        utc(p.generated),
+        escape(p.source)
+    );
+    let worst = b
+        .most_frequent_error()
+        .map(|e| format!("{} ({} attempts)", e.label, e.attempts))
+        .unwrap_or_else(|| "none".into());
+    let _ = write!(
+        s,
+        r#"<div class="cards"><div class="card">Attempts<b>{}</b></div><div class="card">Passed<b>{}</b>{}</div><div class="card">Trainees<b>{}</b></div><div class="card">Most frequent error<b style="font-size:19px">{}</b></div></div>"#,
+        b.attempts,
+        b.passes,
+        percent(b.passes, b.attempts),
+        b.trainees.len(),
+        escape(&worst)
+    );
+
+    s.push_str("<h2>Learning curves</h2>");
+    if b.trainees.is_empty() {
+        s.push_str("<p>No attempts are recorded for this selection.</p>");
+    } else {
+        s.push_str(r#"<p><label>Show <select id="who"><option value="">every trainee</option>"#);
+        for t in &b.trainees {
+            let _ = write!(s, "<option>{}</option>", escape(&t.name));
+        }
+        let _ = write!(
+            s,
+            r#"</select></label></p><p class="legend"><span><i class="dot" style="background:{}"></i>pass</span><span><i class="dot" style="background:{}"></i>fail</span><span><i class="dot" style="background:{}"></i>unsafe (×)</span><span>dashed: the scene's pass mark</span></p>"#,
+            svg::PASS,
+            svg::FAIL,
+            svg::UNSAFE
+        );
+    }
+    for t in &b.trainees {
+        let last = t.curve.last().map(|p| p.total).unwrap_or(0.0);
+        let _ = write!(
+            s,
+            r#"<article class="trainee" data-trainee="{}"><h3>{}</h3><p class="meta">{} attempts · {} passed ({}) · {} unsafe · last {:.1}{}</p>"#,
+            escape(&t.name),
+            escape(&t.name),
+            t.attempts,
+            t.passes,
+            percent(t.passes, t.attempts),
+            t.unsafe_attempts,
+            last,
+            if t.stations.is_empty() {
+                String::new()
+            } else {
+                format!(" · at {}", escape(&t.stations.join(", ")))
+            }
+        );
+        s.push_str(&svg::learning_curve(&t.name, &t.curve));
+        if !t.components.is_empty() {
+            s.push_str("<h4>Share of each component's points, over these attempts</h4>");
+            s.push_str(&svg::components(&t.components));
+        }
+        s.push_str("</article>");
+    }
+
+    s.push_str("<h2>Pass rate by scene</h2>");
+    if b.scenes.is_empty() {
+        s.push_str("<p>No scenes.</p>");
+    } else {
+        s.push_str(&svg::scenes(&b.scenes));
+    }
+
+    s.push_str("<h2>Most frequent errors</h2>");
+    if b.errors.is_empty() {
+        s.push_str("<p>Every attempt passed.</p>");
+    } else {
+        s.push_str(
+            r#"<p class="meta">The component that decided each attempt that did not pass: the most serious, then the one that lost the most points, as the score's feedback orders them.</p><table><tr><th>Error</th><th>Attempts</th></tr>"#,
+        );
+        for e in &b.errors {
+            let _ = write!(
+                s,
+                r#"<tr><td>{}</td><td class="n">{}</td></tr>"#,
+                escape(&e.label),
+                e.attempts
+            );
+        }
+        s.push_str("</table>");
+    }
+
+    let _ = write!(
+        s,
+        r#"<h2>Attempts</h2><details><summary>All {} attempts</summary><table><tr><th>#</th><th>When</th><th>Trainee</th><th>Station</th><th>Scene</th><th>Total</th><th>Verdict</th></tr>"#,
+        p.entries.len()
+    );
+    for e in p.entries {
+        let _ = write!(
+            s,
+            r#"<tr><td class="n">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="n">{:.1}</td><td class="{}">{}</td></tr>"#,
+            e.id,
+            utc(e.when),
+            escape(e.trainee.as_deref().unwrap_or("–")),
+            escape(e.station.as_deref().unwrap_or("–")),
+            escape(&e.scene),
+            e.total,
+            verdict_class(e.verdict),
+            verdict_class(e.verdict)
+        );
+    }
+    s.push_str("</table></details>");
+    if !b.trainees.is_empty() {
+        let _ = write!(s, "<script>{SCRIPT}</script>");
+    }
+    s.push_str("</main></body></html>\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_are_the_civil_calendar() {
+        assert_eq!(super::utc(0), "1970-01-01 00:00 UTC");
+        assert_eq!(super::utc(951_782_400), "2000-02-29 00:00 UTC");
+        assert_eq!(
+            super::utc(1_796_083_200 + 7 * 3600 + 50 * 60),
+            "2026-12-01 07:50 UTC"
+        );
+    }
+}
