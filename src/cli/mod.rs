@@ -11,6 +11,7 @@ macro_rules! out {
 }
 
 mod anatomy_cmd;
+mod demo_cmd;
 mod history_cmd;
 mod import_cmd;
 mod perf_cmd;
@@ -57,6 +58,9 @@ pub enum Command {
     Slice(slice::SliceArgs),
     /// Render the 3D view to a PNG without anyone at the keyboard.
     Shot(shot_cmd::ShotArgs),
+    /// A workshop's demonstration on a projector: the expert's harvest layer by layer, then
+    /// the classic errors, with captions.
+    Demo(demo_cmd::DemoArgs),
     /// Play a finished attempt back on a timeline, beside its score card.
     Replay(replay_cmd::ReplayArgs),
     /// Check scenario files; exits 1 and lists every error (file:line:col) if any is bad.
@@ -258,6 +262,7 @@ pub fn main() -> ExitCode {
         Command::Slice(args) => slice::run(&args),
         Command::Shot(args) => shot_cmd::run(&args),
         Command::Replay(args) => replay_cmd::run(&args),
+        Command::Demo(args) => demo_cmd::run(&args),
         Command::Validate(args) => scene_cmds::validate(&args),
         Command::Score(args) => scene_cmds::score(&args),
         Command::Feasibility(args) => scene_cmds::feasibility(&args),

@@ -66,10 +66,28 @@ pub struct ShotArgs {
     /// Show the progress recorded in this data folder (read only).
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// Render a moment of the scene's demonstration (`marrowsim demo`) instead.
+    #[arg(long, requires = "at")]
+    pub demo: bool,
+    /// With --demo: seconds into the demonstration.
+    #[arg(long, requires = "demo")]
+    pub at: Option<f32>,
 }
 
 pub fn run(args: &ShotArgs) -> Result<(), String> {
     let scene = args.scene_file.clone().or_else(|| args.scene.clone());
+    if args.demo {
+        return super::demo_cmd::shot(
+            scene.ok_or("--demo needs a scene: marrowsim shot --demo SCENE --at SECONDS")?,
+            args.at.unwrap_or(0.0),
+            args.out.clone(),
+            args.width,
+            args.height,
+            super::QualityArg {
+                quality: args.quality,
+            },
+        );
+    }
     let patient = args.patient.patient()?;
     marrowsim_app::shot(&marrowsim_app::Shot {
         out: args.out.clone(),

@@ -156,7 +156,10 @@ pub(super) fn plugin(app: &mut App) {
     app.add_message::<CaseCommand>().add_systems(
         Update,
         (
-            case_keys.run_if(keyboard_free).in_set(AppSystems::Input),
+            case_keys
+                .run_if(keyboard_free)
+                .run_if(not(resource_exists::<super::demo_view::Demo>))
+                .in_set(AppSystems::Input),
             apply_case_commands.in_set(AppSystems::Case),
         )
             .run_if(resource_exists::<Case>),

@@ -15,7 +15,12 @@ use marrowsim_core::needle::session::{Session, Tool};
 use marrowsim_core::scenario::Mode;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(EguiPrimaryContextPass, panel.in_set(super::UiSystems::Draw));
+    app.add_systems(
+        EguiPrimaryContextPass,
+        panel
+            .in_set(super::UiSystems::Draw)
+            .run_if(not(resource_exists::<super::demo_view::Demo>)),
+    );
 }
 
 pub(super) fn tissue_colour(t: marrowsim_core::tissue::Tissue) -> egui::Color32 {

@@ -8,6 +8,7 @@ mod aspiration_view;
 mod camera;
 mod case;
 mod charts;
+mod demo_view;
 mod editor;
 mod help;
 mod history_view;
@@ -34,6 +35,7 @@ mod viewport;
 
 pub use camera::ViewPreset;
 pub use case::SceneSource;
+pub use demo_view::{DemoPlan, DemoScene};
 pub use history_view::RecordOpener;
 pub use perf::{FrameProbe, WindowReport, headless_budget};
 pub use render_profile::RenderProfile;
@@ -84,6 +86,8 @@ pub struct AppOptions {
     pub course: Option<String>,
     /// Replay this attempt on a timeline (with `session` its review).
     pub replay: Option<marrowsim_core::records::attempt::Attempt>,
+    /// Play this demonstration (`marrowsim demo`).
+    pub demo: Option<std::sync::Arc<demo_view::DemoPlan>>,
 }
 
 impl AppOptions {
@@ -119,6 +123,7 @@ impl Default for AppOptions {
             trainee: None,
             course: None,
             replay: None,
+            demo: None,
             profile: None,
         }
     }
@@ -204,6 +209,7 @@ fn plugin(app: &mut App) {
         plan_view::plugin,
         preparation_view::plugin,
         replay_view::plugin,
+        demo_view::plugin,
     ));
 }
 
@@ -329,6 +335,13 @@ pub fn run(options: AppOptions) -> Result<(), String> {
         store.read_only = options.screenshot.is_some();
         app.insert_resource(store);
     }
+    if let Some(plan) = &options.demo {
+        let demo = demo_view::Demo::new(plan.scenes.clone());
+        app.insert_resource(match plan.at {
+            Some(at) => demo.at(at),
+            None => demo,
+        });
+    }
     if let Some(path) = options.screenshot.clone() {
         app.insert_resource(screenshot::ShotRequest::new(path));
     }
@@ -380,6 +393,39 @@ pub fn replay(
     options.session = Some(session);
     options.replay = Some(attempt);
     options.profile = profile;
+    run(options)
+}
+
+/// Opens the window on a demonstration (`marrowsim demo`): its first scene on the table.
+pub fn demo(
+    plan: DemoPlan,
+    profile: Option<RenderProfile>,
+    width: u32,
+    height: u32,
+) -> Result<(), String> {
+    let first = plan
+        .scenes
+        .first()
+        .ok_or("the demonstration has no scene")?;
+    let scenario = match &first.path {
+        Some(p) => Scenario::load(p).map_err(|e| marrowsim_core::scenario::errors_text(&e))?,
+        None => marrowsim_core::scenario::default_scenario(),
+    };
+    let source = match &first.path {
+        Some(p) => case::SceneSource::File(p.clone()),
+        None => case::SceneSource::BuiltIn,
+    };
+    let mut options = AppOptions::for_scenario(&scenario, source);
+    if let Some(act) = first.acts.first() {
+        options.patient = act.attempt.patient.clone();
+    }
+    options.profile = profile;
+    options.width = width;
+    options.height = height;
+    if plan.at.is_some() {
+        options.screenshot = plan.out.clone();
+    }
+    options.demo = Some(std::sync::Arc::new(plan));
     run(options)
 }
 

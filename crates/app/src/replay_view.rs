@@ -73,7 +73,8 @@ pub(super) fn plugin(app: &mut App) {
         EguiPrimaryContextPass,
         timeline
             .in_set(super::UiSystems::Draw)
-            .run_if(resource_exists::<Replay>),
+            .run_if(resource_exists::<Replay>)
+            .run_if(not(resource_exists::<super::demo_view::Demo>)),
     );
 }
 

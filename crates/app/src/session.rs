@@ -111,6 +111,7 @@ pub(super) fn plugin(app: &mut App) {
                     keyboard_commands.run_if(keyboard_free),
                     (click_to_place, mouse_commands).run_if(pointer_free),
                 )
+                    .run_if(not(resource_exists::<super::demo_view::Demo>))
                     .in_set(AppSystems::Input),
                 apply_commands.in_set(AppSystems::Needle),
             ),

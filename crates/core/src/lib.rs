@@ -5,6 +5,7 @@
 
 pub mod anaesthesia;
 pub mod anatomy;
+pub mod demo;
 pub mod evaluation;
 pub mod files;
 pub mod geometry;

@@ -2,6 +2,7 @@
 
 mod attempts;
 mod case;
+mod demo;
 mod history;
 mod input;
 mod plan;
