@@ -198,6 +198,7 @@ pub fn case_patient(scenario: &Scenario, draw: u64) -> Patient {
 }
 
 pub(super) fn apply_case_commands(
+    mut commands: Commands,
     mut commands_in: MessageReader<CaseCommand>,
     mut case: ResMut<Case>,
     mut session: ResMut<SessionState>,
@@ -259,5 +260,7 @@ pub(super) fn apply_case_commands(
             *frame = new_frame;
         }
         session.0 = Session::new(scenario, body);
+        // A replay belongs to the attempt it shows; a new case ends it.
+        commands.remove_resource::<super::replay_view::Replay>();
     }
 }

@@ -115,6 +115,16 @@ impl HistoryStore {
         History::db_path(&self.dir)
     }
 
+    /// A recorded attempt's text (RON), to replay it.
+    pub fn attempt_text(&self, id: i64) -> Result<String, String> {
+        self.history
+            .as_ref()
+            .ok_or("the record is not open")?
+            .lock()
+            .map_err(|_| "the record is unavailable after an earlier failure".to_string())?
+            .attempt_text(id)
+    }
+
     /// How the queue for a room's shared record stands, on a station that shares.
     pub fn sharing(&self) -> Option<Sharing> {
         self.history
@@ -187,12 +197,14 @@ fn record_scored(
     case: Option<Res<Case>>,
     mut store: ResMut<HistoryStore>,
     mut recorded: Local<bool>,
+    replay: Option<Res<super::replay_view::Replay>>,
 ) {
     let Some(score) = session.0.score.as_ref() else {
         *recorded = false;
         return;
     };
-    if *recorded || store.read_only {
+    // A replayed attempt is already in the record.
+    if *recorded || store.read_only || replay.is_some() {
         return;
     }
     *recorded = true;

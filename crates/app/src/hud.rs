@@ -60,6 +60,8 @@ pub struct PanelActions {
     pub plan: Option<marrowsim_core::evaluation::Plan>,
     /// "Not you?": ask who is practising again.
     pub forget_trainee: bool,
+    /// Replay this attempt of the record.
+    pub replay: Option<i64>,
 }
 
 /// The case, its scene list, and where the panel's requests about them go.
@@ -70,6 +72,7 @@ struct CaseParams<'w> {
     out: MessageWriter<'w, CaseCommand>,
     editor: Option<ResMut<'w, super::editor::EditorState>>,
     history: Option<ResMut<'w, super::history_view::HistoryStore>>,
+    replay: MessageWriter<'w, super::replay_view::ReplayRequest>,
 }
 
 /// The view settings the panel changes, and the part of the window it leaves to the view.
@@ -142,6 +145,11 @@ fn panel(
         view.labels.0 = labels_on;
     }
     cases.out.write_batch(actions.case);
+    if let Some(id) = actions.replay {
+        cases
+            .replay
+            .write(super::replay_view::ReplayRequest::Recorded(id));
+    }
     if actions.forget_trainee
         && let Some(store) = cases.history.as_mut()
     {
@@ -293,6 +301,7 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
         });
     if let Some(store) = m.history {
         super::charts::progress(ui, store, &s.scenario.title);
+        recent_attempts(ui, store, &s.scenario.title, &mut actions);
     }
     ui.separator();
     readouts(ui, s);
@@ -550,4 +559,34 @@ fn sharing_line(ui: &mut egui::Ui, s: &marrowsim_core::records::store::Sharing) 
     if let Some(e) = &s.error {
         label.on_hover_text(e.as_str());
     }
+}
+
+/// The trainee's latest attempts on this scene, each with a Replay button.
+fn recent_attempts(
+    ui: &mut egui::Ui,
+    store: &super::history_view::HistoryStore,
+    title: &str,
+    actions: &mut PanelActions,
+) {
+    let mine: Vec<_> = store.for_scene(title).collect();
+    if mine.is_empty() {
+        return;
+    }
+    egui::CollapsingHeader::new(format!("Your attempts here ({})", mine.len()))
+        .default_open(false)
+        .show(ui, |ui| {
+            for e in mine.iter().rev().take(8) {
+                ui.horizontal(|ui| {
+                    ui.label(format!(
+                        "#{} · {:.1} · {}",
+                        e.id,
+                        e.total,
+                        format!("{:?}", e.verdict).to_lowercase()
+                    ));
+                    if ui.small_button("Replay").clicked() {
+                        actions.replay = Some(e.id);
+                    }
+                });
+            }
+        });
 }

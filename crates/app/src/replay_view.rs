@@ -12,6 +12,32 @@ use marrowsim_core::needle::insertion::force_profile;
 use marrowsim_core::needle::session::Needle;
 use marrowsim_core::records::attempt::{Attempt, Moment};
 
+/// Asks for a replay in the window: of the attempt just marked, or of one in the record.
+#[derive(Message, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplayRequest {
+    Current,
+    Recorded(i64),
+}
+
+/// The moment a score card's line is about: the first moment whose description starts so.
+pub fn moment_of(moments: &[Moment], component: &str) -> Option<f32> {
+    let prefix = match component {
+        "entry" => "skin",
+        "angle" => "bone at",
+        "depth" => "marrow at",
+        "cortex_penetrations" => "through the cortex",
+        "reinsertions" => "reinsertion",
+        "pull_size" | "harvest" => "pull",
+        k if k.starts_with("hazard.") => "touched the",
+        k if k.contains("anaesth") || k.contains("lidocaine") || k.contains("dose") => "lidocaine",
+        _ => return None,
+    };
+    moments
+        .iter()
+        .find(|m| m.what.starts_with(prefix))
+        .map(|m| m.t)
+}
+
 /// The replay speeds offered.
 pub const SPEEDS: [f32; 5] = [0.25, 0.5, 1.0, 2.0, 4.0];
 
@@ -61,6 +87,8 @@ impl Replay {
 }
 
 pub(super) fn plugin(app: &mut App) {
+    app.add_message::<ReplayRequest>()
+        .add_systems(Update, start_replays.in_set(AppSystems::Case));
     app.add_systems(
         Update,
         (
@@ -78,7 +106,7 @@ pub(super) fn plugin(app: &mut App) {
     );
 }
 
-fn space_plays(keys: Option<Res<ButtonInput<KeyCode>>>, mut replay: ResMut<Replay>) {
+fn space_plays(keys: Option<Res<ButtonInput<KeyCode>>>, If(mut replay): If<ResMut<Replay>>) {
     if keys.is_some_and(|k| k.just_pressed(KeyCode::Space)) {
         if replay.t >= replay.end {
             replay.t = replay.start;
@@ -87,7 +115,7 @@ fn space_plays(keys: Option<Res<ButtonInput<KeyCode>>>, mut replay: ResMut<Repla
     }
 }
 
-fn advance(time: Res<Time>, mut replay: ResMut<Replay>) {
+fn advance(time: Res<Time>, If(mut replay): If<ResMut<Replay>>) {
     if replay.playing {
         let t = replay.t + time.delta_secs() * replay.speed;
         replay.seek(t);
@@ -95,7 +123,7 @@ fn advance(time: Res<Time>, mut replay: ResMut<Replay>) {
 }
 
 /// Puts the session's needle where the attempt had it at the replay's time.
-fn show_pose(mut replay: ResMut<Replay>, mut session: ResMut<SessionState>) {
+fn show_pose(If(mut replay): If<ResMut<Replay>>, mut session: ResMut<SessionState>) {
     let now = replay.attempt.pose_at(replay.t);
     if replay.shown == Some(now) {
         return;
@@ -121,7 +149,7 @@ fn show_pose(mut replay: ResMut<Replay>, mut session: ResMut<SessionState>) {
     }
 }
 
-fn timeline(mut contexts: EguiContexts, mut replay: ResMut<Replay>) -> Result {
+fn timeline(mut contexts: EguiContexts, If(mut replay): If<ResMut<Replay>>) -> Result {
     let ctx = contexts.ctx_mut()?;
     let mut t = replay.t;
     let (start, end) = (replay.start, replay.end);
@@ -173,4 +201,52 @@ fn timeline(mut contexts: EguiContexts, mut replay: ResMut<Replay>) -> Result {
         replay.seek(t);
     }
     Ok(())
+}
+
+/// Starts the replays asked for: the attempt just marked, where it stands; one from the record,
+/// marked again against the open scene.
+fn start_replays(
+    mut commands: Commands,
+    mut requests: MessageReader<ReplayRequest>,
+    mut session: ResMut<SessionState>,
+    store: Option<Res<super::history_view::HistoryStore>>,
+) {
+    for r in requests.read() {
+        let started = match *r {
+            ReplayRequest::Current => {
+                let attempt = session.0.attempt();
+                Ok(Replay::new(attempt, &session.0.anatomy))
+            }
+            ReplayRequest::Recorded(id) => (|| {
+                let store = store.as_deref().ok_or("no record is kept")?;
+                let text = store.attempt_text(id)?;
+                let attempt =
+                    Attempt::parse(&text, &format!("attempt {id}")).map_err(|e| e.to_string())?;
+                let anatomy = if attempt.patient == session.0.anatomy.patient {
+                    session.0.anatomy.clone()
+                } else {
+                    std::sync::Arc::new(
+                        marrowsim_core::anatomy::Anatomy::build(&attempt.patient)
+                            .map_err(|e| e.to_string())?,
+                    )
+                };
+                let scenario = session.0.scenario.clone();
+                let score = marrowsim_core::grading::scoring::score(&scenario, &anatomy, &attempt)
+                    .map_err(|e| e.to_string())?;
+                let review = marrowsim_core::needle::session::Session::review(
+                    scenario,
+                    anatomy.clone(),
+                    &attempt,
+                    Some(score),
+                )
+                .ok_or("the attempt has no samples")?;
+                session.0 = review;
+                Ok::<_, String>(Replay::new(attempt, &anatomy))
+            })(),
+        };
+        match started {
+            Ok(replay) => commands.insert_resource(replay),
+            Err(e) => warn!("the attempt cannot be replayed: {e}"),
+        }
+    }
 }

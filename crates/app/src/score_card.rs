@@ -131,6 +131,8 @@ fn score_card(
     mut out: MessageWriter<CaseCommand>,
     mut viewport: ResMut<ViewportRect>,
     history: Option<Res<super::history_view::HistoryStore>>,
+    mut replay: Option<ResMut<super::replay_view::Replay>>,
+    mut ask_replay: MessageWriter<super::replay_view::ReplayRequest>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     if figures.dirty {
@@ -175,6 +177,9 @@ fn score_card(
             if ui.button("Next scene (PgDn)").clicked() {
                 out.write(CaseCommand::NextScene);
             }
+            if replay.is_none() && ui.button("Replay").clicked() {
+                ask_replay.write(super::replay_view::ReplayRequest::Current);
+            }
         });
         if let Some(store) = history.as_deref() {
             saved_line(ui, store);
@@ -185,7 +190,25 @@ fn score_card(
             .num_columns(3)
             .show(ui, |ui| {
                 for c in &score.components {
-                    ui.label(&c.label);
+                    // With a replay open, a line jumps to the moment it is about.
+                    let moment = replay
+                        .as_deref()
+                        .and_then(|r| super::replay_view::moment_of(r.moments(), &c.key));
+                    match (moment, replay.as_deref_mut()) {
+                        (Some(t), Some(r)) => {
+                            if ui
+                                .link(&c.label)
+                                .on_hover_text("show this moment in the replay")
+                                .clicked()
+                            {
+                                r.playing = false;
+                                r.seek(t);
+                            }
+                        }
+                        _ => {
+                            ui.label(&c.label);
+                        }
+                    }
                     ui.label(format!("{:.1} {}", c.value, c.unit));
                     ui.label(format!("{:.1} / {:.1}", c.points, c.max_points));
                     ui.end_row();

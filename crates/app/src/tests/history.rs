@@ -93,3 +93,51 @@ fn a_marked_attempt_is_recorded_and_graded_again_from_the_record() {
     );
     std::fs::remove_dir_all(&data).ok();
 }
+
+/// A recorded attempt replayed from the panel's list: the session becomes its review, marked
+/// again against the open scene, a replay starts, and nothing is recorded twice. Retry ends
+/// the replay.
+#[test]
+fn an_attempt_from_the_record_replays_without_being_recorded_again() {
+    use crate::replay_view::{Replay, ReplayRequest};
+    let data = scratch("replay");
+    let scene = &ws("scenes/psis_standard.ron");
+    let mut app = headless_app_on_file(scene).unwrap();
+    app.insert_resource(HistoryStore::open(
+        data.clone(),
+        &crate::history_view::RecordOpener::local(),
+        Some("Ada"),
+        None,
+    ))
+    .add_plugins(crate::replay_view::plugin);
+    place_at_ideal_entry(&mut app);
+    for _ in 0..3 {
+        tap(&mut app, KeyCode::KeyW, &[]);
+    }
+    tap(&mut app, KeyCode::Enter, &[]);
+    app.update();
+    let entry = app.world().resource::<HistoryStore>().entries[0].clone();
+    tap(&mut app, KeyCode::KeyR, &[]);
+    assert!(app.world().resource::<SessionState>().0.score.is_none());
+
+    app.world_mut()
+        .write_message(ReplayRequest::Recorded(entry.id));
+    for _ in 0..3 {
+        app.update();
+    }
+    let replay = app.world().get_resource::<Replay>().expect("a replay");
+    assert!(!replay.moments().is_empty());
+    let review = &app.world().resource::<SessionState>().0;
+    assert_eq!(review.score.as_ref().map(|s| s.total), Some(entry.total));
+    assert_eq!(
+        History::open(&data).unwrap().entries().unwrap().len(),
+        1,
+        "the replay is not a new attempt"
+    );
+    tap(&mut app, KeyCode::KeyR, &[]);
+    app.update();
+    assert!(
+        app.world().get_resource::<Replay>().is_none(),
+        "Retry ends it"
+    );
+}
