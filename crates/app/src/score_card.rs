@@ -124,6 +124,13 @@ fn update_figures(
 /// shows both tracks.
 pub const CARD_WIDTH: f32 = 560.0;
 
+/// The replay the card's lines jump in, and the button that starts one.
+#[derive(bevy::ecs::system::SystemParam)]
+struct CardReplay<'w> {
+    replay: Option<ResMut<'w, super::replay_view::Replay>>,
+    ask: MessageWriter<'w, super::replay_view::ReplayRequest>,
+}
+
 fn score_card(
     mut contexts: EguiContexts,
     session: Res<SessionState>,
@@ -131,9 +138,12 @@ fn score_card(
     mut out: MessageWriter<CaseCommand>,
     mut viewport: ResMut<ViewportRect>,
     history: Option<Res<super::history_view::HistoryStore>>,
-    mut replay: Option<ResMut<super::replay_view::Replay>>,
-    mut ask_replay: MessageWriter<super::replay_view::ReplayRequest>,
+    mut replays: CardReplay,
 ) -> Result {
+    let CardReplay {
+        replay,
+        ask: ask_replay,
+    } = &mut replays;
     let ctx = contexts.ctx_mut()?;
     if figures.dirty {
         figures.dirty = false;
