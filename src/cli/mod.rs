@@ -11,6 +11,7 @@ macro_rules! out {
 }
 
 mod anatomy_cmd;
+mod class_cmd;
 mod demo_cmd;
 mod history_cmd;
 mod import_cmd;
@@ -77,6 +78,8 @@ pub enum Command {
     History(history_cmd::HistoryArgs),
     /// Write the class's record as a self-contained HTML report (or its metric table as CSV).
     Report(report::ReportArgs),
+    /// The instructor's live board of the class's record, on a projector.
+    Class(class_cmd::ClassArgs),
     /// Grade collected attempt files again and record each once.
     Import(import_cmd::ImportArgs),
     /// A room's shared record: set it up, give logins, see this station's queue.
@@ -270,6 +273,7 @@ pub fn main() -> ExitCode {
         Command::Perf(args) => perf_cmd::run(&args),
         Command::History(args) => history_cmd::run(&args),
         Command::Import(args) => import_cmd::run(&args),
+        Command::Class(args) => class_cmd::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Room(args) => room_cmd::run(&args),
         Command::Yield(args) => yield_cmd::run(&args),

@@ -318,7 +318,7 @@ fn frame_camera(
 }
 
 /// Large text and thick lines, scaled to the window's height.
-fn projector_style(
+pub(super) fn projector_style(
     mut contexts: EguiContexts,
     windows: Query<&Window, With<PrimaryWindow>>,
     mut applied: Local<Option<u32>>,
@@ -432,17 +432,12 @@ fn demo_panel(
     session: Res<SessionState>,
     mut section: ResMut<super::live_section::SectionView>,
     mut viewport: ResMut<super::viewport::ViewportRect>,
-    windows: Query<&Window, With<PrimaryWindow>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let tex = section.texture(ctx).cloned();
-    let width = windows
-        .single()
-        .map(|w| w.width() * 0.3)
-        .unwrap_or(560.0)
-        .max(360.0);
     let s = &session.0;
-    super::hud::right_panel(ctx, "demo", width, &mut viewport, |ui| {
+    // At egui's own text size; `right_panel` widens it with the projector's text.
+    super::hud::right_panel(ctx, "demo", 260.0, &mut viewport, |ui| {
         ui.heading(&s.scenario.title);
         if let Some(pose) = s.pose() {
             let tissue = s.anatomy.tissue_at(pose.tip());

@@ -19,7 +19,8 @@ pub(super) fn plugin(app: &mut App) {
         EguiPrimaryContextPass,
         panel
             .in_set(super::UiSystems::Draw)
-            .run_if(not(resource_exists::<super::demo_view::Demo>)),
+            .run_if(not(resource_exists::<super::demo_view::Demo>))
+            .run_if(super::class_view::board_hidden),
     );
 }
 
@@ -175,6 +176,9 @@ pub fn right_panel<R>(
     add: impl FnOnce(&mut egui::Ui) -> R,
 ) -> R {
     let screen = ctx.viewport_rect();
+    // Wider when the text is larger (a projector's style), but never over half the window.
+    let body = ctx.global_style().text_styles[&egui::TextStyle::Body].size;
+    let width = (width * (body / 12.5).max(1.0)).min((screen.width() * 0.5).max(width));
     let mut background = egui::Ui::new(
         ctx.clone(),
         egui::Id::new((id, "background")),

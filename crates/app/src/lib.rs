@@ -8,6 +8,7 @@ mod aspiration_view;
 mod camera;
 mod case;
 mod charts;
+mod class_view;
 mod demo_view;
 mod editor;
 mod help;
@@ -210,6 +211,7 @@ fn plugin(app: &mut App) {
         preparation_view::plugin,
         replay_view::plugin,
         demo_view::plugin,
+        class_view::plugin,
     ));
 }
 
@@ -256,6 +258,11 @@ fn build_anatomy(patient: &Patient) -> Result<Arc<Anatomy>, String> {
 const MAX_FRAME: std::time::Duration = std::time::Duration::from_secs(3);
 
 pub fn run(options: AppOptions) -> Result<(), String> {
+    run_with(options, |_| {})
+}
+
+/// The window, with `setup` adding what a mode of its own needs (the class board).
+fn run_with(options: AppOptions, setup: impl FnOnce(&mut App)) -> Result<(), String> {
     let anatomy = build_anatomy(&options.patient)?;
     let mut app = App::new();
     let present_mode = if options.probe.is_some() {
@@ -346,6 +353,7 @@ pub fn run(options: AppOptions) -> Result<(), String> {
         app.insert_resource(screenshot::ShotRequest::new(path));
     }
     app.add_plugins(plugin);
+    setup(&mut app);
     finish(app)
 }
 
@@ -394,6 +402,25 @@ pub fn replay(
     options.replay = Some(attempt);
     options.profile = profile;
     run(options)
+}
+
+/// Opens the instructor's live board on a class's record (`marrowsim class`), over the
+/// scene in `scenario` (where its attempts are replayed).
+pub fn class(
+    store: Box<dyn marrowsim_core::records::store::Store>,
+    filter: marrowsim_core::records::store::Filter,
+    profile: Option<RenderProfile>,
+    width: u32,
+    height: u32,
+) -> Result<(), String> {
+    let scenario = marrowsim_core::scenario::default_scenario();
+    let mut options = AppOptions::for_scenario(&scenario, case::SceneSource::BuiltIn);
+    options.profile = profile;
+    options.width = width;
+    options.height = height;
+    run_with(options, move |app| {
+        app.insert_resource(class_view::ClassBoard::new(store, filter));
+    })
 }
 
 /// Opens the window on a demonstration (`marrowsim demo`): its first scene on the table.

@@ -13,10 +13,12 @@ use marrowsim_core::needle::session::Needle;
 use marrowsim_core::records::attempt::{Attempt, Moment};
 
 /// Asks for a replay in the window: of the attempt just marked, or of one in the record.
-#[derive(Message, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Message, Clone, Debug)]
 pub enum ReplayRequest {
     Current,
     Recorded(i64),
+    /// An attempt from elsewhere (the class board), with the scene it was marked against.
+    Given(Box<(marrowsim_core::scenario::Scenario, Attempt)>),
 }
 
 /// The moment a score card's line is about: the first moment whose description starts so.
@@ -203,47 +205,66 @@ fn timeline(mut contexts: EguiContexts, If(mut replay): If<ResMut<Replay>>) -> R
     Ok(())
 }
 
-/// Starts the replays asked for: the attempt just marked, where it stands; one from the record,
-/// marked again against the open scene.
+/// Starts the replays asked for: the attempt just marked, where it stands; one from the
+/// record, marked again against the open scene; one given with its scene. The attempt's
+/// patient and the scene's position are put on the table.
 fn start_replays(
     mut commands: Commands,
     mut requests: MessageReader<ReplayRequest>,
     mut session: ResMut<SessionState>,
+    mut table: Option<ResMut<super::CurrentAnatomy>>,
+    mut frame: Option<ResMut<super::anatomy_view::PatientFrame>>,
     store: Option<Res<super::history_view::HistoryStore>>,
 ) {
     for r in requests.read() {
-        let started = match *r {
+        let given = match r {
             ReplayRequest::Current => {
                 let attempt = session.0.attempt();
-                Ok(Replay::new(attempt, &session.0.anatomy))
+                commands.insert_resource(Replay::new(attempt, &session.0.anatomy));
+                continue;
             }
             ReplayRequest::Recorded(id) => (|| {
                 let store = store.as_deref().ok_or("no record is kept")?;
-                let text = store.attempt_text(id)?;
+                let text = store.attempt_text(*id)?;
                 let attempt =
                     Attempt::parse(&text, &format!("attempt {id}")).map_err(|e| e.to_string())?;
-                let anatomy = if attempt.patient == session.0.anatomy.patient {
-                    session.0.anatomy.clone()
-                } else {
-                    std::sync::Arc::new(
-                        marrowsim_core::anatomy::Anatomy::build(&attempt.patient)
-                            .map_err(|e| e.to_string())?,
-                    )
-                };
-                let scenario = session.0.scenario.clone();
-                let score = marrowsim_core::grading::scoring::score(&scenario, &anatomy, &attempt)
-                    .map_err(|e| e.to_string())?;
-                let review = marrowsim_core::needle::session::Session::review(
-                    scenario,
-                    anatomy.clone(),
-                    &attempt,
-                    Some(score),
-                )
-                .ok_or("the attempt has no samples")?;
-                session.0 = review;
-                Ok::<_, String>(Replay::new(attempt, &anatomy))
+                Ok::<_, String>((session.0.scenario.clone(), attempt))
             })(),
+            ReplayRequest::Given(b) => Ok((**b).clone()),
         };
+        let started = given.and_then(|(scenario, attempt)| {
+            let anatomy = if attempt.patient == session.0.anatomy.patient {
+                session.0.anatomy.clone()
+            } else {
+                std::sync::Arc::new(
+                    marrowsim_core::anatomy::Anatomy::build(&attempt.patient)
+                        .map_err(|e| e.to_string())?,
+                )
+            };
+            let score = marrowsim_core::grading::scoring::score(&scenario, &anatomy, &attempt)
+                .map_err(|e| e.to_string())?;
+            let position = scenario.position;
+            let review = marrowsim_core::needle::session::Session::review(
+                scenario,
+                anatomy.clone(),
+                &attempt,
+                Some(score),
+            )
+            .ok_or("the attempt has no samples")?;
+            session.0 = review;
+            if let Some(t) = table.as_deref_mut()
+                && !std::sync::Arc::ptr_eq(&t.0, &anatomy)
+            {
+                t.0 = anatomy.clone();
+            }
+            if let Some(f) = frame.as_deref_mut() {
+                let wanted = super::anatomy_view::PatientFrame::for_position(position);
+                if wanted.0 != f.0 {
+                    *f = wanted;
+                }
+            }
+            Ok::<_, String>(Replay::new(attempt, &anatomy))
+        });
         match started {
             Ok(replay) => commands.insert_resource(replay),
             Err(e) => warn!("the attempt cannot be replayed: {e}"),

@@ -23,7 +23,12 @@ pub(super) fn plugin(app: &mut App) {
                 .after(super::needle_view::update_tracks)
                 .in_set(super::AppSystems::Follow),
         )
-        .add_systems(EguiPrimaryContextPass, score_card.in_set(UiSystems::Draw));
+        .add_systems(
+            EguiPrimaryContextPass,
+            score_card
+                .in_set(UiSystems::Draw)
+                .run_if(super::class_view::board_hidden),
+        );
 }
 
 /// One site's tracks: the ideal one and where the trainee's needle ended.

@@ -2,6 +2,7 @@
 
 mod attempts;
 mod case;
+mod class;
 mod demo;
 mod history;
 mod input;

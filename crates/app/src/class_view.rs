@@ -1,0 +1,317 @@
+//! The instructor's live board (`marrowsim class`): the class's attempts as they arrive, each
+//! trainee's count, passes and last score, the pass rate per scene and the most frequent
+//! error, read from the room's record every few seconds on a task so no frame waits for the
+//! network. "Replay" on a row plays that attempt against the scene it was marked with; B
+//! brings the board back.
+
+use super::AppSystems;
+use super::input_guard::keyboard_free;
+use super::replay_view::ReplayRequest;
+use bevy::prelude::*;
+use bevy::tasks::{AsyncComputeTaskPool, Task, block_on, futures_lite::future::poll_once};
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use marrowsim_core::records::class::Board;
+use marrowsim_core::records::history::Entry;
+use marrowsim_core::records::store::{Filter, Store};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How often the board reads the record.
+pub const POLL: Duration = Duration::from_secs(3);
+/// How long a new attempt's row stays highlighted.
+const NEW_FOR: Duration = Duration::from_secs(20);
+/// The rows of recent attempts shown.
+const RECENT_ROWS: usize = 12;
+
+type Read = Result<(Vec<Entry>, Board), String>;
+
+#[derive(Resource)]
+pub struct ClassBoard {
+    store: Arc<Mutex<Box<dyn Store>>>,
+    pub filter: Filter,
+    /// Where the record is, for the heading.
+    pub source: String,
+    pub entries: Vec<Entry>,
+    pub board: Board,
+    pub error: Option<String>,
+    /// Shown over the window; a replay hides it.
+    pub shown: bool,
+    /// When each attempt first appeared on the board (for the highlight).
+    arrived: Vec<(i64, Duration)>,
+    task: Option<Task<Read>>,
+    next_poll: Duration,
+    /// Reads finished (tests wait on it).
+    pub reads: usize,
+}
+
+impl ClassBoard {
+    pub fn new(store: Box<dyn Store>, filter: Filter) -> ClassBoard {
+        ClassBoard {
+            source: store.describe(),
+            store: Arc::new(Mutex::new(store)),
+            filter,
+            entries: Vec::new(),
+            board: Board::default(),
+            error: None,
+            shown: true,
+            arrived: Vec::new(),
+            task: None,
+            next_poll: Duration::ZERO,
+            reads: 0,
+        }
+    }
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(
+        Update,
+        (
+            board_key.run_if(keyboard_free).in_set(AppSystems::Input),
+            poll.in_set(AppSystems::Case),
+        )
+            .run_if(resource_exists::<ClassBoard>),
+    )
+    .add_systems(
+        EguiPrimaryContextPass,
+        (super::demo_view::projector_style, draw)
+            .chain()
+            .in_set(super::UiSystems::Draw)
+            .run_if(resource_exists::<ClassBoard>),
+    );
+}
+
+/// Whether the trainee's panels may draw: not while the board covers the window.
+pub(super) fn board_hidden(board: Option<Res<ClassBoard>>) -> bool {
+    board.is_none_or(|b| !b.shown)
+}
+
+fn board_key(keys: Option<Res<ButtonInput<KeyCode>>>, mut board: ResMut<ClassBoard>) {
+    if keys.is_some_and(|k| k.just_pressed(KeyCode::KeyB)) {
+        board.shown = !board.shown;
+    }
+}
+
+/// Reads the record on a task every `POLL`, and takes the last finished read.
+fn poll(time: Res<Time<Real>>, mut board: ResMut<ClassBoard>) {
+    let now = time.elapsed();
+    if let Some(task) = board.task.as_mut()
+        && let Some(read) = block_on(poll_once(task))
+    {
+        board.task = None;
+        board.reads += 1;
+        match read {
+            Ok((entries, summary)) => {
+                for e in &entries {
+                    if !board.arrived.iter().any(|(id, _)| *id == e.id) {
+                        // The first read is the past, not news.
+                        let at = if board.reads == 1 {
+                            Duration::ZERO
+                        } else {
+                            now
+                        };
+                        board.arrived.push((e.id, at));
+                    }
+                }
+                board.entries = entries;
+                board.board = summary;
+                board.error = None;
+            }
+            Err(e) => board.error = Some(e),
+        }
+    }
+    if board.task.is_none() && now >= board.next_poll {
+        board.next_poll = now + POLL;
+        let store = board.store.clone();
+        let filter = board.filter.clone();
+        board.task = Some(AsyncComputeTaskPool::get().spawn(async move {
+            let mut store = store
+                .lock()
+                .map_err(|_| "the record is unavailable after an earlier failure".to_string())?;
+            let entries = store.entries(&filter)?;
+            let components = store.components(&filter)?;
+            let summary = Board::build(&entries, &components);
+            Ok((entries, summary))
+        }));
+    }
+}
+
+/// The attempt and its scene, from the record, for a replay.
+fn replay_request(board: &ClassBoard, id: i64) -> Result<ReplayRequest, String> {
+    let mut store = board
+        .store
+        .lock()
+        .map_err(|_| "the record is unavailable".to_string())?;
+    let text = store.attempt_text(id)?;
+    let attempt = marrowsim_core::records::attempt::Attempt::parse(&text, &format!("attempt {id}"))
+        .map_err(|e| e.to_string())?;
+    let scene = store
+        .scene_text(id)?
+        .ok_or_else(|| format!("attempt {id}: the record does not hold its scene"))?;
+    let scenario =
+        marrowsim_core::scenario::Scenario::parse(&scene, &format!("attempt {id}'s scene"))
+            .map_err(|e| marrowsim_core::scenario::errors_text(&e))?;
+    Ok(ReplayRequest::Given(Box::new((scenario, attempt))))
+}
+
+#[cfg(test)]
+pub fn replay_request_for_tests(board: &ClassBoard, id: i64) -> Result<ReplayRequest, String> {
+    replay_request(board, id)
+}
+
+fn draw(
+    mut contexts: EguiContexts,
+    mut board: ResMut<ClassBoard>,
+    time: Res<Time<Real>>,
+    mut replays: MessageWriter<ReplayRequest>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    if !board.shown {
+        egui::Area::new(egui::Id::new("board-hint"))
+            .anchor(egui::Align2::LEFT_TOP, egui::vec2(12.0, 12.0))
+            .show(ctx, |ui| {
+                if ui.button("Back to the class board (B)").clicked() {
+                    board.shown = true;
+                }
+            });
+        return Ok(());
+    }
+    let now = time.elapsed();
+    let mut replay: Option<i64> = None;
+    let b = &board.board;
+    let mut background = egui::Ui::new(
+        ctx.clone(),
+        egui::Id::new("board-background"),
+        egui::UiBuilder::new()
+            .layer_id(egui::LayerId::background())
+            .max_rect(ctx.viewport_rect()),
+    );
+    egui::CentralPanel::default().show(&mut background, |ui| {
+        ui.heading(format!(
+            "Class board: {} attempts, {} passed ({})",
+            b.attempts,
+            b.passes,
+            percent(b.passes, b.attempts)
+        ));
+        ui.label(format!(
+            "{}{} · read every {} s",
+            board.source,
+            board
+                .filter
+                .course
+                .as_deref()
+                .map(|c| format!(" · course {c}"))
+                .unwrap_or_default(),
+            POLL.as_secs()
+        ));
+        if let Some(e) = &board.error {
+            ui.colored_label(
+                egui::Color32::from_rgb(255, 150, 90),
+                format!("The record cannot be read: {e}"),
+            );
+        }
+        if let Some(worst) = b.most_frequent_error() {
+            ui.label(
+                egui::RichText::new(format!(
+                    "Most frequent error: {} ({} attempt{})",
+                    worst.label,
+                    worst.attempts,
+                    if worst.attempts == 1 { "" } else { "s" }
+                ))
+                .strong(),
+            );
+        }
+        ui.separator();
+        ui.columns(2, |cols| {
+            cols[0].label(egui::RichText::new("Trainees").heading());
+            egui::Grid::new("trainees")
+                .striped(true)
+                .show(&mut cols[0], |ui| {
+                    ui.label("name");
+                    ui.label("attempts");
+                    ui.label("passed");
+                    ui.label("last");
+                    ui.end_row();
+                    for t in &b.trainees {
+                        ui.label(&t.name);
+                        ui.label(t.attempts.to_string());
+                        ui.label(format!("{} ({})", t.passes, percent(t.passes, t.attempts)));
+                        ui.label(
+                            t.curve
+                                .last()
+                                .map(|p| format!("{:.0}", p.total))
+                                .unwrap_or_default(),
+                        );
+                        ui.end_row();
+                    }
+                });
+            cols[1].label(egui::RichText::new("Pass rate by scene").heading());
+            egui::Grid::new("scenes")
+                .striped(true)
+                .show(&mut cols[1], |ui| {
+                    for s in &b.scenes {
+                        ui.label(&s.scene);
+                        ui.label(format!(
+                            "{}/{} ({})",
+                            s.passes,
+                            s.attempts,
+                            percent(s.passes, s.attempts)
+                        ));
+                        ui.end_row();
+                    }
+                });
+        });
+        ui.separator();
+        ui.label(egui::RichText::new("Latest attempts").heading());
+        egui::Grid::new("recent").striped(true).show(ui, |ui| {
+            for e in board.entries.iter().rev().take(RECENT_ROWS) {
+                let fresh = board
+                    .arrived
+                    .iter()
+                    .find(|(id, _)| *id == e.id)
+                    .is_some_and(|(_, at)| *at > Duration::ZERO && now - *at < NEW_FOR);
+                let colour = super::hud::verdict_colour(e.verdict);
+                let name = e
+                    .trainee
+                    .as_deref()
+                    .unwrap_or(marrowsim_core::records::class::UNNAMED);
+                ui.label(if fresh {
+                    egui::RichText::new(format!("new · #{}", e.id)).strong()
+                } else {
+                    egui::RichText::new(format!("#{}", e.id))
+                });
+                ui.label(name);
+                ui.label(&e.scene);
+                ui.colored_label(
+                    colour,
+                    format!(
+                        "{:.0} {}",
+                        e.total,
+                        format!("{:?}", e.verdict).to_lowercase()
+                    ),
+                );
+                if ui.button("Replay this").clicked() {
+                    replay = Some(e.id);
+                }
+                ui.end_row();
+            }
+        });
+    });
+    if let Some(id) = replay {
+        match replay_request(&board, id) {
+            Ok(r) => {
+                replays.write(r);
+                board.shown = false;
+            }
+            Err(e) => board.error = Some(e),
+        }
+    }
+    Ok(())
+}
+
+fn percent(part: usize, whole: usize) -> String {
+    if whole == 0 {
+        "–".into()
+    } else {
+        format!("{:.0}%", 100.0 * part as f32 / whole as f32)
+    }
+}

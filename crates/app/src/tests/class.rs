@@ -1,0 +1,84 @@
+//! `marrowsim class` headless: the board reads the record on a task, agrees with the
+//! database, shows an attempt recorded elsewhere after its next read, and a row's replay
+//! brings the attempt with the scene it was marked against.
+
+use super::ws;
+use crate::class_view::{ClassBoard, POLL};
+use crate::testing::headless_app;
+use marrowsim_core::anatomy::Anatomy;
+use marrowsim_core::grading::scoring::score;
+use marrowsim_core::records::attempt::{Attempt, Touch, VERSION};
+use marrowsim_core::records::history::{History, Identity};
+use marrowsim_core::records::store::Filter;
+use marrowsim_core::scenario::Scenario;
+
+fn record(history: &mut History, scenario: &Scenario, k: usize, trainee: &str) {
+    let golden = ["expert_psis_to_asis", "shallow_in_cortex"][k % 2];
+    let mut a = Attempt::load(&ws(&format!("tests/golden/{golden}.ron"))).unwrap();
+    a.version = VERSION;
+    a.marks.push(Touch {
+        t: k as f32,
+        at: (0.0, 0.0, 0.0),
+    });
+    let s = score(scenario, &Anatomy::build(&a.patient).unwrap(), &a).unwrap();
+    let who = Identity {
+        trainee: Some(trainee.into()),
+        station: Some("station-1".into()),
+        course: None,
+    };
+    history
+        .record(&a, &s, scenario, None, &who, 1_800_000_000 + k as u64)
+        .unwrap();
+}
+
+#[test]
+fn the_board_follows_the_record_as_attempts_arrive() {
+    let dir = std::env::temp_dir().join(format!("marrowsim-board-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    let scenario = Scenario::load(&ws("scenes/psis_standard.ron")).unwrap();
+    let mut writer = History::open(&dir).unwrap();
+    for k in 0..6 {
+        record(&mut writer, &scenario, k, ["Ada", "Ben"][k % 2]);
+    }
+    let mut app = headless_app(scenario.clone()).unwrap();
+    app.insert_resource(ClassBoard::new(
+        Box::new(History::open(&dir).unwrap()),
+        Filter::everything(),
+    ))
+    .add_plugins(crate::class_view::plugin);
+    let wait_reads = |app: &mut bevy::prelude::App, n: usize| {
+        let deadline = std::time::Instant::now() + POLL * 4;
+        while app.world().resource::<ClassBoard>().reads < n {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the board read the record"
+            );
+            app.update();
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    wait_reads(&mut app, 1);
+    let board = app.world().resource::<ClassBoard>();
+    let (entries, components) = (writer.entries().unwrap(), writer.components().unwrap());
+    assert_eq!(
+        board.board,
+        marrowsim_core::records::class::Board::build(&entries, &components)
+    );
+    assert_eq!(board.board.attempts, 6);
+    assert_eq!(board.board.trainees.len(), 2);
+
+    record(&mut writer, &scenario, 6, "Cleo");
+    wait_reads(&mut app, 2);
+    let board = app.world().resource::<ClassBoard>();
+    assert_eq!(board.entries.len(), 7, "the new attempt is on the board");
+    assert_eq!(board.board.trainees.len(), 3);
+    let newest = board.entries.last().unwrap().id;
+    match crate::class_view::replay_request_for_tests(board, newest).unwrap() {
+        crate::replay_view::ReplayRequest::Given(b) => {
+            assert_eq!(b.0.title, scenario.title, "the scene as it was marked");
+            assert_eq!(b.1.marks.len(), 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
