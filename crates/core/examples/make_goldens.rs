@@ -3,7 +3,8 @@
 
 use glam::Vec3;
 use marrowsim_core::anatomy::{Anatomy, Hazard};
-use marrowsim_core::needle::{EventKind, Pose, Sample, replay};
+use marrowsim_core::demo::{depth_into, skin_entry, steady_timeline as timeline};
+use marrowsim_core::needle::{EventKind, replay};
 use marrowsim_core::records::attempt::{Attempt, SiteAttempt, VERSION};
 use marrowsim_core::scenario::Scenario;
 use marrowsim_core::tissue::Tissue;
@@ -13,56 +14,6 @@ fn ws(path: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .join(path)
-}
-
-/// The skin point on the line that reaches `target` along `dir`.
-fn skin_entry(a: &Anatomy, target: Vec3, dir: Vec3) -> Vec3 {
-    let outside = target - dir * 200.0;
-    let iv = a.intervals(outside, target, 0.25);
-    let skin = iv
-        .iter()
-        .find(|i| i.tissue != Tissue::Air)
-        .map(|i| i.start)
-        .unwrap_or(0.0);
-    outside + dir * skin
-}
-
-/// Depth from `entry` at which the shaft has gone `past` mm into the first `tissue` after bone.
-fn depth_into(a: &Anatomy, entry: Vec3, dir: Vec3, tissue: Tissue, past: f32) -> f32 {
-    let iv = a.intervals(entry, entry + dir * 150.0, 0.25);
-    let bone = iv.iter().position(|i| i.tissue.is_bone()).unwrap_or(0);
-    iv[bone..]
-        .iter()
-        .find(|i| i.tissue == tissue)
-        .map(|i| i.start + past)
-        .unwrap_or(150.0)
-}
-
-/// A steady insertion: 3 s to place, then 2 mm/s, sampled every second.
-fn timeline(entry: Vec3, dir: Vec3, depth: f32) -> Vec<Sample> {
-    let mut out = vec![Sample::new(
-        0.0,
-        Pose {
-            entry,
-            direction: dir,
-            depth: 0.0,
-        },
-    )];
-    let mut t = 3.0;
-    let mut d = 0.0;
-    while d < depth {
-        d = (d + 2.0).min(depth);
-        out.push(Sample::new(
-            t,
-            Pose {
-                entry,
-                direction: dir,
-                depth: d,
-            },
-        ));
-        t += 1.0;
-    }
-    out
 }
 
 fn write(a: &Anatomy, scene: &Scenario, name: &str, entry: Vec3, dir: Vec3, depth: f32) {

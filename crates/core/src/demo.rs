@@ -222,7 +222,7 @@ pub fn captions(
 }
 
 /// The skin point on the line that reaches `target` along `dir`.
-fn skin_entry(a: &Anatomy, target: Vec3, dir: Vec3) -> Vec3 {
+pub fn skin_entry(a: &Anatomy, target: Vec3, dir: Vec3) -> Vec3 {
     let outside = target - dir * 200.0;
     let skin = a
         .intervals(outside, target, 0.25)
@@ -234,7 +234,7 @@ fn skin_entry(a: &Anatomy, target: Vec3, dir: Vec3) -> Vec3 {
 }
 
 /// Depth from `entry` at which the shaft has gone `past` mm into the first `tissue` after bone.
-fn depth_into(a: &Anatomy, entry: Vec3, dir: Vec3, tissue: Tissue, past: f32) -> f32 {
+pub fn depth_into(a: &Anatomy, entry: Vec3, dir: Vec3, tissue: Tissue, past: f32) -> f32 {
     let iv = a.intervals(entry, entry + dir * 150.0, 0.25);
     let bone = iv.iter().position(|i| i.tissue.is_bone()).unwrap_or(0);
     iv[bone..]

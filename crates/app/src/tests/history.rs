@@ -19,25 +19,35 @@ fn scratch(name: &str) -> std::path::PathBuf {
     dir
 }
 
-#[test]
-fn a_marked_attempt_is_recorded_and_graded_again_from_the_record() {
-    let data = scratch("app");
-    let scene = &ws("scenes/psis_standard.ron");
-    let mut app = headless_app_on_file(scene).unwrap();
+/// The standard scene in a headless app that records into `data` as Ada.
+fn recording_app(data: &std::path::Path) -> App {
+    let mut app = headless_app_on_file(&ws("scenes/psis_standard.ron")).unwrap();
     app.insert_resource(HistoryStore::open(
-        data.clone(),
+        data.to_path_buf(),
         &crate::history_view::RecordOpener::local(),
         Some("Ada"),
         None,
     ));
+    app
+}
+
+/// Places the needle at the ideal entry, pushes it in and submits.
+fn mark_an_attempt(app: &mut App) {
+    place_at_ideal_entry(app);
+    for _ in 0..3 {
+        tap(app, KeyCode::KeyW, &[]);
+    }
+    tap(app, KeyCode::Enter, &[]);
+    app.update();
+}
+
+#[test]
+fn a_marked_attempt_is_recorded_and_graded_again_from_the_record() {
+    let data = scratch("app");
+    let mut app = recording_app(&data);
 
     for round in 0..2 {
-        place_at_ideal_entry(&mut app);
-        for _ in 0..3 {
-            tap(&mut app, KeyCode::KeyW, &[]);
-        }
-        tap(&mut app, KeyCode::Enter, &[]);
-        app.update();
+        mark_an_attempt(&mut app);
         let store = app.world().resource::<HistoryStore>();
         assert_eq!(
             store.entries.len(),
@@ -101,21 +111,9 @@ fn a_marked_attempt_is_recorded_and_graded_again_from_the_record() {
 fn an_attempt_from_the_record_replays_without_being_recorded_again() {
     use crate::replay_view::{Replay, ReplayRequest};
     let data = scratch("replay");
-    let scene = &ws("scenes/psis_standard.ron");
-    let mut app = headless_app_on_file(scene).unwrap();
-    app.insert_resource(HistoryStore::open(
-        data.clone(),
-        &crate::history_view::RecordOpener::local(),
-        Some("Ada"),
-        None,
-    ))
-    .add_plugins(crate::replay_view::plugin);
-    place_at_ideal_entry(&mut app);
-    for _ in 0..3 {
-        tap(&mut app, KeyCode::KeyW, &[]);
-    }
-    tap(&mut app, KeyCode::Enter, &[]);
-    app.update();
+    let mut app = recording_app(&data);
+    app.add_plugins(crate::replay_view::plugin);
+    mark_an_attempt(&mut app);
     let entry = app.world().resource::<HistoryStore>().entries[0].clone();
     tap(&mut app, KeyCode::KeyR, &[]);
     assert!(app.world().resource::<SessionState>().0.score.is_none());
