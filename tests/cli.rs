@@ -838,3 +838,79 @@ fn import_records_each_collected_attempt_once_and_names_refusals() {
     );
     std::fs::remove_dir_all(&root).ok();
 }
+
+/// `demo --list` prints the programme; a scene's authored expert (`expert:`, version 6) is
+/// the attempt the demonstration plays first, and a scene naming one wrongly is refused.
+#[test]
+fn demo_lists_its_programme_and_plays_the_scenes_expert() {
+    let dir = std::env::temp_dir().join(format!("marrowsim-demo-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::create_dir_all(dir.join("experts")).unwrap();
+    let (ok, out) = {
+        let o = run(&["demo", "--list", "scenes/psis_standard.ron"]);
+        (o.status.success(), text(&o).0)
+    };
+    assert!(ok, "{out}");
+    for line in [
+        "the expert's harvest",
+        "skin",
+        "marrow: the loss of resistance",
+        "Straight in, perpendicular to the back (an error)",
+        "! straight in: the SI joint at 32 mm (Hirahara",
+        "the score: 100 of 100, pass",
+    ] {
+        assert!(out.contains(line), "{line} in:\n{out}");
+    }
+    let standard = std::fs::read_to_string("scenes/psis_standard.ron").unwrap();
+    let authored = standard.replacen("version: 1,", "version: 6,", 1).replacen(
+        "title:",
+        "expert: Some(\"experts/ada.ron\"),\n    title:",
+        1,
+    );
+    let scene = dir.join("scene.ron");
+    std::fs::write(&scene, &authored).unwrap();
+    std::fs::copy(
+        "tests/golden/expert_psis_to_asis.ron",
+        dir.join("experts/ada.ron"),
+    )
+    .unwrap();
+    let o = run(&["demo", "--list", scene.to_str().unwrap()]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    let expert = |out: &str| -> Vec<String> {
+        out.lines()
+            .take_while(|l| !l.contains("(an error)"))
+            .map(String::from)
+            .collect()
+    };
+    let (default, _) = text(&run(&["demo", "--list", "scenes/psis_standard.ron"]));
+    assert_ne!(
+        expert(&out),
+        expert(&default),
+        "the authored attempt, not feasibility's"
+    );
+    // The golden's own timeline: placed for 0.3 s, then 2 mm/s through 14 mm of fat.
+    assert!(
+        out.contains("      0.3 s  skin") && out.contains("fat, 14 mm"),
+        "{out}"
+    );
+
+    std::fs::write(&scene, authored.replace("experts/ada.ron", "../ada.ron")).unwrap();
+    let (_, err) = text(&run(&["validate", scene.to_str().unwrap()]));
+    assert!(err.contains("without `..`"), "{err}");
+    std::fs::write(&scene, authored.replacen("version: 6,", "version: 5,", 1)).unwrap();
+    let (_, err) = text(&run(&["validate", scene.to_str().unwrap()]));
+    assert!(err.contains("needs `version: 6`"), "{err}");
+    std::fs::copy(
+        "tests/golden/perpendicular_into_sacrum.ron",
+        dir.join("experts/ada.ron"),
+    )
+    .unwrap();
+    std::fs::write(&scene, &authored).unwrap();
+    let (_, err) = text(&run(&["demo", "--list", scene.to_str().unwrap()]));
+    assert!(
+        err.contains("the expert's attempt") && err.contains("outside the body"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -4,6 +4,7 @@
 
 use super::QualityArg;
 use clap::Args;
+use marrowsim_core::records::attempt::Attempt;
 use marrowsim_core::scenario::{Scenario, errors_text};
 use std::path::PathBuf;
 
@@ -18,6 +19,10 @@ pub struct DemoArgs {
     pub width: u32,
     #[arg(long, default_value_t = 1080)]
     pub height: u32,
+    /// Print the programme (each attempt's captions and their times) instead of opening the
+    /// window.
+    #[arg(long)]
+    pub list: bool,
 }
 
 /// Each scene with its programme.
@@ -32,7 +37,12 @@ pub fn prepare(scenes: &[PathBuf]) -> Result<Vec<marrowsim_app::DemoScene>, Stri
         .iter()
         .map(|path| {
             let scenario = Scenario::load(path).map_err(|e| errors_text(&e))?;
-            let acts = marrowsim_core::demo::programme(&scenario, None)
+            let expert = scenario
+                .expert
+                .as_ref()
+                .map(|file| expert(path, &scenario, file))
+                .transpose()?;
+            let acts = marrowsim_core::demo::programme(&scenario, expert)
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             Ok(marrowsim_app::DemoScene {
                 path: Some(path.clone()),
@@ -43,8 +53,46 @@ pub fn prepare(scenes: &[PathBuf]) -> Result<Vec<marrowsim_app::DemoScene>, Stri
         .collect()
 }
 
+/// The scene's authored expert attempt (`expert:`, beside the scene), refused unless it
+/// belongs to the scene and could have happened, as `marrowsim score` would.
+fn expert(scene: &std::path::Path, scenario: &Scenario, file: &str) -> Result<Attempt, String> {
+    let path = scene
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join(file);
+    let attempt = Attempt::load(&path).map_err(|e| format!("{}: expert: {e}", scene.display()))?;
+    let refuse = |r: marrowsim_core::grading::admit::Refusal| {
+        format!("{}: the expert's attempt: {}", path.display(), r.message)
+    };
+    marrowsim_core::grading::admit::belongs(scenario, &attempt).map_err(refuse)?;
+    let anatomy = marrowsim_core::anatomy::Anatomy::build(&attempt.patient)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    marrowsim_core::grading::admit::possible(&anatomy, &attempt).map_err(refuse)?;
+    Ok(attempt)
+}
+
 pub fn run(args: &DemoArgs) -> Result<(), String> {
     let scenes = prepare(&args.scenes)?;
+    if args.list {
+        for scene in &scenes {
+            for act in &scene.acts {
+                out!(
+                    "{}{}",
+                    act.title,
+                    if act.error { " (an error)" } else { "" }
+                );
+                for c in &act.captions {
+                    out!(
+                        "  {:7.1} s  {}{}",
+                        c.t,
+                        if c.error { "! " } else { "" },
+                        c.text
+                    );
+                }
+            }
+        }
+        return Ok(());
+    }
     marrowsim_app::demo(
         marrowsim_app::DemoPlan {
             scenes,

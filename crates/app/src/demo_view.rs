@@ -19,6 +19,30 @@ use std::path::PathBuf;
 
 /// How long a caption holds the replay still (s of the app's clock).
 pub const DWELL_S: f32 = 3.0;
+/// A wait longer than this before the next caption plays faster, up to its last seconds.
+pub const LONG_WAIT_S: f32 = 6.0;
+/// How much faster.
+pub const FAST: f32 = 4.0;
+
+/// The demonstration's seconds to travel `gap` seconds of the attempt to the next caption.
+pub fn travel(gap: f32) -> f32 {
+    if gap > LONG_WAIT_S {
+        LONG_WAIT_S + (gap - LONG_WAIT_S) / FAST
+    } else {
+        gap.max(0.0)
+    }
+}
+
+/// How far into a `gap` the attempt is after `spent` seconds of the demonstration.
+fn travelled(gap: f32, spent: f32) -> f32 {
+    let fast = (gap - LONG_WAIT_S).max(0.0);
+    if spent * FAST < fast {
+        spent * FAST
+    } else {
+        fast + (spent - fast / FAST)
+    }
+}
+
 /// Body text at 1080 rows, in pixels: legible from the back of a room.
 const BODY_PX_AT_1080: f32 = 28.0;
 
@@ -87,15 +111,15 @@ impl Demo {
             for (ai, act) in scene.acts.iter().enumerate() {
                 let mut t = act.attempt.span().0;
                 for (ci, c) in act.captions.iter().enumerate() {
-                    let travel = (c.t - t).max(0.0);
-                    if left < travel {
+                    let gap = (c.t - t).max(0.0);
+                    if left < travel(gap) {
                         (self.scene, self.act) = (si, ai);
                         self.caption = ci.checked_sub(1);
-                        self.start_t = Some(t + left);
+                        self.start_t = Some(t + travelled(gap, left));
                         self.paused = true;
                         return self;
                     }
-                    left -= travel;
+                    left -= travel(gap);
                     t = c.t;
                     if left < DWELL_S {
                         (self.scene, self.act, self.caption) = (si, ai, Some(ci));
@@ -256,7 +280,12 @@ fn direct(time: Res<Time>, mut demo: ResMut<Demo>, replay: Option<ResMut<Replay>
     }
     let Some(act) = demo.current() else { return };
     let next = demo.caption.map_or(0, |c| c + 1);
-    let due = act.captions.get(next).is_some_and(|c| c.t <= replay.t);
+    let end = replay.attempt.span().1;
+    // A caption past the replay's end (none should be) still shows once the end is reached.
+    let due = act
+        .captions
+        .get(next)
+        .is_some_and(|c| c.t <= replay.t || replay.t >= end);
     let count = act.captions.len();
     let last_t = act.captions.last().map_or(0.0, |c| c.t);
     if demo.paused {
@@ -278,12 +307,14 @@ fn direct(time: Res<Time>, mut demo: ResMut<Demo>, replay: Option<ResMut<Replay>
         replay.playing = false;
         return;
     }
-    let ended = replay.t >= replay.attempt.span().1 || replay.t >= last_t && next >= count;
+    let ended = replay.t >= end || replay.t >= last_t && next >= count;
     if ended && next >= count {
         demo.next_act();
         replay.playing = false;
         return;
     }
+    let gap = act.captions.get(next).map_or(0.0, |c| c.t - replay.t);
+    replay.speed = if gap > LONG_WAIT_S { FAST } else { 1.0 };
     replay.playing = true;
 }
 
@@ -453,4 +484,20 @@ fn demo_panel(
         }
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_wait_plays_fast_until_its_last_seconds() {
+        assert_eq!(travel(4.0), 4.0);
+        assert_eq!(travel(LONG_WAIT_S + 8.0), LONG_WAIT_S + 2.0);
+        for gap in [2.0, 6.0, 14.0, 60.0] {
+            assert!((travelled(gap, travel(gap)) - gap).abs() < 1e-4, "{gap}");
+            assert_eq!(travelled(gap, 0.0), 0.0);
+        }
+        assert_eq!(travelled(14.0, 1.0), FAST);
+    }
 }

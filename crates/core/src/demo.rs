@@ -66,6 +66,36 @@ pub fn programme(scenario: &Scenario, expert: Option<Attempt>) -> Result<Vec<Act
     for act in &mut acts {
         let s = crate::grading::scoring::score(scenario, &anatomy, &act.attempt)
             .map_err(|e| format!("{}: {e}", act.title))?;
+        // Each pull's yield, as the model gives it, on the pull's caption.
+        if let Some(h) = &s.harvest {
+            let mut pulls = h.harvest.pulls.iter();
+            for c in act
+                .captions
+                .iter_mut()
+                .filter(|c| c.text.starts_with("aspirate"))
+            {
+                if let Some(p) = pulls.next() {
+                    c.text = format!(
+                        "aspirate: {:.0} mL, {:.0} progenitors ({:.0} per mL)",
+                        p.ml, p.progenitors, p.progenitors_per_ml
+                    );
+                }
+            }
+            let a = &h.harvest.aspirate;
+            if a.ml > 0.0 {
+                act.captions.push(Caption {
+                    t: act.attempt.span().1,
+                    text: format!(
+                        "the harvest: {:.0} mL with {:.0} progenitors, {:.0}% blood",
+                        a.ml,
+                        a.progenitors,
+                        a.blood_share * 100.0
+                    ),
+                    error: false,
+                    view: View::Section,
+                });
+            }
+        }
         let verdict = format!("{:?}", s.verdict).to_lowercase();
         act.captions.push(Caption {
             t: act.attempt.span().1,
@@ -354,9 +384,39 @@ fn errors(scenario: &Scenario, a: &Anatomy, expert: &Attempt) -> Vec<Act> {
             }
         }
 
-        // Aimed ever more medially until the push goes out through the inner table.
+        // A tip that skids up off the PSIS and goes on over the crest: entries ever higher
+        // above the PSIS, aimed a little medially, until one passes no bone and reaches the
+        // cavity.
         let to_asis = (asis - psis).normalize();
         let medial = if side == "left" { Vec3::X } else { -Vec3::X };
+        'slip: for lift in (0..16).map(|k| 16.0 + 2.0 * k as f32) {
+            for m in [0.1, 0.15, 0.2] {
+                let dir = (to_asis + medial * m).normalize();
+                let entry = skin_entry(a, psis + Vec3::Z * lift, dir);
+                let events = replay(a, &steady_timeline(entry, dir, 95.0)).events;
+                let bone = events.iter().any(|e| e.kind == EventKind::CortexContact);
+                // The first hazard met must be the cavity (not the sacrum on the way).
+                if let Some(b) = events
+                    .iter()
+                    .find(|e| matches!(e.kind, EventKind::HazardContact(_)))
+                    .filter(|e| e.kind == EventKind::HazardContact(Hazard::PelvicCavity))
+                    && !bone
+                {
+                    let tl = steady_timeline(entry, dir, (b.depth + 4.0).min(95.0));
+                    acts.push(error_act(
+                        scenario,
+                        a,
+                        "A slip over the crest",
+                        single(expert, tl, Vec::new()),
+                        &touches(&[Hazard::PelvicCavity]),
+                        "over the crest: a needle that slips above the PSIS reaches the retroperitoneum (MDedge); keep the tip on bone and walk it, do not push on",
+                    ));
+                    break 'slip;
+                }
+            }
+        }
+
+        // Aimed ever more medially until the push goes out through the inner table.
         for k in 1..40 {
             let dir = (to_asis + medial * (0.02 * k as f32)).normalize();
             let entry = skin_entry(a, psis, dir);
@@ -382,9 +442,21 @@ fn errors(scenario: &Scenario, a: &Anatomy, expert: &Attempt) -> Vec<Act> {
         && let Some(site) = expert.sites.first()
         && let Some(last) = site.timeline.last()
     {
-        let mut tl: Vec<Sample> = site.timeline.clone();
-        let t = last.t + 2.0;
-        tl.push(Sample { t, ..*last });
+        // The expert's push to the marrow, then the whole syringe at once.
+        let reached = replay(a, &site.timeline)
+            .events
+            .iter()
+            .find(|e| e.kind == EventKind::MarrowEntry)
+            .map_or(last.t, |e| e.t);
+        let mut tl: Vec<Sample> = site
+            .timeline
+            .iter()
+            .take_while(|s| s.t <= reached + 0.5)
+            .copied()
+            .collect();
+        let held = *tl.last().unwrap_or(last);
+        let t = held.t + 2.0;
+        tl.push(Sample { t, ..held });
         // The whole syringe in one pull, where 1–4 mL pulls are the standard.
         let ml = spec.syringe_ml;
         let mut attempt = single(expert, tl, vec![Pull { t: t - 1.0, ml }]);
@@ -459,6 +531,7 @@ mod programme_tests {
             [
                 "Straight in, perpendicular to the back",
                 "Low and lateral, toward the sciatic notch",
+                "A slip over the crest",
                 "Through the inner table"
             ]
         );

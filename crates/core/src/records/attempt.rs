@@ -609,12 +609,21 @@ pub struct Moment {
 }
 
 impl Attempt {
-    /// The first and last times the attempt holds (s).
+    /// The first and last times the attempt holds (s): every sample, pull, turn, touch and
+    /// step of every phase.
     pub fn span(&self) -> (f32, f32) {
         let times = self
             .sites
             .iter()
-            .flat_map(|s| s.timeline.iter().map(|x| x.t))
+            .flat_map(|s| {
+                s.timeline
+                    .iter()
+                    .map(|x| x.t)
+                    .chain(s.pulls.iter().map(|p| p.t))
+                    .chain(s.turns.iter().map(|x| x.t))
+                    .chain(s.palpations.iter().map(|x| x.t))
+            })
+            .chain(self.marks.iter().map(|m| m.t))
             .chain(self.anaesthetic.iter().map(|d| d.t))
             .chain(self.preparation.iter().map(|p| p.t))
             .chain(self.evaluation.iter().map(|e| e.t));

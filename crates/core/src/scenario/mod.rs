@@ -13,11 +13,12 @@ use std::path::Path;
 pub use validate::{MAX_FILE_BYTES, MAX_HAZARDS, MAX_SITES};
 
 /// The scenario format this build reads.
-pub const VERSION: u32 = 5;
+pub const VERSION: u32 = 6;
 /// Scenes written before the aspiration phase (version 1) still load as placement-only scenes,
 /// those written before the choice of guidance (version 2) as landmark-guided ones, and those
 /// written before the evaluation (version 3) as scenes without a case, and those written before
-/// the preparation checklist (version 4) as scenes without one.
+/// the preparation checklist (version 4) as scenes without one, and those written before the
+/// expert's attempt (version 5) as scenes whose demonstration uses feasibility's best.
 pub const OLDEST_VERSION: u32 = 1;
 
 /// The standard PSIS harvest scene, built into the binary.
@@ -81,6 +82,10 @@ pub struct Scenario {
     /// Before any needle, the checklist, the skin antisepsis and the mark (version 5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preparation: Option<PreparationSpec>,
+    /// An expert's attempt for the demonstration (`marrowsim demo`), a file relative to the
+    /// scene's folder (version 6); without it, feasibility's best attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expert: Option<String>,
 }
 
 /// The preparation phase: its share of the total. Its figures are in

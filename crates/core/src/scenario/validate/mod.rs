@@ -274,6 +274,31 @@ fn check_anaesthesia(c: &mut Checker, s: &Scenario) {
     c.range(&at, "anaesthesia weight", a.weight, 0.0, 50.0, "%");
 }
 
+fn check_expert(c: &mut Checker, s: &Scenario) {
+    use Step::*;
+    let Some(e) = &s.expert else { return };
+    let at = [Field("expert")];
+    if s.version < 6 {
+        c.err(&at, "an expert's attempt needs `version: 6`");
+    }
+    let path = std::path::Path::new(e);
+    let ok = !e.trim().is_empty()
+        && e.len() <= 256
+        && path.is_relative()
+        && path.components().all(|p| {
+            matches!(
+                p,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        });
+    if !ok {
+        c.err(
+            &at,
+            "the expert's attempt is a file beside the scene or below its folder (a relative path without `..`, at most 256 characters)",
+        );
+    }
+}
+
 fn check_preparation(c: &mut Checker, s: &Scenario) {
     use Step::*;
     let Some(p) = &s.preparation else { return };
@@ -352,6 +377,7 @@ fn check(c: &mut Checker, s: &Scenario) {
     check_evaluation(c, s);
     check_anaesthesia(c, s);
     check_preparation(c, s);
+    check_expert(c, s);
     let needle = s.needle;
     if needle.gauge != 8 && needle.gauge != 11 {
         c.err(
