@@ -227,6 +227,8 @@ fn stage(
     mut demo: ResMut<Demo>,
     mut session: ResMut<SessionState>,
     mut out: MessageWriter<CaseCommand>,
+    mut table: Option<ResMut<super::CurrentAnatomy>>,
+    mut frame: Option<ResMut<PatientFrame>>,
 ) {
     if !demo.loading {
         return;
@@ -262,6 +264,12 @@ fn stage(
     ) {
         session.0 = s;
     }
+    super::replay_view::put_on_table(
+        &anatomy,
+        session.0.scenario.position,
+        table.as_deref_mut(),
+        frame.as_deref_mut(),
+    );
     let mut replay = Replay::new(act.attempt.clone(), &anatomy);
     if let Some(t) = demo.start_t.take() {
         replay.seek(t);

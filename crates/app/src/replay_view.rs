@@ -205,6 +205,26 @@ fn timeline(mut contexts: EguiContexts, If(mut replay): If<ResMut<Replay>>) -> R
     Ok(())
 }
 
+/// Shows `anatomy` in `position`: the 3D view follows these resources.
+pub(super) fn put_on_table(
+    anatomy: &std::sync::Arc<marrowsim_core::anatomy::Anatomy>,
+    position: marrowsim_core::scenario::Position,
+    table: Option<&mut super::CurrentAnatomy>,
+    frame: Option<&mut super::anatomy_view::PatientFrame>,
+) {
+    if let Some(t) = table
+        && !std::sync::Arc::ptr_eq(&t.0, anatomy)
+    {
+        t.0 = anatomy.clone();
+    }
+    if let Some(f) = frame {
+        let wanted = super::anatomy_view::PatientFrame::for_position(position);
+        if wanted.0 != f.0 {
+            *f = wanted;
+        }
+    }
+}
+
 /// Starts the replays asked for: the attempt just marked, where it stands; one from the
 /// record, marked again against the open scene; one given with its scene. The attempt's
 /// patient and the scene's position are put on the table.
@@ -252,17 +272,12 @@ fn start_replays(
             )
             .ok_or("the attempt has no samples")?;
             session.0 = review;
-            if let Some(t) = table.as_deref_mut()
-                && !std::sync::Arc::ptr_eq(&t.0, &anatomy)
-            {
-                t.0 = anatomy.clone();
-            }
-            if let Some(f) = frame.as_deref_mut() {
-                let wanted = super::anatomy_view::PatientFrame::for_position(position);
-                if wanted.0 != f.0 {
-                    *f = wanted;
-                }
-            }
+            put_on_table(
+                &anatomy,
+                position,
+                table.as_deref_mut(),
+                frame.as_deref_mut(),
+            );
             Ok::<_, String>(Replay::new(attempt, &anatomy))
         });
         match started {

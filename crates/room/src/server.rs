@@ -124,6 +124,8 @@ const FILTER: &str = "($1::text IS NULL OR trainee = $1) AND ($2::text IS NULL O
 pub struct Server {
     client: Client,
     address: String,
+    /// To connect again after the server went away (a board open through a restart).
+    remote: Remote,
 }
 
 impl std::fmt::Debug for Server {
@@ -154,7 +156,11 @@ impl Server {
             })?
             .map(|r| r.get(0));
         match version.and_then(|v| v.parse::<i32>().ok()) {
-            Some(v) if v <= SCHEMA_VERSION => Ok(Server { client, address }),
+            Some(v) if v <= SCHEMA_VERSION => Ok(Server {
+                client,
+                address,
+                remote: remote.clone(),
+            }),
             Some(v) => Err(format!(
                 "{address}: the record was set up by a newer marrowsim (schema {v}; this one reads up to {SCHEMA_VERSION})"
             )),
@@ -252,6 +258,29 @@ fn entry(r: &postgres::Row) -> Entry {
     }
 }
 
+impl Server {
+    /// The connection, made again if the server closed the last one.
+    fn live(&mut self) -> Result<&mut Client, String> {
+        if self.client.is_closed() {
+            self.client = self.remote.connect()?;
+        }
+        Ok(&mut self.client)
+    }
+
+    /// A read, tried once more on a new connection if the server had closed the old one (a
+    /// restart while a board was open).
+    fn read<T>(
+        &mut self,
+        query: impl Fn(&mut Client) -> Result<T, postgres::Error>,
+    ) -> Result<T, String> {
+        let first = query(self.live()?);
+        match first {
+            Err(_) if self.client.is_closed() => query(self.live()?).map_err(err(&self.address)),
+            other => other.map_err(err(&self.address)),
+        }
+    }
+}
+
 impl Store for Server {
     fn describe(&self) -> String {
         format!("PostgreSQL {}", self.address)
@@ -259,7 +288,7 @@ impl Store for Server {
 
     fn add(&mut self, r: &Recorded) -> Result<Added, String> {
         let address = self.address.clone();
-        let mut tx = self.client.transaction().map_err(err(&address))?;
+        let mut tx = self.live()?.transaction().map_err(err(&address))?;
         let inserted = tx
             .query_opt(
                 "INSERT INTO attempts (recorded_at, scene_title, scene_file, scene_ron, scene_hash,
@@ -340,29 +369,19 @@ impl Store for Server {
     }
 
     fn entries(&mut self, f: &Filter) -> Result<Vec<Entry>, String> {
-        let rows = self
-            .client
-            .query(
-                &format!("SELECT {ENTRY_COLUMNS} FROM attempts WHERE {FILTER} ORDER BY id"),
-                &[&f.trainee, &f.course, &f.scene],
-            )
-            .map_err(err(&self.address))?;
+        let sql = format!("SELECT {ENTRY_COLUMNS} FROM attempts WHERE {FILTER} ORDER BY id");
+        let rows = self.read(|c| c.query(&sql, &[&f.trainee, &f.course, &f.scene]))?;
         Ok(rows.iter().map(entry).collect())
     }
 
     fn components(&mut self, f: &Filter) -> Result<Vec<ComponentRow>, String> {
-        let rows = self
-            .client
-            .query(
-                &format!(
-                    "SELECT attempt_id, key, label, value, unit, points, max_points, severity
-                     FROM components
-                     WHERE attempt_id IN (SELECT id FROM attempts WHERE {FILTER})
-                     ORDER BY attempt_id, position"
-                ),
-                &[&f.trainee, &f.course, &f.scene],
-            )
-            .map_err(err(&self.address))?;
+        let sql = format!(
+            "SELECT attempt_id, key, label, value, unit, points, max_points, severity
+             FROM components
+             WHERE attempt_id IN (SELECT id FROM attempts WHERE {FILTER})
+             ORDER BY attempt_id, position"
+        );
+        let rows = self.read(|c| c.query(&sql, &[&f.trainee, &f.course, &f.scene]))?;
         Ok(rows
             .iter()
             .map(|r| ComponentRow {
@@ -379,54 +398,51 @@ impl Store for Server {
     }
 
     fn attempt_text(&mut self, id: i64) -> Result<String, String> {
-        self.client
-            .query_opt("SELECT attempt_ron FROM attempts WHERE id = $1", &[&id])
-            .map_err(err(&self.address))?
+        self.read(|c| c.query_opt("SELECT attempt_ron FROM attempts WHERE id = $1", &[&id]))?
             .map(|r| r.get(0))
             .ok_or_else(|| format!("{}: there is no attempt {id}", self.address))
     }
 
     fn scene_text(&mut self, id: i64) -> Result<Option<String>, String> {
-        self.client
-            .query_opt("SELECT scene_ron FROM attempts WHERE id = $1", &[&id])
-            .map_err(err(&self.address))?
+        self.read(|c| c.query_opt("SELECT scene_ron FROM attempts WHERE id = $1", &[&id]))?
             .map(|r| r.get(0))
             .ok_or_else(|| format!("{}: there is no attempt {id}", self.address))
     }
 
     fn trainees(&mut self) -> Result<Vec<String>, String> {
-        let rows = self
-            .client
-            .query(
+        let rows = self.read(|c| {
+            c.query(
                 "SELECT DISTINCT trainee FROM attempts WHERE trainee IS NOT NULL ORDER BY trainee",
                 &[],
             )
-            .map_err(err(&self.address))?;
+        })?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     fn set_trainee(&mut self, id: i64, trainee: Option<&str>) -> Result<(), String> {
         let name = trainee.map(clean_name).transpose()?;
+        let address = self.address.clone();
         let n = self
-            .client
+            .live()?
             .execute(
                 "UPDATE attempts SET trainee = $1 WHERE id = $2",
                 &[&name, &id],
             )
-            .map_err(err(&self.address))?;
+            .map_err(err(&address))?;
         if n == 0 {
-            return Err(format!("{}: there is no attempt {id}", self.address));
+            return Err(format!("{address}: there is no attempt {id}"));
         }
         Ok(())
     }
 
     fn remove(&mut self, id: i64) -> Result<(), String> {
+        let address = self.address.clone();
         let n = self
-            .client
+            .live()?
             .execute("DELETE FROM attempts WHERE id = $1", &[&id])
-            .map_err(err(&self.address))?;
+            .map_err(err(&address))?;
         if n == 0 {
-            return Err(format!("{}: there is no attempt {id}", self.address));
+            return Err(format!("{address}: there is no attempt {id}"));
         }
         Ok(())
     }

@@ -48,6 +48,9 @@ pub struct Station {
     courier: Option<mpsc::Sender<()>>,
     /// Without a courier, sends happen in `add` and `flush`, on the caller's thread.
     server: Option<Server>,
+    /// After a failed send, `add` does not try again before this (an import of many files
+    /// would otherwise wait out the connection timeout on each one).
+    next_try: Option<Instant>,
 }
 
 impl std::fmt::Debug for Station {
@@ -81,6 +84,7 @@ impl Station {
             status,
             courier,
             server: None,
+            next_try: None,
         })
     }
 
@@ -105,9 +109,13 @@ impl Station {
             let server = self.server.as_mut().expect("connected above");
             flush(&mut self.local, server)
         })();
-        if result.is_err() {
-            self.server = None;
-        }
+        self.next_try = match &result {
+            Ok(_) => None,
+            Err(_) => {
+                self.server = None;
+                Some(Instant::now() + RETRY)
+            }
+        };
         let waiting = self.local.queued()?.len();
         note(&self.status, &result, waiting);
         result
@@ -177,7 +185,11 @@ impl Store for Station {
     fn add(&mut self, record: &Recorded) -> Result<Added, String> {
         let added = self.local.add(record)?;
         // A failed send leaves the attempt queued; the record itself has succeeded.
-        let _ = self.flush();
+        if self.next_try.is_none_or(|t| Instant::now() >= t) {
+            let _ = self.flush();
+        } else if let Ok(mut s) = self.status.lock() {
+            s.waiting = self.local.queued()?.len();
+        }
         Ok(added)
     }
 

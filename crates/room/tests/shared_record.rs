@@ -358,9 +358,14 @@ fn killing_the_server_midway_loses_nothing_and_doubles_nothing() {
             .unwrap()
         })
         .collect();
+    let mut board = Server::connect(&cluster.remote("teacher", "teacher-password")).unwrap();
     for (k, r) in attempts.iter().enumerate() {
         if k == 10 {
             cluster.kill();
+            assert!(
+                board.entries(&Filter::everything()).is_err(),
+                "no server, no board"
+            );
         }
         if k == 22 {
             cluster.start();
@@ -376,18 +381,27 @@ fn killing_the_server_midway_loses_nothing_and_doubles_nothing() {
             assert!(sharing.waiting > 0);
         }
     }
-    // The first station's queue (attempts 10–14) waited for its next send; the second sent
-    // its own on its first attempt after the restart. Attempt 12 reaches the server first by
-    // another way, as if the station's send had been committed and its reply lost.
+    // The first station's queue (attempts 10–14) waited for its next send. Attempt 12
+    // reaches the server first by another way, as if the station's send had been committed
+    // and its reply lost.
     let mut teacher = Server::connect(&cluster.remote("teacher", "teacher-password")).unwrap();
     assert!(teacher.add(&attempts[12]).unwrap().new);
     let f = stations[0].flush().unwrap();
     assert_eq!((f.sent, f.already_there, f.waiting), (5, 1, 0));
+    // The second station's adds after the restart fell within its back-off (10 s after the
+    // last failure), so its queue holds every attempt since the kill: 15 to 29.
+    let f = stations[1].flush().unwrap();
+    assert_eq!((f.sent, f.waiting), (15, 0));
     for s in &stations {
         let sharing = s.sharing().unwrap();
         assert_eq!((sharing.waiting, sharing.error.clone()), (0, None));
     }
     let on_server = teacher.entries(&Filter::everything()).unwrap();
+    assert_eq!(
+        board.entries(&Filter::everything()).unwrap(),
+        on_server,
+        "a board connected before the kill reads again after the restart"
+    );
     assert_eq!(on_server.len(), 30, "none lost, none doubled");
     let mut hashes: Vec<_> = on_server.iter().map(|e| e.attempt_hash.clone()).collect();
     hashes.dedup();
