@@ -53,7 +53,8 @@ pub struct HistoryArgs {
     pub set_trainee: Option<Vec<String>>,
 }
 
-fn csv_field(s: &str) -> String {
+/// A CSV field, quoted when it holds a separator, a quote or a line break.
+pub(super) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

@@ -6,6 +6,7 @@
 mod html;
 mod svg;
 
+use super::history_cmd::csv_field;
 use super::records::RecordsArgs;
 use clap::{Args, ValueEnum};
 use marrowsim_core::records::class::Board;
@@ -53,14 +54,6 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 /// The metric table (PerkTutor's layout: one row per metric of each attempt).
