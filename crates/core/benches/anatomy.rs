@@ -23,8 +23,34 @@ fn point_query(c: &mut Criterion) {
     let p = from.lerp(to, 0.4);
     let mut g = c.benchmark_group("point");
     g.bench_function("tissue_at", |b| b.iter(|| a.tissue_at(black_box(p))));
+    g.bench_function("baseline_analytic", |b| {
+        b.iter(|| a.probe_analytic(black_box(p)).tissue)
+    });
     g.bench_function("baseline_bone_sdf_only", |b| {
         b.iter(|| a.bone_sdf(black_box(p)))
+    });
+    g.finish();
+
+    // Every 0.1 mm of the needle's 100 mm, boundaries and all: the mean cost of a point.
+    let along: Vec<Vec3> = (0..1000)
+        .map(|i| from.lerp(to, i as f32 / 1000.0))
+        .collect();
+    let mut g = c.benchmark_group("points_along_needle_1000");
+    g.bench_function("tissue_at", |b| {
+        b.iter(|| {
+            along
+                .iter()
+                .map(|&p| a.tissue_at(black_box(p)) as usize)
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("baseline_analytic", |b| {
+        b.iter(|| {
+            along
+                .iter()
+                .map(|&p| a.probe_analytic(black_box(p)).tissue as usize)
+                .sum::<usize>()
+        })
     });
     g.finish();
 }
@@ -35,6 +61,9 @@ fn path_query(c: &mut Criterion) {
     let mut g = c.benchmark_group("path_100mm");
     g.bench_function("intervals_0.25mm", |b| {
         b.iter(|| a.intervals(black_box(from), black_box(to), 0.25))
+    });
+    g.bench_function("baseline_analytic_intervals_0.25mm", |b| {
+        b.iter(|| a.intervals_analytic(black_box(from), black_box(to), 0.25))
     });
     g.bench_function("baseline_sample_every_0.25mm", |b| {
         b.iter(|| a.sample_path(black_box(from), black_box(to), 0.25))

@@ -4,6 +4,7 @@
 //! [`soft`]; a [`Patient`] turns that into an instance by scaling, tilting and thickening
 //! it within the published ranges. Queries take points in patient millimetres (RAS).
 
+mod field;
 mod hazards;
 pub mod measure;
 pub mod palpation;
@@ -99,6 +100,8 @@ pub struct Anatomy {
     /// The right side's twist against the left (see [`Twist`]).
     twist: Twist,
     landmarks: BTreeMap<String, Vec3>,
+    /// The tissue field as a grid, shared by clones (see [`field`]).
+    grid: std::sync::Arc<field::Grid>,
 }
 
 impl Anatomy {
@@ -192,6 +195,10 @@ impl Anatomy {
             distance_scale,
             twist,
             landmarks: BTreeMap::new(),
+            grid: {
+                let (lo, hi) = patient_box(rotation, scale, BODY_MIN, BODY_MAX);
+                std::sync::Arc::new(field::Grid::new(lo, hi))
+            },
         };
         let mut landmarks = BTreeMap::new();
         for (name, p) in &left {
@@ -233,6 +240,20 @@ impl Anatomy {
     fn folded_x(&self, p: Vec3) -> (Vec3, f32) {
         let r = self.twist.apply(self.to_reference(p), -1.0);
         (Vec3::new(-r.x.abs(), r.y, r.z), r.x)
+    }
+
+    /// The same patient with no tissue grid: every query is analytic. The baseline that
+    /// benchmarks and the identity tests compare the grid with.
+    pub fn without_grid(&self) -> Anatomy {
+        Anatomy {
+            grid: std::sync::Arc::new(field::Grid::none()),
+            ..self.clone()
+        }
+    }
+
+    /// Bricks of the tissue grid filled so far, and how many of them needed their cells.
+    pub fn grid_filled(&self) -> (usize, usize) {
+        self.grid.filled()
     }
 
     pub fn landmarks(&self) -> &BTreeMap<String, Vec3> {
@@ -321,10 +342,7 @@ impl Anatomy {
 
     /// Patient-space box that holds the modelled body (the trunk and thighs are cut at its faces).
     pub fn body_bounds(&self) -> (Vec3, Vec3) {
-        self.patient_box(
-            Vec3::new(-210.0, -230.0, -230.0),
-            Vec3::new(210.0, 110.0, 150.0),
-        )
+        self.patient_box(BODY_MIN, BODY_MAX)
     }
 
     /// Patient-space box around a tubular hazard on both sides; `None` for the others.
@@ -345,20 +363,29 @@ impl Anatomy {
     }
 
     fn patient_box(&self, min: Vec3, max: Vec3) -> (Vec3, Vec3) {
-        let mut lo = Vec3::splat(f32::MAX);
-        let mut hi = Vec3::splat(f32::MIN);
-        for i in 0..8 {
-            let c = Vec3::new(
-                if i & 1 == 0 { min.x } else { max.x },
-                if i & 2 == 0 { min.y } else { max.y },
-                if i & 4 == 0 { min.z } else { max.z },
-            );
-            let p = self.to_patient(c);
-            lo = lo.min(p);
-            hi = hi.max(p);
-        }
-        (lo, hi)
+        patient_box(self.rotation, self.scale, min, max)
     }
+}
+
+/// The reference box that holds the modelled body.
+const BODY_MIN: Vec3 = Vec3::new(-210.0, -230.0, -230.0);
+const BODY_MAX: Vec3 = Vec3::new(210.0, 110.0, 150.0);
+
+/// The patient-space box around a reference box, scaled and tilted.
+fn patient_box(rotation: Quat, scale: Vec3, min: Vec3, max: Vec3) -> (Vec3, Vec3) {
+    let mut lo = Vec3::splat(f32::MAX);
+    let mut hi = Vec3::splat(f32::MIN);
+    for i in 0..8 {
+        let c = Vec3::new(
+            if i & 1 == 0 { min.x } else { max.x },
+            if i & 2 == 0 { min.y } else { max.y },
+            if i & 4 == 0 { min.z } else { max.z },
+        );
+        let p = rotation * (c * scale);
+        lo = lo.min(p);
+        hi = hi.max(p);
+    }
+    (lo, hi)
 }
 
 /// The dimple of the preset as this patient has it, faded for BMI.

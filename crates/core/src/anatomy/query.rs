@@ -36,7 +36,14 @@ impl Anatomy {
         self.probe(p).tissue
     }
 
+    /// The tissue at `p` and its clearance, from the grid where it can tell (see
+    /// [`field`](super::field)); it classifies exactly as [`Anatomy::probe_analytic`].
     pub fn probe(&self, p: Vec3) -> Probe {
+        self.grid.probe(p, |q| self.probe_analytic(q))
+    }
+
+    /// The tissue at `p` from the anatomy's distance fields, with no grid.
+    pub fn probe_analytic(&self, p: Vec3) -> Probe {
         let (q, x) = self.folded_x(p);
         let probe = self.probe_folded(q);
         Probe {
@@ -130,6 +137,22 @@ impl Anatomy {
     /// each boundary found is then bisected to 0.01 mm. Layers thinner than `min_step` may
     /// be missed, as they would be by sampling at that step.
     pub fn intervals(&self, a: Vec3, b: Vec3, min_step: f32) -> Vec<Interval> {
+        self.intervals_by(a, b, min_step, |p| self.probe(p))
+    }
+
+    /// [`Anatomy::intervals`] with every probe analytic: the baseline the grid is checked
+    /// and timed against.
+    pub fn intervals_analytic(&self, a: Vec3, b: Vec3, min_step: f32) -> Vec<Interval> {
+        self.intervals_by(a, b, min_step, |p| self.probe_analytic(p))
+    }
+
+    fn intervals_by(
+        &self,
+        a: Vec3,
+        b: Vec3,
+        min_step: f32,
+        probe: impl Fn(Vec3) -> Probe,
+    ) -> Vec<Interval> {
         const MAX_STEPS: usize = 1 << 16;
         let length = (b - a).length();
         let mut out = Vec::new();
@@ -140,7 +163,7 @@ impl Anatomy {
         let min_step = min_step.max(BOUNDARY_TOLERANCE);
         let mut t = 0.0;
         let mut start = 0.0;
-        let mut here = self.probe(a);
+        let mut here = probe(a);
         let mut steps = 0;
         while t < length {
             let next_t = (t + here.clearance.max(min_step)).min(length);
@@ -150,7 +173,7 @@ impl Anatomy {
             if next_t <= t || steps > MAX_STEPS {
                 break;
             }
-            let next = self.probe(a + dir * next_t);
+            let next = probe(a + dir * next_t);
             if next.tissue == here.tissue {
                 t = next_t;
                 here = next;
@@ -163,7 +186,7 @@ impl Anatomy {
                 if mid <= lo || mid >= hi {
                     break;
                 }
-                let m = self.probe(a + dir * mid);
+                let m = probe(a + dir * mid);
                 if m.tissue == here.tissue {
                     lo = mid;
                 } else {
