@@ -42,6 +42,12 @@ fn feasibility_rate(c: &mut Criterion) {
     g.bench_function("2000_trajectories", |b| {
         b.iter(|| feasibility::run(black_box(&scenario), 1, 2000, 3))
     });
+    let analytic = Anatomy::build(&scenario.patient(1))
+        .expect("patient")
+        .without_grid();
+    g.bench_function("baseline_analytic_field_2000_trajectories", |b| {
+        b.iter(|| feasibility::run_on(black_box(&scenario), &analytic, 2000, 3))
+    });
     g.finish();
 }
 

@@ -59,8 +59,23 @@ fn sample_pose(
     let axis = u * spin.cos() + v * spin.sin();
     let dir = (Quat::from_axis_angle(axis, tilt) * aim).normalize();
 
-    let entry = skin_point(anatomy, target, dir)?;
-    let mut shaft = anatomy.intervals(entry, entry + dir * needle_len, 0.25);
+    let (entry, shaft) = skin_and_shaft(anatomy, target, dir, needle_len)?;
+    push_to_window(anatomy, zone, entry, dir, shaft, |lo, hi| {
+        rng.random_range(lo..hi)
+    })
+}
+
+/// The straight push from `entry` along `dir` (whose tissues are `shaft`) that stops
+/// `pick(min, max)` mm past the cortex, within the site's depth window and the marrow. `None`
+/// when there is none: no marrow within reach, or a tip that would skid off the bone.
+pub(super) fn push_to_window(
+    anatomy: &Anatomy,
+    zone: &crate::scenario::ResolvedSite,
+    entry: Vec3,
+    dir: Vec3,
+    mut shaft: Vec<Interval>,
+    pick: impl FnOnce(f32, f32) -> f32,
+) -> Option<(Pose, Vec<Interval>)> {
     let cortex = shaft.iter().position(|i| i.tissue == Tissue::Cortex)?;
     // A needle meeting the bone at a glancing angle skids off it (as in the app): not a
     // placement a trainee could make.
@@ -76,8 +91,7 @@ fn sample_pose(
     if hi <= zone.min_mm {
         return None;
     }
-    let past = rng.random_range(zone.min_mm..hi);
-    let depth = marrow.start + past;
+    let depth = marrow.start + pick(zone.min_mm, hi);
     shaft.retain(|i| i.start < depth);
     if let Some(last) = shaft.last_mut() {
         last.end = depth;
@@ -92,23 +106,33 @@ fn sample_pose(
     ))
 }
 
-/// Where the line reaching `target` along `dir` crosses the skin, by sphere tracing the skin
-/// field inward from 200 mm outside.
-fn skin_point(anatomy: &Anatomy, target: Vec3, dir: Vec3) -> Option<Vec3> {
-    let start = target - dir * 200.0;
-    let mut t = 0.0;
-    for _ in 0..400 {
-        let p = start + dir * t;
-        let d = anatomy.skin_sdf(p);
-        if d < 0.05 {
-            return (d > -1.0).then_some(p);
-        }
-        t += (d * 0.5).max(0.02);
-        if t > 200.0 {
-            return None;
-        }
+/// Where the line reaching `target` along `dir` crosses the skin, coming from 200 mm outside,
+/// and the tissues of a needle of `needle_len` mm pushed in from there, from one path query.
+pub(super) fn skin_and_shaft(
+    anatomy: &Anatomy,
+    target: Vec3,
+    dir: Vec3,
+    needle_len: f32,
+) -> Option<(Vec3, Vec<Interval>)> {
+    const OUTSIDE: f32 = 200.0;
+    let start = target - dir * OUTSIDE;
+    let line = anatomy.intervals(start, target + dir * needle_len, 0.25);
+    let skin = line.iter().position(|i| i.tissue != Tissue::Air)?;
+    if skin == 0 {
+        return None;
     }
-    None
+    // The needle starts a hair outside the skin, as a trainee's does.
+    let at = line[skin].start - 0.05;
+    let shaft = line[skin - 1..]
+        .iter()
+        .filter(|i| i.start < at + needle_len)
+        .map(|i| Interval {
+            tissue: i.tissue,
+            start: (i.start - at).max(0.0),
+            end: (i.end - at).min(needle_len),
+        })
+        .collect();
+    Some((start + dir * at, shaft))
 }
 
 /// A straight insertion at a steady 2 mm/s, as a timeline.
@@ -128,7 +152,7 @@ pub fn straight_insertion(pose: &Pose) -> Vec<Sample> {
 
 /// Samples in a chunk: small enough to share the work evenly, large enough that handing
 /// chunks out costs nothing.
-const CHUNK: usize = 256;
+pub(super) const CHUNK: usize = 256;
 
 #[derive(Default)]
 struct ChunkResult {
@@ -140,7 +164,7 @@ struct ChunkResult {
 /// Runs `work(chunk, samples_in_it)` for every chunk of `samples` on up to `threads` threads
 /// and returns the results in chunk order, whichever thread did them. A worker that panics
 /// is reported as an error.
-fn run_chunks<T: Send>(
+pub(super) fn run_chunks<T: Send>(
     samples: usize,
     threads: usize,
     work: impl Fn(usize, usize) -> T + Sync,
@@ -183,6 +207,14 @@ fn run_chunks<T: Send>(
     Ok(all.into_iter().map(|(_, t)| t).collect())
 }
 
+/// The cores to share sampling over (at most 8).
+pub(super) fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8)
+}
+
 pub fn run(
     scenario: &Scenario,
     patient_seed: u64,
@@ -191,14 +223,22 @@ pub fn run(
 ) -> Result<Feasibility, String> {
     let patient = scenario.patient(patient_seed);
     let anatomy = Anatomy::build(&patient).map_err(|e| e.to_string())?;
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(8);
+    run_on(scenario, &anatomy, samples, seed)
+}
+
+/// [`run`] on a patient already built.
+pub fn run_on(
+    scenario: &Scenario,
+    anatomy: &Anatomy,
+    samples: usize,
+    seed: u64,
+) -> Result<Feasibility, String> {
+    let patient = anatomy.patient.clone();
+    let threads = threads();
     let mut sites = Vec::new();
     for site in 0..scenario.sites.len() {
         let zone = scenario
-            .resolve(site, &anatomy)
+            .resolve(site, anatomy)
             .ok_or("the scenario's landmarks are missing on this patient")?;
         let chunks = run_chunks(samples, threads, |chunk, n| {
             // Each chunk has its own stream, fixed by the seed, the site and the chunk's
@@ -211,12 +251,12 @@ pub fn run(
             };
             for _ in 0..n {
                 let Some((pose, shaft)) =
-                    sample_pose(&anatomy, &zone, scenario.needle.length_mm, &mut rng)
+                    sample_pose(anatomy, &zone, scenario.needle.length_mm, &mut rng)
                 else {
                     continue;
                 };
                 let (total, verdict) =
-                    scoring::quick_with(scenario, &anatomy, site, &zone, &pose, shaft);
+                    scoring::quick_with(scenario, anatomy, site, &zone, &pose, shaft);
                 if verdict == Verdict::Pass {
                     r.passes += 1;
                 }
@@ -246,14 +286,14 @@ pub fn run(
         sites.push(f);
     }
     let best_attempt = sites.iter().all(|s| s.best.is_some()).then(|| {
-        let mut a = best_attempt(scenario, &anatomy, &patient, &sites);
+        let mut a = best_attempt(scenario, anatomy, &patient, &sites);
         // The standard infiltration along the chosen track, and the standard wait.
         if scenario.anaesthesia.is_some() {
             for s in &mut a.sites {
                 if let Some(last) = s.timeline.last() {
                     a.anaesthetic
                         .extend(crate::grading::anaesthesia::planned_infiltration(
-                            &anatomy,
+                            anatomy,
                             &last.pose(),
                             0.0,
                             true,
