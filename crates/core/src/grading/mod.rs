@@ -8,4 +8,5 @@ pub mod evaluation;
 pub mod feasibility;
 pub mod preparation;
 pub mod scoring;
+pub mod success_map;
 pub mod validity;
