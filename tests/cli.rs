@@ -312,6 +312,60 @@ fn feasibility_writes_an_attempt_that_scores_as_a_pass() {
 }
 
 #[test]
+fn feasibility_draws_a_success_map_of_every_site() {
+    let dir = std::env::temp_dir().join(format!("marrowsim-map-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = dir.join("map.png");
+    let o = run(&[
+        "feasibility",
+        "scenes/psis_bilateral.ron",
+        "--samples",
+        "50",
+        "--map",
+        png.to_str().unwrap(),
+        "--map-size",
+        "12",
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(
+        out.contains("map of site 0") && out.contains("map of site 1"),
+        "{out}"
+    );
+    assert!(out.contains("of directions pass inside the zone"), "{out}");
+    assert!(err.contains("144 entry points"), "{err}");
+    let img = image::open(&png).expect("a PNG").to_rgb8();
+    assert!(
+        img.width() > img.height() && img.height() >= 300,
+        "{:?}",
+        img.dimensions()
+    );
+    let green = img
+        .pixels()
+        .filter(|p| p[1] > p[0] + 40 && p[1] > p[2] + 40)
+        .count();
+    assert!(
+        green > 1000,
+        "only {green} green pixels: no passing entry drawn"
+    );
+    let o = run(&[
+        "feasibility",
+        "scenes/psis_standard.ron",
+        "--map",
+        png.to_str().unwrap(),
+        "--map-size",
+        "1000",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).1.contains("--map-size 1000 must be 4–256"),
+        "{:?}",
+        text(&o)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn bad_attempt_files_give_clear_errors() {
     let dir = std::env::temp_dir().join(format!("marrowsim-att-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

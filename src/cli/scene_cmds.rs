@@ -45,6 +45,13 @@ pub struct FeasibilityArgs {
     /// Write the best insertion found as an attempt file.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Draw each site's success map (the skin seen along the approach, each entry point
+    /// coloured by the share of directions in the cone that pass) to this PNG.
+    #[arg(long)]
+    pub map: Option<PathBuf>,
+    /// Entry points per side of the map.
+    #[arg(long, default_value_t = 32)]
+    pub map_size: usize,
 }
 
 fn load_scene(path: &std::path::Path) -> Result<Scenario, String> {
@@ -163,6 +170,9 @@ pub fn feasibility(args: &FeasibilityArgs) -> Result<(), String> {
     if args.samples == 0 || args.samples > 10_000_000 {
         return Err(format!("--samples {} must be 1–10000000", args.samples));
     }
+    if args.map.is_some() && !(4..=256).contains(&args.map_size) {
+        return Err(format!("--map-size {} must be 4–256", args.map_size));
+    }
     let scenario = load_scene(&args.scene)?;
     let start = std::time::Instant::now();
     let f = feasibility::run(&scenario, args.seed, args.samples, args.seed)?;
@@ -193,6 +203,9 @@ pub fn feasibility(args: &FeasibilityArgs) -> Result<(), String> {
             .map_err(|e| format!("{}: cannot write: {e}", out.display()))?;
         out!("best attempt written to {}", out.display());
     }
+    if let Some(path) = &args.map {
+        success_maps(&scenario, args, path)?;
+    }
     if f.success_rate() <= 0.0 {
         return Err(format!(
             "{}: no sampled insertion passes",
@@ -200,4 +213,153 @@ pub fn feasibility(args: &FeasibilityArgs) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// `feasibility --map`: every site's success map side by side, with what they say.
+fn success_maps(
+    scenario: &Scenario,
+    args: &FeasibilityArgs,
+    path: &std::path::Path,
+) -> Result<(), String> {
+    use marrowsim_core::anatomy::Anatomy;
+    use marrowsim_core::grading::success_map::{self, DIRECTIONS};
+    let anatomy = Anatomy::build(&scenario.patient(args.seed)).map_err(|e| e.to_string())?;
+    let mut maps = Vec::new();
+    for site in 0..scenario.sites.len() {
+        let start = std::time::Instant::now();
+        let map = success_map::success_map(scenario, &anatomy, site, args.map_size)?;
+        eprintln!(
+            "success map of site {site}: {} entry points × {DIRECTIONS} directions in {:.2} s",
+            map.cells.len(),
+            start.elapsed().as_secs_f32()
+        );
+        let centroid = match map.pass_centroid() {
+            Some((_, d)) => format!("the passes centre {d:.1} mm from the zone's centre"),
+            None => "no entry point passes".into(),
+        };
+        out!(
+            "  map of site {} ({}): {:.0}% of directions pass inside the zone; {:.0}% of the map passes from some direction; {centroid}",
+            site,
+            scenario.sites[site].name,
+            100.0 * map.zone_share(),
+            100.0 * map.passable_share()
+        );
+        maps.push(map);
+    }
+    let canvas = draw_maps(scenario, &maps);
+    canvas
+        .save_png(path)
+        .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+    out!("success map written to {}", path.display());
+    Ok(())
+}
+
+fn draw_maps(
+    scenario: &Scenario,
+    maps: &[marrowsim_core::grading::success_map::SuccessMap],
+) -> super::raster::Canvas {
+    use marrowsim_core::grading::success_map::{DIRECTIONS, MapCell};
+    const SIDE: usize = 432;
+    const PAD: usize = 24;
+    let (text, dim) = ([235, 235, 235], [170, 170, 178]);
+    let width = PAD + maps.len() * (SIDE + PAD);
+    let mut c = super::raster::Canvas::new(width.max(560), SIDE + 220, [24, 26, 30]);
+    c.text(
+        PAD as f32,
+        12.0,
+        &format!("Success map: {}", scenario.title),
+        22.0,
+        text,
+    );
+    for (i, map) in maps.iter().enumerate() {
+        let scale = (SIDE / map.size).max(1);
+        let side = map.size * scale;
+        let x0 = PAD + i * (SIDE + PAD);
+        let y0 = 74;
+        let site = &scenario.sites[map.site];
+        c.text(
+            x0 as f32,
+            46.0,
+            &format!("site {}: {}", map.site, site.name),
+            16.0,
+            text,
+        );
+        for (k, px) in map.pixels(scale).into_iter().enumerate() {
+            c.set((x0 + k % side) as i64, (y0 + k / side) as i64, px);
+        }
+        // Which way is medial on the map: the zone lies to one side of the midline.
+        let medial = glam::Vec3::new(-map.zone.entry_centre.x.signum(), 0.0, 0.0);
+        let label = if map.right.dot(medial) >= 0.0 {
+            "medial: right"
+        } else {
+            "medial: left"
+        };
+        let (sx, sy) = (x0 as f32, (y0 + side) as f32 + 8.0);
+        c.text(sx, sy, "cranial: up", 14.0, dim);
+        c.text(sx + side as f32 - 90.0, sy, label, 14.0, dim);
+        let px_per_mm = side as f32 / (2.0 * map.half_width);
+        let bar = 10.0 * px_per_mm;
+        let by = sy + 26.0;
+        c.line(sx, by, sx + bar, by, text, 2.0);
+        c.text(sx + bar + 8.0, by - 9.0, "10 mm", 14.0, dim);
+        c.text(
+            sx,
+            by + 14.0,
+            &format!(
+                "white: the entry zone (r {:.0} mm); {:.0}% pass inside it",
+                map.zone.entry_radius,
+                100.0 * map.zone_share()
+            ),
+            14.0,
+            dim,
+        );
+    }
+    // The legend: the share of directions that pass, and a hazard met.
+    let ly = (SIDE + 74 + 96) as f32;
+    c.text(
+        PAD as f32,
+        ly,
+        &format!("share of the {DIRECTIONS} directions in the cone that pass:"),
+        14.0,
+        dim,
+    );
+    let lx = PAD as f32 + 330.0;
+    for k in 0..=DIRECTIONS {
+        let cell = MapCell {
+            skin: Some(glam::Vec3::ZERO),
+            passes: k as u8,
+            unsafe_count: 0,
+            facing: 1.0,
+        };
+        c.fill_rect(
+            (lx + k as f32 * 10.0) as i64,
+            ly as i64,
+            10,
+            16,
+            cell.colour(),
+        );
+    }
+    c.text(lx - 6.0, ly + 18.0, "0%", 12.0, dim);
+    c.text(
+        lx + DIRECTIONS as f32 * 10.0 - 10.0,
+        ly + 18.0,
+        "100%",
+        12.0,
+        dim,
+    );
+    let red = MapCell {
+        skin: Some(glam::Vec3::ZERO),
+        passes: 0,
+        unsafe_count: DIRECTIONS as u8,
+        facing: 1.0,
+    };
+    c.fill_rect(PAD as i64, ly as i64 + 36, 16, 16, red.colour());
+    c.text(
+        PAD as f32 + 24.0,
+        ly + 36.0,
+        "a direction's push meets a hazard (unsafe)",
+        14.0,
+        dim,
+    );
+    c
 }
