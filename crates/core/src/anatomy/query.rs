@@ -179,18 +179,30 @@ impl Anatomy {
                 here = next;
                 continue;
             }
+            // Bracket the boundary to the tolerance. Each probe goes where it shrinks the
+            // bracket most: a side's clearance away from it when that clearance is over half
+            // the bracket (a boundary met square on takes a probe or two), else the middle.
             let (mut lo, mut hi) = (t, next_t);
+            let mut lo_clear = here.clearance;
             let mut hi_probe = next;
             while hi - lo > BOUNDARY_TOLERANCE {
-                let mid = 0.5 * (lo + hi);
-                if mid <= lo || mid >= hi {
+                let gap = hi - lo;
+                let at = if lo_clear >= hi_probe.clearance && lo_clear > 0.5 * gap {
+                    lo + lo_clear.min(gap - 0.5 * BOUNDARY_TOLERANCE)
+                } else if hi_probe.clearance > 0.5 * gap {
+                    hi - hi_probe.clearance.min(gap - 0.5 * BOUNDARY_TOLERANCE)
+                } else {
+                    0.5 * (lo + hi)
+                };
+                if at <= lo || at >= hi {
                     break;
                 }
-                let m = probe(a + dir * mid);
+                let m = probe(a + dir * at);
                 if m.tissue == here.tissue {
-                    lo = mid;
+                    lo = at;
+                    lo_clear = m.clearance;
                 } else {
-                    hi = mid;
+                    hi = at;
                     hi_probe = m;
                 }
             }
