@@ -289,14 +289,17 @@ fn draw_maps(
         }
         // Which way is medial on the map: the zone lies to one side of the midline.
         let medial = glam::Vec3::new(-map.zone.entry_centre.x.signum(), 0.0, 0.0);
-        let label = if map.right.dot(medial) >= 0.0 {
-            "medial: right"
-        } else {
-            "medial: left"
+        let (up, right) = map.orientation();
+        let label = match right {
+            "patient's right" | "patient's left" if map.right.dot(medial) >= 0.0 => {
+                "medial: right".to_string()
+            }
+            "patient's right" | "patient's left" => "medial: left".to_string(),
+            other => format!("{other}: right"),
         };
         let (sx, sy) = (x0 as f32, (y0 + side) as f32 + 8.0);
-        c.text(sx, sy, "cranial: up", 14.0, dim);
-        c.text(sx + side as f32 - 90.0, sy, label, 14.0, dim);
+        c.text(sx, sy, &format!("{up}: up"), 14.0, dim);
+        c.text(sx + side as f32 - 90.0, sy, &label, 14.0, dim);
         let px_per_mm = side as f32 / (2.0 * map.half_width);
         let bar = 10.0 * px_per_mm;
         let by = sy + 26.0;

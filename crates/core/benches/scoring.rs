@@ -42,6 +42,10 @@ fn feasibility_rate(c: &mut Criterion) {
     g.bench_function("2000_trajectories", |b| {
         b.iter(|| feasibility::run(black_box(&scenario), 1, 2000, 3))
     });
+    let warm = Anatomy::build(&scenario.patient(1)).expect("patient");
+    g.bench_function("2000_trajectories_on_a_built_patient", |b| {
+        b.iter(|| feasibility::run_on(black_box(&scenario), &warm, 2000, 3))
+    });
     let analytic = Anatomy::build(&scenario.patient(1))
         .expect("patient")
         .without_grid();
@@ -51,5 +55,27 @@ fn feasibility_rate(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, score_attempt, feasibility_rate);
+/// The editor's first answer to an edit (10²), the map that replaces it (32²) on the
+/// patient on the table, and the 32² map on a patient built for it (the CLI's case).
+fn success_maps(c: &mut Criterion) {
+    use marrowsim_core::grading::success_map::success_map;
+    let scenario = scene();
+    let anatomy = Anatomy::build(&scenario.patient(0)).expect("patient");
+    let mut g = c.benchmark_group("success_map");
+    g.sample_size(10);
+    for size in [10, 32] {
+        g.bench_function(format!("{size}x{size}_on_the_table"), |b| {
+            b.iter(|| success_map(black_box(&scenario), &anatomy, 0, size))
+        });
+    }
+    g.bench_function("32x32_new_patient", |b| {
+        b.iter(|| {
+            let fresh = Anatomy::build(&scenario.patient(0)).expect("patient");
+            success_map(black_box(&scenario), &fresh, 0, 32)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, score_attempt, feasibility_rate, success_maps);
 criterion_main!(benches);

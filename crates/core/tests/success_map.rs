@@ -81,6 +81,7 @@ fn a_cell_centre_is_located_in_its_own_cell() {
     assert_eq!(map.locate(far), None);
     // The patient's head is up on the map.
     assert!(map.up.z > 0.5, "{:?}", map.up);
+    assert_eq!(map.orientation().0, "cranial");
 }
 
 #[test]

@@ -19,6 +19,8 @@ pub const DIRECTIONS: usize = 1 + RINGS * PER_RING;
 /// gives nothing beyond three.
 const REACH_RADII: f32 = 3.0;
 const MIN_HALF_WIDTH_MM: f32 = 20.0;
+/// An aim this close to vertical (cosine) is seen with the patient's front up, not the head.
+const STEEP: f32 = 0.8;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct MapCell {
@@ -68,6 +70,23 @@ impl SuccessMap {
         let inside =
             (0.0..self.size as f32).contains(&col) && (0.0..self.size as f32).contains(&row);
         inside.then_some((col, row))
+    }
+
+    /// The patient's direction nearest the map's up, and the one nearest its right (RAS).
+    pub fn orientation(&self) -> (&'static str, &'static str) {
+        fn name(v: Vec3) -> &'static str {
+            let a = v.abs();
+            if a.z >= a.x && a.z >= a.y {
+                if v.z > 0.0 { "cranial" } else { "caudal" }
+            } else if a.y >= a.x {
+                if v.y > 0.0 { "anterior" } else { "posterior" }
+            } else if v.x > 0.0 {
+                "patient's right"
+            } else {
+                "patient's left"
+            }
+        }
+        (name(self.up), name(self.right))
     }
 
     /// The share of directions that pass, over the cells whose centre lies inside the zone.
@@ -207,8 +226,14 @@ pub fn success_map(
         .resolve(site, anatomy)
         .ok_or("the scenario's landmarks are missing on this patient")?;
     let aim = zone.aim;
-    let cranial = Vec3::Z - aim * aim.z;
-    let up = cranial
+    // The head is up, unless the approach is from above or below (the anterior crest's runs
+    // down the pillar): then the front is.
+    let toward = if aim.z.abs() < STEEP {
+        Vec3::Z
+    } else {
+        Vec3::Y
+    };
+    let up = (toward - aim * aim.dot(toward))
         .try_normalize()
         .unwrap_or_else(|| aim.any_orthonormal_vector());
     let right = aim.cross(up).normalize();
