@@ -132,6 +132,8 @@ fn editor_window(
     mut editor: ResMut<EditorState>,
     mut case: Option<ResMut<Case>>,
     mut out: MessageWriter<CaseCommand>,
+    mut maps: ResMut<super::success_map_view::SuccessMapView>,
+    session: Res<super::session::SessionState>,
 ) -> Result {
     if !editor.open {
         return Ok(());
@@ -192,6 +194,13 @@ fn editor_window(
                 }
                 ui.label(&editor.status);
             });
+            if valid {
+                egui::CollapsingHeader::new("Where the scene passes from, as typed")
+                    .default_open(true)
+                    .show(ui, |ui| {
+                        maps.editor.show(ui, session.0.pose().map(|p| p.entry))
+                    });
+            }
             ui.separator();
             egui::ScrollArea::vertical().show(ui, |ui| {
                 ui.add(

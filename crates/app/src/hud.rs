@@ -49,6 +49,8 @@ pub struct PanelModel<'a> {
     pub profile: Option<&'a mut super::render_profile::RenderProfile>,
     /// The plan being made from the scene's case; `None` where no plan can be made.
     pub plan: Option<&'a mut marrowsim_core::evaluation::Plan>,
+    /// The practice map of where the site passes from; `None` where it is not offered.
+    pub success_map: Option<&'a mut super::success_map_view::MapSlot>,
 }
 
 /// What the trainee clicked in the panel.
@@ -88,6 +90,7 @@ struct ViewParams<'w> {
     needle: MessageWriter<'w, super::session::NeedleCommand>,
     plan: ResMut<'w, super::plan_view::PlanDraft>,
     confirm: MessageWriter<'w, super::plan_view::ConfirmPlan>,
+    maps: ResMut<'w, super::success_map_view::SuccessMapView>,
 }
 
 fn panel(
@@ -125,6 +128,7 @@ fn panel(
                 pull_refusal: refusal.as_deref(),
                 profile: Some(&mut profile),
                 plan: Some(&mut plan),
+                success_map: Some(&mut view.maps.panel),
             },
         )
     });
@@ -303,6 +307,9 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
                 ui.label(format!("• {line}"));
             }
         });
+    if let Some(slot) = m.success_map {
+        success_map_section(ui, s, slot);
+    }
     if let Some(store) = m.history {
         super::charts::progress(ui, store, &s.scenario.title);
         recent_attempts(ui, store, &s.scenario.title, &mut actions);
@@ -345,6 +352,22 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
     ui.separator();
     ui.label("Press H for the controls.");
     actions
+}
+
+/// In practice, where on the skin the site passes from; computed only while it is open.
+fn success_map_section(
+    ui: &mut egui::Ui,
+    s: &Session,
+    slot: &mut super::success_map_view::MapSlot,
+) {
+    if s.scenario.mode != Mode::Practice {
+        slot.wanted = false;
+        return;
+    }
+    let shown = egui::CollapsingHeader::new("Where this site passes from (success map)")
+        .default_open(false)
+        .show(ui, |ui| slot.show(ui, s.pose().map(|p| p.entry)));
+    slot.wanted = shown.body_returned.is_some();
 }
 
 /// Green, amber and red for pass, fail and unsafe, wherever a verdict is shown.

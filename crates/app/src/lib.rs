@@ -29,6 +29,7 @@ mod score_card;
 mod screenshot;
 mod section_image;
 mod session;
+mod success_map_view;
 mod testing;
 #[cfg(test)]
 mod tests;
@@ -234,6 +235,7 @@ fn ui_plugin(app: &mut App) {
         score_card::plugin,
         labels::plugin,
         editor::plugin,
+        success_map_view::plugin,
     ));
 }
 

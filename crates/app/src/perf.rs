@@ -124,6 +124,7 @@ pub fn headless_budget(scenario: Scenario, frames: u32) -> Result<HeadlessBudget
                             pull_refusal: None,
                             profile: None,
                             plan: None,
+                            success_map: None,
                         },
                     )
                 });

@@ -9,6 +9,7 @@ mod input;
 mod plan;
 mod preparation;
 mod replay;
+mod success_map;
 
 use crate::case::{Catalogue, SceneSource};
 use crate::session::{self, SessionState};
