@@ -287,11 +287,9 @@ fn draw_maps(
         for (k, px) in map.pixels(scale).into_iter().enumerate() {
             c.set((x0 + k % side) as i64, (y0 + k / side) as i64, px);
         }
-        // Which way is medial on the map: the zone lies to one side of the midline.
-        let medial = glam::Vec3::new(-map.zone.entry_centre.x.signum(), 0.0, 0.0);
         let (up, right) = map.orientation();
         let label = match right {
-            "patient's right" | "patient's left" if map.right.dot(medial) >= 0.0 => {
+            "patient's right" | "patient's left" if map.medial_on_right() => {
                 "medial: right".to_string()
             }
             "patient's right" | "patient's left" => "medial: left".to_string(),

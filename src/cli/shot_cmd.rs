@@ -63,6 +63,9 @@ pub struct ShotArgs {
     /// Open the scene editor on the scene (needs a scene).
     #[arg(long)]
     pub editor: bool,
+    /// Open the panel's success map: where the site passes from (needs a practice scene).
+    #[arg(long)]
+    pub success_map: bool,
     /// Show the progress recorded in this data folder (read only).
     #[arg(long)]
     pub data: Option<PathBuf>,
@@ -100,6 +103,7 @@ pub fn run(args: &ShotArgs) -> Result<(), String> {
         scorecard: args.scorecard,
         labels: args.labels,
         editor: args.editor,
+        success_map: args.success_map,
         data: args.data.clone(),
         profile: super::QualityArg {
             quality: args.quality,

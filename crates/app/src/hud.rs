@@ -366,6 +366,7 @@ fn success_map_section(
     }
     let shown = egui::CollapsingHeader::new("Where this site passes from (success map)")
         .default_open(false)
+        .open(slot.force_open.then_some(true))
         .show(ui, |ui| slot.show(ui, s.pose().map(|p| p.entry)));
     slot.wanted = shown.body_returned.is_some();
 }

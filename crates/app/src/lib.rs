@@ -75,6 +75,8 @@ pub struct AppOptions {
     pub labels: bool,
     /// Start with the scene editor open.
     pub editor: bool,
+    /// Open the panel's success map.
+    pub success_map: bool,
     /// Where marked attempts are saved and the progress read from; `None` keeps no record.
     pub history: Option<PathBuf>,
     /// How to open the record in `history` (a station sharing with a room's server, or the
@@ -120,6 +122,7 @@ impl Default for AppOptions {
             bare: false,
             labels: false,
             editor: false,
+            success_map: false,
             history: None,
             record: None,
             trainee: None,
@@ -149,6 +152,8 @@ pub struct Shot {
     pub labels: bool,
     /// Open the scene editor on the scene (needs a scene).
     pub editor: bool,
+    /// Open the panel's success map (needs a scene in practice mode).
+    pub success_map: bool,
     /// Show the progress recorded in this data folder (read only).
     pub data: Option<PathBuf>,
     /// The render profile; `None` chooses by the adapter.
@@ -316,6 +321,11 @@ fn run_with(options: AppOptions, setup: impl FnOnce(&mut App)) -> Result<(), Str
         if options.editor {
             editor.toggle(Some(&case));
         }
+        if options.success_map {
+            let mut maps = success_map_view::SuccessMapView::default();
+            maps.panel.force_open = true;
+            app.insert_resource(maps);
+        }
         app.insert_resource(anatomy_view::PatientFrame::for_position(scenario.position))
             .insert_resource(catalogue_for(&options.source))
             .insert_resource(case)
@@ -459,8 +469,10 @@ pub fn demo(
 }
 
 pub fn shot(args: &Shot) -> Result<(), String> {
-    if args.scene.is_none() && (args.attempt.is_some() || args.editor) {
-        return Err("--attempt and --editor need a scene: marrowsim shot SCENE ...".into());
+    if args.scene.is_none() && (args.attempt.is_some() || args.editor || args.success_map) {
+        return Err(
+            "--attempt, --editor and --success-map need a scene: marrowsim shot SCENE ...".into(),
+        );
     }
     let mut options = match &args.scene {
         Some(scene) => {
@@ -469,6 +481,7 @@ pub fn shot(args: &Shot) -> Result<(), String> {
             let mut options =
                 AppOptions::for_scenario(&scenario, case::SceneSource::File(scene.clone()));
             options.editor = args.editor;
+            options.success_map = args.success_map;
             options.history = args.data.clone();
             if let Some(attempt) = &args.attempt {
                 let session = replayed_session(scenario, attempt, args.scorecard)?;

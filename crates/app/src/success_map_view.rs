@@ -34,6 +34,8 @@ pub struct SuccessMapView {
 pub struct MapSlot {
     /// The map is on screen: the panel's section is open, or the editor is.
     pub wanted: bool,
+    /// Keep the panel's section open (a screenshot of it).
+    pub force_open: bool,
     /// What the newest request was made from (the scene's text, the patient, the site).
     asked: Option<Request>,
     task: Option<Task<Finished>>,
@@ -58,35 +60,33 @@ pub struct Finished {
 }
 
 impl MapSlot {
-    fn request(&mut self, scenario: &Scenario, anatomy: &Arc<Anatomy>, site: usize) {
+    /// Asks for the map of `site`; a screenshot (`now`) computes the fine map on the frame,
+    /// so that it shows the scene's own.
+    fn request(&mut self, scenario: &Scenario, anatomy: &Arc<Anatomy>, site: usize, now: bool) {
         let text = scenario.to_ron().unwrap_or_else(|e| e.to_string());
         let key = (text, Arc::as_ptr(anatomy) as usize, site);
         if self.asked.as_ref().is_some_and(|r| r.key == key) {
             return;
         }
-        self.asked = Some(Request {
+        let request = Request {
             key,
             scenario: Arc::new(scenario.clone()),
             anatomy: anatomy.clone(),
             site,
-        });
-        if self.task.is_none() {
+        };
+        if now {
+            self.shown = Some(compute(request.clone(), FINE));
+            self.dirty = true;
+        }
+        self.asked = Some(request);
+        if self.task.is_none() && !now {
             self.start(COARSE);
         }
     }
 
     fn start(&mut self, size: usize) {
         let Some(r) = self.asked.clone() else { return };
-        self.task = Some(AsyncComputeTaskPool::get().spawn(async move {
-            let start = std::time::Instant::now();
-            let map = success_map(&r.scenario, &r.anatomy, r.site, size);
-            Finished {
-                key: r.key,
-                size,
-                map,
-                seconds: start.elapsed().as_secs_f32(),
-            }
-        }));
+        self.task = Some(AsyncComputeTaskPool::get().spawn(async move { compute(r, size) }));
     }
 
     /// Collects a finished map; then refines it, or starts on a request made meanwhile.
@@ -177,9 +177,14 @@ impl MapSlot {
             }
         }
         ui.weak(format!(
-            "Seen along the aim, {} up, {:.0} mm across. Green: passes; red: reaches a \
-             hazard; white: the entry zone{}. {}×{} points in {:.2} s{}",
+            "Seen along the aim, {} up, the midline to the {}, {:.0} mm across. Green: \
+             passes; red: reaches a hazard; white: the entry zone{}. {}×{} points in {:.2} s{}",
             map.orientation().0,
+            if map.medial_on_right() {
+                "right"
+            } else {
+                "left"
+            },
             2.0 * map.half_width,
             if entry.is_some() {
                 "; cyan: your needle's entry"
@@ -194,17 +199,30 @@ impl MapSlot {
     }
 }
 
+fn compute(r: Request, size: usize) -> Finished {
+    let start = std::time::Instant::now();
+    let map = success_map(&r.scenario, &r.anatomy, r.site, size);
+    Finished {
+        key: r.key,
+        size,
+        map,
+        seconds: start.elapsed().as_secs_f32(),
+    }
+}
+
 /// Asks for the maps on screen and collects finished ones. The panel's map is of the case on
 /// the table; the editor's is of the scene as typed, on the patient on the table.
 fn update_maps(
     session: Res<SessionState>,
     editor: Option<ResMut<EditorState>>,
+    shot: Option<Res<super::screenshot::ShotRequest>>,
     mut view: ResMut<SuccessMapView>,
 ) {
+    let now = shot.is_some();
     let s = &session.0;
     let site = s.site.min(s.scenario.sites.len().saturating_sub(1));
     if view.panel.wanted && s.scenario.mode == Mode::Practice {
-        view.panel.request(&s.scenario, &s.anatomy, site);
+        view.panel.request(&s.scenario, &s.anatomy, site, now);
     }
     if let Some(mut editor) = editor
         && editor.open
@@ -212,7 +230,7 @@ fn update_maps(
     {
         view.editor.wanted = true;
         let site = site.min(edited.sites.len().saturating_sub(1));
-        view.editor.request(edited, &s.anatomy, site);
+        view.editor.request(edited, &s.anatomy, site, now);
     } else {
         view.editor.wanted = false;
     }

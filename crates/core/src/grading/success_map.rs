@@ -89,6 +89,11 @@ impl SuccessMap {
         (name(self.up), name(self.right))
     }
 
+    /// Whether the midline lies to the map's right: the zone is on one side of it.
+    pub fn medial_on_right(&self) -> bool {
+        self.right.x * -self.zone.entry_centre.x.signum() >= 0.0
+    }
+
     /// The share of directions that pass, over the cells whose centre lies inside the zone.
     pub fn zone_share(&self) -> f32 {
         let (mut passes, mut tried) = (0usize, 0usize);
