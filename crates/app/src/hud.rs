@@ -470,10 +470,14 @@ fn readouts(ui: &mut egui::Ui, s: &Session) {
         ui.colored_label(egui::Color32::LIGHT_RED, notice);
     }
     let Some((tip, past_skin, past_cortex)) = s.readout() else {
-        ui.label(
-            "Hold Q and move over the skin to feel for the PSIS, then Ctrl+click beside your \
-             finger to place the needle.",
-        );
+        let landmark = match s.scenario.approach {
+            marrowsim_core::scenario::Approach::PosteriorIliacCrest => "the PSIS",
+            marrowsim_core::scenario::Approach::AnteriorIliacCrest => "the ASIS and the crest",
+        };
+        ui.label(format!(
+            "Hold Q and move over the skin to feel for {landmark}, then Ctrl+click beside \
+             your finger to place the needle."
+        ));
         return;
     };
     technique_hint(ui, s);
