@@ -204,15 +204,17 @@ fn editor_window(
             ui.separator();
             // Fixed ids: the lines above come and go with the text's errors, and an id from
             // the widget's position would drop the keyboard's focus mid-word.
-            egui::ScrollArea::vertical().id_salt("scene text").show(ui, |ui| {
-                ui.add(
-                    egui::TextEdit::multiline(&mut editor.text)
-                        .id_salt("scene text")
-                        .code_editor()
-                        .desired_rows(30)
-                        .desired_width(f32::INFINITY),
-                );
-            });
+            egui::ScrollArea::vertical()
+                .id_salt("scene text")
+                .show(ui, |ui| {
+                    ui.add(
+                        egui::TextEdit::multiline(&mut editor.text)
+                            .id_salt("scene text")
+                            .code_editor()
+                            .desired_rows(30)
+                            .desired_width(f32::INFINITY),
+                    );
+                });
         });
     if !open {
         editor.open = false;
