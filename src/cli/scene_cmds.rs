@@ -244,6 +244,15 @@ fn success_maps(
             100.0 * map.zone_share(),
             100.0 * map.passable_share()
         );
+        let rings: Vec<String> = map
+            .zone_share_by_ring()
+            .iter()
+            .map(|(tilt, share)| format!("{tilt:.1}° {:.0}%", 100.0 * share))
+            .collect();
+        out!(
+            "    inside the zone, by tilt from the aim: {}",
+            rings.join(", ")
+        );
         maps.push(map);
     }
     let canvas = draw_maps(scenario, &maps);
@@ -329,8 +338,8 @@ fn draw_maps(
         let cell = MapCell {
             skin: Some(glam::Vec3::ZERO),
             passes: k as u8,
-            unsafe_count: 0,
             facing: 1.0,
+            ..MapCell::default()
         };
         c.fill_rect(
             (lx + k as f32 * 10.0) as i64,
@@ -350,9 +359,9 @@ fn draw_maps(
     );
     let red = MapCell {
         skin: Some(glam::Vec3::ZERO),
-        passes: 0,
         unsafe_count: DIRECTIONS as u8,
         facing: 1.0,
+        ..MapCell::default()
     };
     c.fill_rect(PAD as i64, ly as i64 + 36, 16, 16, red.colour());
     c.text(

@@ -33,6 +33,22 @@ fn the_standard_psis_zone_is_mostly_passable_and_centred_on_the_passes() {
 }
 
 #[test]
+fn the_rings_add_up_to_the_zone_share_and_the_aim_passes_most() {
+    let (_, _, map) = psis_map(24);
+    let rings = map.zone_share_by_ring();
+    assert_eq!(rings.len(), 4);
+    assert_eq!(rings[0].0, 0.0);
+    assert!((rings[3].0 - map.zone.tolerance_deg).abs() < 1e-4);
+    let weighted = (rings[0].1 + 5.0 * (rings[1].1 + rings[2].1 + rings[3].1)) / 16.0;
+    assert!(
+        (weighted - map.zone_share()).abs() < 1e-4,
+        "{rings:?} against {}",
+        map.zone_share()
+    );
+    assert!(rings[0].1 >= rings[3].1, "{rings:?}");
+}
+
+#[test]
 fn entry_points_far_from_the_zone_pass_less_than_those_in_it() {
     let (_, _, map) = psis_map(24);
     let (mut inside, mut n_in, mut outside, mut n_out) = (0.0, 0, 0.0, 0);

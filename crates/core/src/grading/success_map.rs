@@ -27,6 +27,8 @@ pub struct MapCell {
     /// Where the line along the aim through this cell crosses the skin; `None` off the body.
     pub skin: Option<Vec3>,
     pub passes: u8,
+    /// The passes by tilt from the aim: the aim itself, then each ring outward.
+    pub passes_by_ring: [u8; RINGS + 1],
     pub unsafe_count: u8,
     /// How the skin faces the viewer (0 edge-on, 1 square to the aim), for shading.
     pub facing: f32,
@@ -107,6 +109,33 @@ impl SuccessMap {
             }
         }
         passes as f32 / tried.max(1) as f32
+    }
+
+    /// Inside the zone, each ring's tilt from the aim (degrees) and the share of its
+    /// directions that pass: where in the cone the failures lie.
+    pub fn zone_share_by_ring(&self) -> Vec<(f32, f32)> {
+        let mut passes = [0usize; RINGS + 1];
+        let mut cells = 0usize;
+        for row in 0..self.size {
+            for col in 0..self.size {
+                let off = self.point(col, row) - self.zone.entry_centre;
+                if off.length() <= self.zone.entry_radius {
+                    cells += 1;
+                    for (sum, &p) in passes.iter_mut().zip(&self.cell(col, row).passes_by_ring) {
+                        *sum += p as usize;
+                    }
+                }
+            }
+        }
+        (0..=RINGS)
+            .map(|ring| {
+                let per_cell = if ring == 0 { 1 } else { PER_RING };
+                (
+                    ring_tilt(self.zone.tolerance_deg, ring),
+                    passes[ring] as f32 / (cells * per_cell).max(1) as f32,
+                )
+            })
+            .collect()
     }
 
     /// The share of entry points on the map from which at least one direction passes.
@@ -201,13 +230,19 @@ impl SuccessMap {
     }
 }
 
-/// The directions tried from each entry point, about `aim`.
+/// A ring's tilt from the aim (degrees): equal areas of the cone out to the tolerance.
+fn ring_tilt(tolerance_deg: f32, ring: usize) -> f32 {
+    tolerance_deg * (ring as f32 / RINGS as f32).sqrt()
+}
+
+/// The directions tried from each entry point, about `aim`: the aim, then each ring's, in
+/// ring order.
 fn directions(zone: &ResolvedSite) -> Vec<Vec3> {
     let aim = zone.aim;
     let u = aim.any_orthonormal_vector();
     let mut out = vec![aim];
     for ring in 1..=RINGS {
-        let tilt = zone.tolerance_deg.to_radians() * (ring as f32 / RINGS as f32).sqrt();
+        let tilt = ring_tilt(zone.tolerance_deg, ring).to_radians();
         for k in 0..PER_RING {
             let spin = (k as f32 + 0.5 * ring as f32) / PER_RING as f32 * std::f32::consts::TAU;
             let axis = Quat::from_axis_angle(aim, spin) * u;
@@ -292,7 +327,7 @@ fn cell(
         facing: normal.dot(-zone.aim).clamp(0.0, 1.0),
         ..MapCell::default()
     };
-    for &dir in dirs {
+    for (k, &dir) in dirs.iter().enumerate() {
         let shaft = anatomy.intervals(entry, entry + dir * needle, 0.25);
         let Some((pose, shaft)) =
             push_to_window(anatomy, zone, entry, dir, shaft, |lo, hi| 0.5 * (lo + hi))
@@ -300,7 +335,10 @@ fn cell(
             continue;
         };
         match scoring::quick_with(scenario, anatomy, map.site, zone, &pose, shaft).1 {
-            Verdict::Pass => out.passes += 1,
+            Verdict::Pass => {
+                out.passes += 1;
+                out.passes_by_ring[k.div_ceil(PER_RING)] += 1;
+            }
             Verdict::Unsafe => out.unsafe_count += 1,
             Verdict::Fail => {}
         }
