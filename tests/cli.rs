@@ -333,6 +333,7 @@ fn feasibility_draws_a_success_map_of_every_site() {
         "{out}"
     );
     assert!(out.contains("of directions pass inside the zone"), "{out}");
+    assert!(out.contains("by tilt from the aim: 0.0° "), "{out}");
     assert!(err.contains("144 entry points"), "{err}");
     let img = image::open(&png).expect("a PNG").to_rgb8();
     assert!(

@@ -244,14 +244,9 @@ fn success_maps(
             100.0 * map.zone_share(),
             100.0 * map.passable_share()
         );
-        let rings: Vec<String> = map
-            .zone_share_by_ring()
-            .iter()
-            .map(|(tilt, share)| format!("{tilt:.1}° {:.0}%", 100.0 * share))
-            .collect();
         out!(
             "    inside the zone, by tilt from the aim: {}",
-            rings.join(", ")
+            map.ring_summary()
         );
         maps.push(map);
     }

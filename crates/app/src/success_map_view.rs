@@ -153,12 +153,7 @@ impl MapSlot {
             "{:.0}% of the directions in the cone pass from inside the zone.",
             100.0 * map.zone_share()
         ));
-        let rings: Vec<String> = map
-            .zone_share_by_ring()
-            .iter()
-            .map(|(tilt, share)| format!("{tilt:.0}°: {:.0}%", 100.0 * share))
-            .collect();
-        ui.label(format!("By tilt from the aim: {}.", rings.join(", ")));
+        ui.label(format!("By tilt from the aim: {}.", map.ring_summary()));
         match map.pass_centroid() {
             Some((_, d)) if d > map.zone.entry_radius => ui.colored_label(
                 egui::Color32::from_rgb(240, 190, 80),

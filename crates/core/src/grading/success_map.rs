@@ -138,6 +138,15 @@ impl SuccessMap {
             .collect()
     }
 
+    /// [`Self::zone_share_by_ring`] in words: "0.0° 82%, 5.8° 75%, ...".
+    pub fn ring_summary(&self) -> String {
+        self.zone_share_by_ring()
+            .iter()
+            .map(|(tilt, share)| format!("{tilt:.1}° {:.0}%", 100.0 * share))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The share of entry points on the map from which at least one direction passes.
     pub fn passable_share(&self) -> f32 {
         let n = self.cells.iter().filter(|c| c.passes > 0).count();
