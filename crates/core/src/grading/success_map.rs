@@ -2,11 +2,10 @@
 //! approach, each entry point marked by the share of the directions in the scene's cone whose
 //! straight push passes. Scene authors see a badly placed zone at a glance.
 
-use super::feasibility::{CHUNK, push_to_window, run_chunks, threads};
+use super::feasibility::{CHUNK, push_to_window, run_chunks, skin_and_shaft, threads};
 use super::scoring::{self, Verdict};
 use crate::anatomy::Anatomy;
 use crate::scenario::{ResolvedSite, Scenario};
-use crate::tissue::Tissue;
 use glam::{Quat, Vec3};
 
 /// The directions tried from every entry point: the aim, and rings of five at equal-area
@@ -315,29 +314,24 @@ fn cell(
     col: usize,
     row: usize,
 ) -> MapCell {
-    const OUTSIDE: f32 = 200.0;
     let zone = &map.zone;
-    let target = map.point(col, row);
-    let start = target - zone.aim * OUTSIDE;
-    let line = anatomy.intervals(start, target + zone.aim * 40.0, 0.25);
-    let Some(skin) = line
-        .iter()
-        .position(|i| i.tissue != Tissue::Air)
-        .filter(|&k| k > 0)
+    let Some((entry, along_aim)) = skin_and_shaft(anatomy, map.point(col, row), zone.aim, needle)
     else {
         return MapCell::default();
     };
-    let surface = start + zone.aim * line[skin].start;
-    // The needle starts a hair outside the skin, as a trainee's does.
-    let entry = surface - zone.aim * 0.05;
+    let surface = entry + zone.aim * 0.05;
     let normal = skin_normal(anatomy, surface);
     let mut out = MapCell {
         skin: Some(surface),
         facing: normal.dot(-zone.aim).clamp(0.0, 1.0),
         ..MapCell::default()
     };
+    // The first direction is the aim, whose shaft the skin's query already gave.
+    let mut along_aim = Some(along_aim);
     for (k, &dir) in dirs.iter().enumerate() {
-        let shaft = anatomy.intervals(entry, entry + dir * needle, 0.25);
+        let shaft = along_aim
+            .take()
+            .unwrap_or_else(|| anatomy.intervals(entry, entry + dir * needle, 0.25));
         let Some((pose, shaft)) =
             push_to_window(anatomy, zone, entry, dir, shaft, |lo, hi| 0.5 * (lo + hi))
         else {
