@@ -53,6 +53,20 @@ fn anatomy_json_has_landmarks_and_dimensions() {
 }
 
 #[test]
+fn anatomy_json_reports_the_true_conjugate_in_the_published_range() {
+    for preset in ["adult_male", "adult_female"] {
+        let o = run(&["anatomy", "--preset", preset, "--json"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        let c = v["dimensions"]["true_conjugate"]
+            .as_f64()
+            .expect("true_conjugate");
+        assert!((100.0..=125.0).contains(&c), "{preset}: true conjugate {c}");
+        assert!(v["landmarks"]["sacral_promontory"].is_array(), "{preset}");
+    }
+}
+
+#[test]
 fn anatomy_is_deterministic_across_runs() {
     let a = run(&["anatomy", "--seed", "11", "--json"]);
     let b = run(&["anatomy", "--seed", "11", "--json"]);

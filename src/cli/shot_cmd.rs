@@ -60,6 +60,9 @@ pub struct ShotArgs {
     /// Show the landmark labels.
     #[arg(long)]
     pub labels: bool,
+    /// The skin's opacity, 0 (the bones alone) to 1 (opaque); the app's default otherwise.
+    #[arg(long, value_name = "OPACITY")]
+    pub skin: Option<f32>,
     /// Open the scene editor on the scene (needs a scene).
     #[arg(long)]
     pub editor: bool,
@@ -104,6 +107,7 @@ pub fn run(args: &ShotArgs) -> Result<(), String> {
         labels: args.labels,
         editor: args.editor,
         success_map: args.success_map,
+        skin: args.skin,
         data: args.data.clone(),
         profile: super::QualityArg {
             quality: args.quality,

@@ -77,6 +77,8 @@ pub struct AppOptions {
     pub editor: bool,
     /// Open the panel's success map.
     pub success_map: bool,
+    /// The skin's opacity to start with (0 shows the bones alone); `None` keeps the default.
+    pub skin: Option<f32>,
     /// Where marked attempts are saved and the progress read from; `None` keeps no record.
     pub history: Option<PathBuf>,
     /// How to open the record in `history` (a station sharing with a room's server, or the
@@ -123,6 +125,7 @@ impl Default for AppOptions {
             labels: false,
             editor: false,
             success_map: false,
+            skin: None,
             history: None,
             record: None,
             trainee: None,
@@ -154,6 +157,8 @@ pub struct Shot {
     pub editor: bool,
     /// Open the panel's success map (needs a scene in practice mode).
     pub success_map: bool,
+    /// The skin's opacity (0 to 1; 0 shows the bones alone). Assessment keeps it opaque.
+    pub skin: Option<f32>,
     /// Show the progress recorded in this data folder (read only).
     pub data: Option<PathBuf>,
     /// The render profile; `None` chooses by the adapter.
@@ -303,6 +308,9 @@ fn run_with(options: AppOptions, setup: impl FnOnce(&mut App)) -> Result<(), Str
     })));
     if let Some(probe) = options.probe.clone() {
         app.insert_resource(probe).add_plugins(perf::plugin);
+    }
+    if let Some(alpha) = options.skin {
+        app.insert_resource(anatomy_view::SkinOpacity(alpha));
     }
     if options.bare {
         if let Some(scenario) = &options.scenario {
@@ -495,6 +503,14 @@ pub fn shot(args: &Shot) -> Result<(), String> {
             ..AppOptions::default()
         },
     };
+    if let Some(alpha) = args.skin
+        && !(0.0..=1.0).contains(&alpha)
+    {
+        return Err(format!(
+            "--skin {alpha}: the skin's opacity runs from 0 (hidden) to 1 (opaque)"
+        ));
+    }
+    options.skin = args.skin;
     options.view = args.view;
     options.screenshot = Some(args.out.clone());
     options.width = args.width;

@@ -24,10 +24,12 @@ pub enum Tissue {
     Lfcn,
     /// Pelvic contents inside the inner table: iliacus, iliac vessels, bowel.
     PelvicCavity,
+    /// The sacral canal's contents: dura and the cauda equina, behind the sacral bodies.
+    SacralCanal,
 }
 
 impl Tissue {
-    pub const ALL: [Tissue; 13] = [
+    pub const ALL: [Tissue; 14] = [
         Tissue::Air,
         Tissue::Skin,
         Tissue::Fat,
@@ -41,6 +43,7 @@ impl Tissue {
         Tissue::SuperiorGlutealArtery,
         Tissue::Lfcn,
         Tissue::PelvicCavity,
+        Tissue::SacralCanal,
     ];
 
     pub fn name(self) -> &'static str {
@@ -58,6 +61,7 @@ impl Tissue {
             Tissue::SuperiorGlutealArtery => "superior gluteal artery",
             Tissue::Lfcn => "lateral femoral cutaneous nerve",
             Tissue::PelvicCavity => "pelvic cavity",
+            Tissue::SacralCanal => "sacral canal (cauda equina)",
         }
     }
 
@@ -77,6 +81,7 @@ impl Tissue {
             Tissue::SuperiorGlutealArtery => "superior_gluteal_artery",
             Tissue::Lfcn => "lfcn",
             Tissue::PelvicCavity => "pelvic_cavity",
+            Tissue::SacralCanal => "sacral_canal",
         }
     }
 
@@ -100,6 +105,7 @@ impl Tissue {
             Tissue::SuperiorGlutealArtery => [230, 30, 40],
             Tissue::Lfcn => [255, 200, 40],
             Tissue::PelvicCavity => [120, 90, 140],
+            Tissue::SacralCanal => [240, 150, 200],
         }
     }
 

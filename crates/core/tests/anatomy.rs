@@ -404,6 +404,8 @@ fn the_new_preset_shapes_are_checked_and_optional() {
             "(mean: 0.0, sd: 40.0,",
             "variation.innominate_rotation_deg",
         ),
+        ("slope_deg: 38.0", "slope_deg: 95.0", "sacrum.base"),
+        ("body_rounding: 8.0", "body_rounding: 20.0", "sacrum.base"),
     ] {
         assert!(text.contains(from), "{from}");
         let e = build(&text.replacen(from, to, 1)).unwrap_err();
@@ -422,5 +424,114 @@ fn the_new_preset_shapes_are_checked_and_optional() {
             .collect::<Vec<_>>()
             .join("\n");
     }
+    let base = old
+        .find("        base: Some((")
+        .expect("the male sacrum has a base");
+    let end = base + old[base..].find("        )),\n").expect("the base ends") + 12;
+    old.replace_range(base..end, "");
+    old = old.replacen(
+        "midline_landmarks: [",
+        "midline_landmarks: [(\"sacral_promontory\", (0.0, -61.0, 44.0)),",
+        1,
+    );
     build(&old).expect("a preset from before these shapes still builds");
+}
+
+#[test]
+fn the_true_conjugate_is_within_the_published_range() {
+    // 105 mm in men and 116 in women (anatomy reference); the women's inlet is the wider.
+    let m = male(25.0, None).dimensions().true_conjugate;
+    let f = female(None).dimensions().true_conjugate;
+    assert!((100.0..=110.0).contains(&m), "men's true conjugate {m}");
+    assert!((111.0..=121.0).contains(&f), "women's true conjugate {f}");
+    for seed in 0..10 {
+        let m = male(25.0, Some(seed)).dimensions().true_conjugate;
+        let f = female(Some(seed)).dimensions().true_conjugate;
+        assert!(
+            (90.0..=125.0).contains(&m) && (100.0..=135.0).contains(&f),
+            "seed {seed}: true conjugate {m} (men), {f} (women)"
+        );
+    }
+}
+
+/// The sacrum's parts, found where an atlas puts them relative to the promontory.
+#[test]
+fn the_sacrum_has_a_promontory_a_body_alae_a_canal_and_a_kyphotic_curve() {
+    for a in [male(25.0, None), female(None)] {
+        let name = a.patient.preset.clone();
+        let p = lm(&a, "sacral_promontory");
+        let t = |q: Vec3| a.tissue_at(q);
+        // The promontory is on the bone: just behind and below it is sacrum, in front pelvis.
+        assert!(
+            a.bone_sdf(p).abs() < 0.6,
+            "{name}: promontory {}",
+            a.bone_sdf(p)
+        );
+        assert_eq!(t(p + Vec3::new(0.0, -3.0, -3.0)), Tissue::Sacrum, "{name}");
+        assert_eq!(
+            t(p + Vec3::new(0.0, 6.0, 0.0)),
+            Tissue::PelvicCavity,
+            "{name}"
+        );
+        // The S1 body: bone 15 mm behind the promontory, and its endplate slopes down toward
+        // the front (nothing 8 mm above the body's middle).
+        let body = p + Vec3::new(0.0, -15.0, 0.0);
+        assert_eq!(t(body), Tissue::Sacrum, "{name}: S1 body");
+        let endplate_top = (0..60)
+            .map(|k| body + Vec3::Z * (k as f32 * 0.5))
+            .take_while(|&q| t(q) == Tissue::Sacrum)
+            .count() as f32
+            * 0.5;
+        assert!(
+            (5.0..=25.0).contains(&endplate_top),
+            "{name}: the endplate {endplate_top} mm above the body's point"
+        );
+        // The canal behind the body, in the midline, and solid bone on either side of it.
+        let canal = (0..40)
+            .map(|k| p + Vec3::new(0.0, -30.0 - k as f32, 5.0))
+            .filter(|&q| t(q) == Tissue::SacralCanal)
+            .count();
+        assert!(canal >= 6, "{name}: {canal} mm of canal behind S1");
+        // The alae: bone 40 mm either side of the midline at the promontory's height and
+        // 20 mm behind it, with their upper surface within 15 mm above.
+        for x in [-40.0, 40.0] {
+            let ala = p + Vec3::new(x, -20.0, 0.0);
+            assert_eq!(t(ala), Tissue::Sacrum, "{name}: ala at x {x}");
+            assert!(!t(ala + Vec3::Z * 15.0).is_bone(), "{name}: above the ala");
+        }
+        // Kyphosis: the pelvic surface in the midline at S3 lies behind the chord from the
+        // promontory to the tip, so the sacrum is concave in front.
+        let tip = lm(&a, "coccyx_tip");
+        let s3 = p + (tip - p) * 0.55;
+        let front = (0..80)
+            .map(|k| s3 + Vec3::new(0.0, -(k as f32), 0.0))
+            .find(|&q| t(q) == Tissue::Sacrum)
+            .expect("the sacrum behind the chord");
+        assert!(
+            s3.y - front.y > 8.0,
+            "{name}: the pelvic surface {} mm behind the chord",
+            s3.y - front.y
+        );
+    }
+}
+
+/// The auricular surfaces: the SI joint holds the sacrum to the ilium above and below the
+/// PSIS's level, so a needle straight in from the PSIS, or 15 mm below it, meets the joint.
+#[test]
+fn the_sacrum_meets_the_ilium_at_auricular_surfaces() {
+    let a = male(25.0, None);
+    let psis = lm(&a, "psis_left");
+    let mut heights = Vec::new();
+    for dz in (-40..=20).step_by(2) {
+        let from = psis + Vec3::new(0.0, -20.0, dz as f32);
+        let iv = a.intervals(from, from + Vec3::Y * 80.0, 0.25);
+        if iv.iter().any(|i| i.tissue == Tissue::SiJoint) {
+            heights.push(dz);
+        }
+    }
+    let (low, high) = (heights[0], heights[heights.len() - 1]);
+    assert!(
+        low <= -15 && high >= 4 && heights.len() as i32 == (high - low) / 2 + 1,
+        "the joint meets straight-in needles at {heights:?} mm about the PSIS"
+    );
 }

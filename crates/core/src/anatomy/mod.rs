@@ -211,6 +211,9 @@ impl Anatomy {
         for (name, p) in &anatomy.preset.midline_landmarks {
             landmarks.insert(name.clone(), anatomy.to_patient(Vec3::from(*p)));
         }
+        if let Some(p) = anatomy.pelvis.promontory() {
+            landmarks.insert("sacral_promontory".into(), anatomy.to_patient(p));
+        }
         anatomy.landmarks = landmarks;
         Ok(anatomy)
     }
@@ -450,6 +453,28 @@ fn check_shape(p: &AnatomyPreset) -> Result<(), AnatomyError> {
         return fail(
             "the sacrum needs matching centreline, half_width and half_depth lists".into(),
         );
+    }
+    if let Some(b) = &s.base {
+        let sizes = [
+            b.body_half_width,
+            b.body_depth,
+            b.body_height,
+            b.body_rounding,
+        ];
+        if !(0.0..=80.0).contains(&b.slope_deg)
+            || sizes.iter().any(|v| !(*v > 0.0 && *v <= 100.0))
+            || b.body_rounding * 2.0 > b.body_depth.min(b.body_height)
+            || !(0.0..=30.0).contains(&b.ala_drop)
+            || b.canal.points.len() < 2
+            || b.canal.points.len() != b.canal.radii.len()
+        {
+            return fail(
+                "sacrum.base needs a slope of 0-80 degrees, a body 0-100 mm with a rounding \
+                 at most half its depth and height, an ala drop of 0-30 mm and a canal of at \
+                 least 2 points with one radius each"
+                    .into(),
+            );
+        }
     }
     for (name, t) in [
         ("pubis.superior_ramus", &p.pubis.superior_ramus),

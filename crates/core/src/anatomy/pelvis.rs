@@ -1,6 +1,6 @@
 //! The bones of the reference pelvis (left side; the right is its mirror image).
 
-use super::preset::{AnatomyPreset, Tube};
+use super::preset::{AnatomyPreset, SacralBase, Tube};
 use super::wing::{Wing, WingLocal};
 use crate::geometry::sdf;
 use glam::Vec3;
@@ -47,6 +47,82 @@ impl TubeShape {
     }
 }
 
+/// The sacral base (`SacralBase`) in the midline frame of the S1 endplate.
+#[derive(Clone, Debug)]
+struct Base {
+    /// The endplate's front edge before rounding.
+    corner: Vec3,
+    /// The endplate's normal (up and forward) and the direction along it toward the back.
+    up: Vec3,
+    back: Vec3,
+    body_centre: Vec3,
+    body_half: Vec3,
+    rounding: f32,
+    ala_drop: f32,
+    canal: TubeShape,
+    articular: (Vec3, Vec3),
+}
+
+impl Base {
+    fn new(b: &SacralBase) -> Base {
+        let slope = b.slope_deg.to_radians();
+        let up = Vec3::new(0.0, slope.sin(), slope.cos());
+        let back = Vec3::new(0.0, -slope.cos(), slope.sin());
+        let corner = Vec3::new(0.0, b.promontory[0], b.promontory[1]);
+        Base {
+            corner,
+            up,
+            back,
+            body_centre: corner + back * (b.body_depth * 0.5) - up * (b.body_height * 0.5),
+            body_half: Vec3::new(b.body_half_width, b.body_depth * 0.5, b.body_height * 0.5),
+            rounding: b.body_rounding,
+            ala_drop: b.ala_drop,
+            canal: TubeShape::new(&b.canal),
+            articular: (
+                Vec3::from(b.articular_process.centre),
+                Vec3::from(b.articular_process.radii),
+            ),
+        }
+    }
+
+    /// The point where the rounded edge meets the bisector of the corner.
+    fn promontory(&self) -> Vec3 {
+        let inset = self.rounding * (1.0 - std::f32::consts::FRAC_1_SQRT_2);
+        self.corner + (self.back - self.up) * inset
+    }
+
+    fn body(&self, p: Vec3) -> f32 {
+        let r = p - self.body_centre;
+        let local = Vec3::new(r.x, r.dot(self.back), r.dot(self.up));
+        let q = local.abs() - self.body_half + Vec3::splat(self.rounding);
+        q.max(Vec3::ZERO).length() + q.max_element().min(0.0) - self.rounding
+    }
+
+    /// The canal's contents: the tube below the endplate's plane, outside the bone.
+    fn canal_contents(&self, p: Vec3, sacrum: f32) -> f32 {
+        if sacrum < -1.0 {
+            return -sacrum;
+        }
+        let folded = Vec3::new(-p.x.abs(), p.y, p.z);
+        self.canal
+            .sdf(folded, 10.0)
+            .max((p - self.corner).dot(self.up))
+            .max(-sacrum)
+    }
+
+    /// The swept sacrum `rest` with its top cut at the alae, the S1 body and the articular
+    /// processes added, and the canal hollowed out.
+    fn shape(&self, p: Vec3, rest: f32) -> f32 {
+        let alae = (p - self.corner).dot(self.up) + self.ala_drop;
+        let mut d = rest.max(alae);
+        d = sdf::smooth_min(d, self.body(p), 3.0);
+        let (c, r) = self.articular;
+        d = sdf::smooth_min(d, sdf::ellipsoid(p, c, r), 3.0);
+        let folded = Vec3::new(-p.x.abs(), p.y, p.z);
+        d.max(-self.canal.sdf(folded, -d + 1.0))
+    }
+}
+
 /// Distances from one point to each bony part, in reference millimetres.
 #[derive(Clone, Copy, Debug)]
 pub struct BoneSample {
@@ -56,6 +132,9 @@ pub struct BoneSample {
     /// Signed distance to the SI joint space (negative inside it).
     pub si_joint: f32,
     pub symphysis: f32,
+    /// Signed distance to the sacral canal's contents (below the S1 endplate; infinite when
+    /// the preset's sacrum has no base).
+    pub canal: f32,
     /// Wing coordinates of the point, for the pelvic cavity test.
     pub wing: WingLocal,
     pub inner_offset: f32,
@@ -79,6 +158,7 @@ pub struct Pelvis {
     sacrum_half_depth: Vec<f32>,
     foramina: Vec<(Vec3, Vec3, f32)>,
     median_crest: TubeShape,
+    base: Option<Base>,
     pubis_centre: Vec3,
     pubis_half: Vec3,
     symphysis_gap: f32,
@@ -142,6 +222,7 @@ impl Pelvis {
         Pelvis {
             wing,
             median_crest,
+            base: s.base.as_ref().map(Base::new),
             hip_centre: hip,
             acetabulum_radius: p.acetabulum.radius,
             acetabulum_wall: p.acetabulum.wall,
@@ -171,6 +252,11 @@ impl Pelvis {
             sacrum_min,
             sacrum_max,
         }
+    }
+
+    /// The sacral promontory on the bone's surface, when the preset gives the sacrum a base.
+    pub fn promontory(&self) -> Option<Vec3> {
+        self.base.as_ref().map(Base::promontory)
     }
 
     /// Point on the SI joint met by a needle straight in from the PSIS.
@@ -233,6 +319,9 @@ impl Pelvis {
             best = best.min(d);
         }
         best = sdf::smooth_min(best, self.median_crest.sdf(p, best + 4.0), 4.0);
+        if let Some(base) = &self.base {
+            best = base.shape(p, best);
+        }
         for &(a, b, r) in &self.foramina {
             let (d, _) = sdf::segment(p, a, b);
             best = best.max(r - d);
@@ -286,11 +375,16 @@ impl Pelvis {
             let d = (q - c).abs() - half;
             d.max(Vec3::ZERO).length() + d.max_element().min(0.0)
         };
+        let canal = match &self.base {
+            Some(base) => base.canal_contents(p, sacrum_raw),
+            None => f32::INFINITY,
+        };
         BoneSample {
             hip_bone,
             sacrum,
             si_joint,
             symphysis,
+            canal,
             wing: wl,
             inner_offset: self.wing.inner_offset(wl),
         }

@@ -153,6 +153,33 @@ pub struct SacrumShape {
     pub half_depth: Vec<f32>,
     /// Pairs of dorsal foramina: (height z, lateral offset, radius).
     pub foramina: Vec<(f32, f32, f32)>,
+    /// The sacral base. Presets written before it have none, and keep the swept box's rounded
+    /// top (and a promontory 132 mm from the symphysis).
+    #[serde(default)]
+    pub base: Option<SacralBase>,
+}
+
+/// The top of the sacrum: the S1 endplate tilted at the sacral slope, the S1 body whose
+/// front upper edge is the promontory, the alae a little below the endplate's plane, the
+/// canal behind the bodies and the superior articular processes. The swept centreline above
+/// gives the bodies below S1, the lateral masses and the dorsal surface; the base cuts its top.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SacralBase {
+    /// The S1 endplate's front edge in the midline, (y, z), before its rounding.
+    pub promontory: [f32; 2],
+    /// The S1 endplate against the horizontal (the sacral slope), degrees.
+    pub slope_deg: f32,
+    /// The S1 body: half its width, its depth front to back, its height and its rounding.
+    pub body_half_width: f32,
+    pub body_depth: f32,
+    pub body_height: f32,
+    pub body_rounding: f32,
+    /// How far the alae's upper surface lies below the endplate's plane.
+    pub ala_drop: f32,
+    /// The sacral canal, on the left of the midline (mirrored, the two tubes make its width).
+    pub canal: Tube,
+    /// The left superior articular process.
+    pub articular_process: Ellipsoid,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -210,11 +237,11 @@ pub struct HazardShapes {
     /// ellipsoid, outside bone, counted as the sciatic nerve. Presets written before it have
     /// none.
     #[serde(default)]
-    pub sciatic_foramen: Option<Foramen>,
+    pub sciatic_foramen: Option<Ellipsoid>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Foramen {
+pub struct Ellipsoid {
     pub centre: [f32; 3],
     pub radii: [f32; 3],
 }

@@ -88,6 +88,14 @@ impl Anatomy {
 
         let cutoff = clearance / s;
         let h = &self.hazards;
+        let canal = b.canal * s;
+        if canal < 0.0 {
+            return Probe {
+                tissue: Tissue::SacralCanal,
+                clearance: clearance.min(-canal),
+            };
+        }
+        clearance = clearance.min(canal);
         let bones_ref = b.hip_bone.min(b.sacrum);
         for (d, tissue) in [
             (h.sciatic(bones_ref, q, cutoff), Tissue::SciaticNerve),

@@ -29,6 +29,7 @@ pub fn echogenicity(t: Tissue) -> f32 {
         Tissue::SciaticNerve | Tissue::Lfcn => 0.7,
         Tissue::SuperiorGlutealArtery => 0.02,
         Tissue::PelvicCavity => 0.15,
+        Tissue::SacralCanal => 0.1,
     }
 }
 

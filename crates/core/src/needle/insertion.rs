@@ -24,7 +24,7 @@ pub fn tip_resistance(t: Tissue) -> f32 {
         Tissue::Symphysis => 80.0,
         Tissue::SciaticNerve | Tissue::Lfcn => 10.0,
         Tissue::SuperiorGlutealArtery => 4.0,
-        Tissue::PelvicCavity => 2.0,
+        Tissue::PelvicCavity | Tissue::SacralCanal => 2.0,
     }
 }
 

@@ -100,7 +100,7 @@ pub fn hazard_of(t: Tissue) -> Option<Hazard> {
         Tissue::Lfcn => Hazard::Lfcn,
         Tissue::PelvicCavity => Hazard::PelvicCavity,
         Tissue::SiJoint => Hazard::SiJoint,
-        Tissue::Sacrum => Hazard::Sacrum,
+        Tissue::Sacrum | Tissue::SacralCanal => Hazard::Sacrum,
         _ => return None,
     })
 }
