@@ -109,5 +109,38 @@ fn section(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, point_query, path_query, mesh_build, section);
+/// A C-arm shot in the app (256² over 300 mm): the view's image of the patient, computed once
+/// a view (on a patient whose grid is filled, and on one built for the run), against the shot
+/// itself, which only adds the needle's steel to it.
+fn fluoroscopy(c: &mut Criterion) {
+    use marrowsim_core::geometry::radiograph::{Projection, drr, with_needle};
+    let a = anatomy();
+    let p = Projection::c_arm(&a, 0.0, 0.0, 256, 256);
+    let base = drr(&a, &p, None);
+    let (from, to) = needle(&a);
+    let mut g = c.benchmark_group("c_arm_256");
+    g.sample_size(10);
+    g.bench_function("view_image_warm_grid", |b| {
+        b.iter(|| drr(&a, black_box(&p), None))
+    });
+    g.bench_function("view_image_new_patient", |b| {
+        b.iter(|| {
+            let fresh = Anatomy::build(&Patient::average("adult_male", Sex::Male)).unwrap();
+            drr(&fresh, black_box(&p), None)
+        })
+    });
+    g.bench_function("shot_with_needle", |b| {
+        b.iter(|| with_needle(black_box(&base), &p, from, to))
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    point_query,
+    path_query,
+    mesh_build,
+    section,
+    fluoroscopy
+);
 criterion_main!(benches);

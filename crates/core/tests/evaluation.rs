@@ -108,6 +108,7 @@ fn not_today_passes_when_deferred_and_is_unsafe_when_done() {
         preparation: Vec::new(),
         marks: Vec::new(),
         who: None,
+        shots: Vec::new(),
         sites: Vec::new(),
     };
     let s = score(&scene, &anatomy, &deferred).unwrap();
@@ -140,6 +141,7 @@ fn not_today_passes_when_deferred_and_is_unsafe_when_done() {
         preparation: Vec::new(),
         marks: Vec::new(),
         who: None,
+        shots: Vec::new(),
         ..deferred
     };
     let s = score(&scene, &anatomy, &nothing).unwrap();

@@ -370,6 +370,7 @@ mod quick_agrees {
         preparation: Vec::new(),
         marks: Vec::new(),
         who: None,
+        shots: Vec::new(),
                 sites: vec![SiteAttempt {
                     site: 0,
                     timeline: feasibility::straight_insertion(&pose),

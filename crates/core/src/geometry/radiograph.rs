@@ -76,6 +76,36 @@ impl Projection {
         }
     }
 
+    /// A C-arm's view: the AP beam turned `orbit_deg` about the body's long axis (the source
+    /// toward the patient's left for a positive angle) and tilted `tilt_deg` toward the feet
+    /// (an inlet view; negative for an outlet view), centred as [`Projection::of`] is.
+    pub fn c_arm(
+        anatomy: &Anatomy,
+        orbit_deg: f32,
+        tilt_deg: f32,
+        width: usize,
+        height: usize,
+    ) -> Projection {
+        let r = Quat::from_rotation_z(orbit_deg.to_radians())
+            * Quat::from_rotation_x(tilt_deg.to_radians());
+        let (beam, up) = (r * Vec3::NEG_Y, r * Vec3::Z);
+        Projection {
+            right: beam.cross(up).normalize(),
+            up,
+            beam,
+            ..Projection::of(anatomy, View::Ap, width, height)
+        }
+    }
+
+    /// The pixel (column, row) a point projects to, if it is on the detector.
+    pub fn pixel(&self, p: Vec3) -> Option<(usize, usize)> {
+        let d = p - self.centre;
+        let col = d.dot(self.right) / self.mm_per_px + self.width as f32 * 0.5;
+        let row = self.height as f32 * 0.5 - d.dot(self.up) / self.mm_per_px;
+        (col >= 0.0 && row >= 0.0 && col < self.width as f32 && row < self.height as f32)
+            .then_some((col as usize, row as usize))
+    }
+
     fn ray(&self, col: usize, row: usize) -> (Vec3, Vec3) {
         let x = (col as f32 + 0.5 - self.width as f32 * 0.5) * self.mm_per_px;
         let y = (self.height as f32 * 0.5 - row as f32 - 0.5) * self.mm_per_px;
@@ -125,6 +155,17 @@ pub fn drr(anatomy: &Anatomy, p: &Projection, needle: Option<(Vec3, Vec3)>) -> V
             });
         }
     });
+    out
+}
+
+/// The anatomy's line integrals `base` (from [`drr`] without a needle) with the needle's
+/// steel from `entry` to `tip` added: a shot costs only the needle once its view is known.
+pub fn with_needle(base: &[f32], p: &Projection, entry: Vec3, tip: Vec3) -> Vec<f32> {
+    let mut out = base.to_vec();
+    for (i, v) in out.iter_mut().enumerate() {
+        let (a, b) = p.ray(i % p.width.max(1), i / p.width.max(1));
+        *v += steel_along(a, b, entry, tip);
+    }
     out
 }
 
@@ -231,5 +272,31 @@ mod tests {
             drr(&a, &close, Some((entry, tip))),
             "the same every time"
         );
+        assert_eq!(
+            with_needle(&without, &close, entry, tip),
+            with,
+            "a shot is the view's anatomy plus the needle"
+        );
+    }
+
+    #[test]
+    fn a_c_arm_at_zero_is_the_ap_view_and_turns_as_its_angles_say() {
+        let a = Anatomy::build(&Patient::average("adult_male", Sex::Male)).unwrap();
+        let ap = Projection::of(&a, View::Ap, 40, 40);
+        let zero = Projection::c_arm(&a, 0.0, 0.0, 40, 40);
+        assert!((zero.beam - ap.beam).length() < 1e-6 && (zero.right - ap.right).length() < 1e-6);
+        let inlet = Projection::c_arm(&a, 0.0, 40.0, 40, 40);
+        let reference = Projection::of(&a, View::Inlet, 40, 40);
+        assert!((inlet.beam - reference.beam).length() < 1e-6);
+        // Orbiting toward the left brings the source to the patient's left (x < 0).
+        let source = -Projection::c_arm(&a, 30.0, 0.0, 40, 40).beam;
+        assert!(source.x < -0.4 && source.y > 0.8, "{source}");
+        let psis = a.landmark("psis_left").unwrap();
+        let (col, row) = ap.pixel(psis).expect("the PSIS is in the field");
+        assert!(
+            col > 20,
+            "the patient's left is on the image's right: column {col}"
+        );
+        assert!(row < 40 && ap.pixel(psis + Vec3::X * 1000.0).is_none());
     }
 }

@@ -335,6 +335,7 @@ fn best_attempt(
         preparation: Vec::new(),
         marks: Vec::new(),
         who: None,
+        shots: Vec::new(),
         sites: sites
             .iter()
             .filter_map(|s| {

@@ -6,6 +6,7 @@ pub mod aspiration;
 mod components;
 pub mod evaluation;
 pub mod feasibility;
+pub mod fluoroscopy;
 pub mod preparation;
 pub mod scoring;
 pub mod success_map;

@@ -181,6 +181,8 @@ pub enum ScoreError {
     },
     #[error("site {0}: the attempt has syringe pulls, but this scene has no aspiration phase")]
     NoAspiration(usize),
+    #[error("{0}")]
+    Shots(String),
 }
 
 /// What the final pose shows: where the tip is and how the shaft met the bone.
@@ -237,6 +239,33 @@ pub fn score(
         if spec.answer.decision == crate::evaluation::Decision::Defer || !went_ahead {
             return Ok(evaluation_only(scenario, spec, ev.clone()));
         }
+    }
+    let c_arm = scenario.c_arm();
+    match &c_arm {
+        None if !attempt.shots.is_empty() => {
+            return Err(ScoreError::Shots(format!(
+                "the attempt has {} X-ray shot(s), but this scene has no C-arm",
+                attempt.shots.len()
+            )));
+        }
+        Some(spec) if attempt.shots.len() > spec.max_shots as usize => {
+            return Err(ScoreError::Shots(format!(
+                "{} X-ray shots, more than this scene's most of {}",
+                attempt.shots.len(),
+                spec.max_shots
+            )));
+        }
+        Some(spec) => {
+            if let Some(s) = attempt.shots.iter().find(|s| s.view >= spec.views.len()) {
+                return Err(ScoreError::Shots(format!(
+                    "an X-ray shot at t = {} s from view {}; this scene's C-arm has {}",
+                    s.t,
+                    s.view,
+                    spec.views.len()
+                )));
+            }
+        }
+        None => {}
     }
     let mut sites = Vec::new();
     for s in &attempt.sites {
@@ -350,6 +379,21 @@ pub fn score(
         );
         p
     });
+    if let Some(spec) = &c_arm {
+        let dose = super::fluoroscopy::score(spec, &attempt.shots);
+        add_phase(
+            &mut total,
+            &mut verdict,
+            &mut components,
+            scenario.pass_mark,
+            Phase {
+                weight: spec.weight,
+                points: dose.points,
+                verdict: Verdict::Pass,
+                components: std::slice::from_ref(&dose.component),
+            },
+        );
+    }
     if let Some((spec, ev)) = &evaluation {
         total = mix(total, verdict, spec.weight, ev.points);
         verdict = verdict.max(ev.verdict);
@@ -813,6 +857,7 @@ pub fn score_text_with(
             ScoreError::PullTooLarge { site, .. } | ScoreError::NoAspiration(site) => index(*site)
                 .map(|i| vec![Step::Field("sites"), Step::Index(i), Step::Field("pulls")]),
             ScoreError::MissingSite(_) => Some(vec![Step::Field("sites")]),
+            ScoreError::Shots(_) => Some(vec![Step::Field("shots")]),
             ScoreError::Unresolved => None,
         };
         match path {

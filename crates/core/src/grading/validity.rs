@@ -297,6 +297,7 @@ pub fn subjects(
             preparation: Vec::new(),
             marks: Vec::new(),
             who: None,
+            shots: Vec::new(),
             sites,
         };
         if scenario.preparation.is_some() {

@@ -101,6 +101,8 @@ pub struct Session {
     preparation: Vec<crate::preparation::Prepared>,
     /// The pen's marks on the skin.
     marks: Vec<Touch>,
+    /// The X-ray shots taken, over every site.
+    shots: Vec<attempt::XrayShot>,
     /// What the finger feels now, while the trainee palpates.
     pub finger: Option<Feel>,
     /// The stylet is out of the cannula: the syringe can be attached.
@@ -135,6 +137,7 @@ impl Session {
             turns: Vec::new(),
             preparation: Vec::new(),
             marks: Vec::new(),
+            shots: Vec::new(),
             finger: None,
             stylet_out: false,
             evaluation: None,
@@ -248,6 +251,37 @@ impl Session {
         Ok(())
     }
 
+    /// Takes an X-ray from the scene's C-arm view `view`: counted, and refused when the scene
+    /// has no C-arm, the view is not one of its own, the shots reach the scene's most, or the
+    /// attempt is marked.
+    pub fn shoot(&mut self, view: usize, t: f32) -> Result<(), String> {
+        let c_arm = self
+            .scenario
+            .c_arm()
+            .ok_or("this scene has no C-arm: its guidance is not fluoroscopy")?;
+        if self.score.is_some() {
+            return Err("the attempt is marked".into());
+        }
+        if view >= c_arm.views.len() {
+            return Err(format!("the C-arm has {} views", c_arm.views.len()));
+        }
+        if self.shots.len() >= c_arm.max_shots as usize {
+            return Err(format!(
+                "{} shots is this scene's most: finish without more X-rays",
+                c_arm.max_shots
+            ));
+        }
+        self.record(t);
+        let t = self.shots.last().map_or(t, |s| t.max(s.t));
+        self.shots.push(attempt::XrayShot { t, view });
+        Ok(())
+    }
+
+    /// The X-ray shots so far.
+    pub fn shots(&self) -> &[attempt::XrayShot] {
+        &self.shots
+    }
+
     /// The pen's marks so far.
     pub fn marks(&self) -> &[Touch] {
         &self.marks
@@ -325,6 +359,7 @@ impl Session {
         s.deposits = attempt.anaesthetic.clone();
         s.preparation = attempt.preparation.clone();
         s.marks = attempt.marks.clone();
+        s.shots = attempt.shots.clone();
         s.score = score;
         Some(s)
     }
@@ -726,6 +761,7 @@ impl Session {
             .chain(self.deposits.first().map(|d| d.t))
             .chain(self.preparation.first().map(|p| p.t))
             .chain(self.marks.first().map(|m| m.t))
+            .chain(self.shots.first().map(|s| s.t))
             .fold(f32::INFINITY, f32::min);
         let t0 = if t0.is_finite() { t0 } else { 0.0 };
         let mut sites = self.done.clone();
@@ -776,6 +812,14 @@ impl Session {
                 })
                 .collect(),
             who: None,
+            shots: self
+                .shots
+                .iter()
+                .map(|s| attempt::XrayShot {
+                    t: (s.t - t0).max(0.0),
+                    ..*s
+                })
+                .collect(),
             sites,
         }
     }

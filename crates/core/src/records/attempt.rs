@@ -6,10 +6,10 @@ use crate::scenario::locate::Step;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-pub const VERSION: u32 = 6;
+pub const VERSION: u32 = 7;
 /// Attempts written before the aspiration phase (version 1, without pulls), before palpation
 /// (version 2), before the evaluation (version 3), before the preparation (version 4) and
-/// before the trainee's name (version 5) still load.
+/// before the trainee's name (version 5) and before fluoroscopy (version 6) still load.
 pub const OLDEST_VERSION: u32 = 1;
 /// A site's palpation is recorded every 2 mm the finger moves; a long search is a few hundred.
 pub const MAX_TOUCHES: usize = 5_000;
@@ -51,8 +51,22 @@ pub struct Attempt {
     /// beside the attempt; `history --export` writes it in, and `marrowsim import` reads it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub who: Option<crate::records::history::Identity>,
+    /// The X-ray shots taken, over every site (version 7).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shots: Vec<XrayShot>,
     pub sites: Vec<SiteAttempt>,
 }
+
+/// One fluoroscopy shot: when, and from which of the scene's C-arm views.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct XrayShot {
+    pub t: f32,
+    pub view: usize,
+}
+
+/// More shots than this is no fluoroscopy a scene allows (its `max_shots` is at most 200).
+pub const MAX_SHOTS: usize = 200;
 
 /// More checklist steps than this is no preparation (each step redone many times).
 pub const MAX_PREP_STEPS: usize = 100;
@@ -216,11 +230,19 @@ impl Attempt {
             }
         }
         check_deposits(&a).map_err(|(path, message)| invalid(&path, message))?;
+        if !a.shots.is_empty() && a.version < 7 {
+            return Err(invalid(
+                &[Step::Field("shots")],
+                format!("X-ray shots need attempt version 7, not {}", a.version),
+            ));
+        }
         let steps: Vec<Timed> = a.preparation.iter().map(|p| (p.t, None)).collect();
         let marks: Vec<Timed> = a.marks.iter().map(|m| (m.t, Some(m.at))).collect();
+        let shots: Vec<Timed> = a.shots.iter().map(|s| (s.t, None)).collect();
         for (field, what, items, max) in [
             ("preparation", "preparation steps", steps, MAX_PREP_STEPS),
             ("marks", "skin marks", marks, MAX_MARKS),
+            ("shots", "X-ray shots", shots, MAX_SHOTS),
         ] {
             check_timed(vec![Step::Field(field)], what, &items, max, a.version)
                 .map_err(|(path, message)| invalid(&path, message))?;

@@ -13,12 +13,13 @@ use std::path::Path;
 pub use validate::{MAX_FILE_BYTES, MAX_HAZARDS, MAX_SITES};
 
 /// The scenario format this build reads.
-pub const VERSION: u32 = 6;
+pub const VERSION: u32 = 7;
 /// Scenes written before the aspiration phase (version 1) still load as placement-only scenes,
 /// those written before the choice of guidance (version 2) as landmark-guided ones, and those
 /// written before the evaluation (version 3) as scenes without a case, and those written before
 /// the preparation checklist (version 4) as scenes without one, and those written before the
-/// expert's attempt (version 5) as scenes whose demonstration uses feasibility's best.
+/// expert's attempt (version 5) as scenes whose demonstration uses feasibility's best, and
+/// those written before fluoroscopy (version 6) without it.
 pub const OLDEST_VERSION: u32 = 1;
 
 /// The standard PSIS harvest scene, built into the binary.
@@ -86,6 +87,97 @@ pub struct Scenario {
     /// scene's folder (version 6); without it, feasibility's best attempt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expert: Option<String>,
+    /// The C-arm's views and what a shot costs, for `guidance: Fluoroscopy` (version 7);
+    /// without it, the default views and dose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fluoroscopy: Option<FluoroscopySpec>,
+}
+
+/// The C-arm for fluoroscopic guidance: the views it offers and the dose's share of the score.
+/// A shot costs nothing up to `free_shots`; the share then falls to nothing at twice as many,
+/// and no shot is taken past `max_shots` (the app refuses it, and `score` refuses an attempt
+/// that has one).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FluoroscopySpec {
+    #[serde(default = "default_views")]
+    pub views: Vec<CArmView>,
+    /// Shots an expert needs: the entry, the trajectory in two views, the depth, and a spare.
+    #[serde(default = "default_free_shots")]
+    pub free_shots: u32,
+    #[serde(default = "default_max_shots")]
+    pub max_shots: u32,
+    /// The dose's share of the total (%); the rest of the attempt has the remainder.
+    #[serde(default = "default_dose_weight")]
+    pub weight: f32,
+}
+
+impl Default for FluoroscopySpec {
+    fn default() -> Self {
+        FluoroscopySpec {
+            views: default_views(),
+            free_shots: default_free_shots(),
+            max_shots: default_max_shots(),
+            weight: default_dose_weight(),
+        }
+    }
+}
+
+/// One position of the C-arm: the beam front to back (AP) turned `orbit_deg` about the body's
+/// long axis toward the scene's side and tilted `tilt_deg` toward the feet (negative: toward
+/// the head).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CArmView {
+    pub name: String,
+    #[serde(default)]
+    pub orbit_deg: f32,
+    #[serde(default)]
+    pub tilt_deg: f32,
+}
+
+impl CArmView {
+    /// The detector for this view on `anatomy`, its orbit turned toward `side`.
+    pub fn projection(
+        &self,
+        anatomy: &crate::anatomy::Anatomy,
+        side: Side,
+        size: usize,
+    ) -> crate::geometry::radiograph::Projection {
+        let orbit = match side {
+            Side::Right => -self.orbit_deg,
+            Side::Left | Side::Both => self.orbit_deg,
+        };
+        crate::geometry::radiograph::Projection::c_arm(anatomy, orbit, self.tilt_deg, size, size)
+    }
+}
+
+fn default_views() -> Vec<CArmView> {
+    let view = |name: &str, orbit_deg: f32, tilt_deg: f32| CArmView {
+        name: name.into(),
+        orbit_deg,
+        tilt_deg,
+    };
+    // AP; the obturator outlet ("teardrop") view, which shows the column of bone between the
+    // iliac tables end on with the needle inside it; and the inlet view, which shows the
+    // tables' spread. The orbit turns toward the scene's side.
+    vec![
+        view("AP", 0.0, 0.0),
+        view("obturator outlet (teardrop)", 30.0, -30.0),
+        view("inlet", 0.0, 40.0),
+    ]
+}
+
+fn default_free_shots() -> u32 {
+    6
+}
+
+fn default_max_shots() -> u32 {
+    30
+}
+
+fn default_dose_weight() -> f32 {
+    10.0
 }
 
 /// The preparation phase: its share of the total. Its figures are in
@@ -126,6 +218,9 @@ pub enum Guidance {
     /// The live section in the needle's plane, drawn as B-mode ultrasound shows it, in
     /// practice and in assessment.
     Ultrasound,
+    /// X-ray shots on demand from the scene's C-arm views (version 7), each one counted. The
+    /// live section and the labels are hidden in assessment, as with landmarks.
+    Fluoroscopy,
 }
 
 impl Guidance {
@@ -138,6 +233,12 @@ impl Scenario {
     /// The scene's guidance; landmarks when it names none.
     pub fn guidance(&self) -> Guidance {
         self.guidance
+    }
+
+    /// The C-arm, when the scene is guided by fluoroscopy: its own, or the default one.
+    pub fn c_arm(&self) -> Option<FluoroscopySpec> {
+        (self.guidance == Guidance::Fluoroscopy)
+            .then(|| self.fluoroscopy.clone().unwrap_or_default())
     }
 }
 

@@ -141,10 +141,86 @@ fn check_text(c: &mut Checker, path: &[Step], name: &str, s: &str) {
 }
 
 fn check_guidance(c: &mut Checker, s: &Scenario) {
-    if s.guidance != super::Guidance::Landmarks && s.version < 3 {
+    use super::Guidance;
+    if s.guidance != Guidance::Landmarks && s.version < 3 {
         c.err(&[Step::Field("guidance")], "`guidance` needs `version: 3`");
     }
+    if s.guidance == Guidance::Fluoroscopy && s.version < 7 {
+        c.err(
+            &[Step::Field("guidance")],
+            "`guidance: Fluoroscopy` needs `version: 7`",
+        );
+    }
+    let Some(f) = &s.fluoroscopy else { return };
+    let at = |field: &'static str| {
+        [
+            Step::Field("fluoroscopy"),
+            Step::Index(0),
+            Step::Field(field),
+        ]
+    };
+    if s.version < 7 {
+        c.err(
+            &[Step::Field("fluoroscopy")],
+            "`fluoroscopy` needs `version: 7`",
+        );
+    }
+    if s.guidance != Guidance::Fluoroscopy {
+        c.err(
+            &[Step::Field("fluoroscopy")],
+            "`fluoroscopy` describes a C-arm: it needs `guidance: Fluoroscopy`",
+        );
+    }
+    if f.views.is_empty() || f.views.len() > MAX_VIEWS {
+        c.err(
+            &at("views"),
+            format!("the C-arm needs 1–{MAX_VIEWS} views, not {}", f.views.len()),
+        );
+    }
+    for (i, v) in f.views.iter().enumerate() {
+        let view = |field: &'static str| {
+            [
+                Step::Field("fluoroscopy"),
+                Step::Index(0),
+                Step::Field("views"),
+                Step::Index(i),
+                Step::Field(field),
+            ]
+        };
+        if v.name.trim().is_empty() || v.name.chars().count() > 40 {
+            c.err(&view("name"), "a view needs a name of 1–40 characters");
+        }
+        c.range(
+            &view("orbit_deg"),
+            "the orbit",
+            v.orbit_deg,
+            -90.0,
+            90.0,
+            "°",
+        );
+        c.range(&view("tilt_deg"), "the tilt", v.tilt_deg, -60.0, 60.0, "°");
+    }
+    c.range(
+        &at("free_shots"),
+        "free shots",
+        f.free_shots as f32,
+        1.0,
+        50.0,
+        "",
+    );
+    c.range(
+        &at("max_shots"),
+        "the most shots",
+        f.max_shots as f32,
+        (2 * f.free_shots) as f32,
+        200.0,
+        "",
+    );
+    c.range(&at("weight"), "the dose's weight", f.weight, 0.0, 50.0, "%");
 }
+
+/// A C-arm offers at most this many views.
+const MAX_VIEWS: usize = 8;
 
 /// The case's figures are in range, and the scene's answer agrees with the contraindications
 /// reference: a scene cannot teach a plan that the published rules refuse.
