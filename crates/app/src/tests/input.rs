@@ -167,7 +167,7 @@ fn the_live_section_follows_the_needle_off_the_frame() {
     app.init_resource::<SectionView>()
         .add_systems(Update, update_section.in_set(crate::AppSystems::Follow));
     let settle = |app: &mut App| {
-        for _ in 0..2000 {
+        for _ in 0..60_000 {
             app.update();
             if app.world().resource::<SectionView>().settled() {
                 return;
@@ -242,7 +242,7 @@ fn the_guidance_decides_what_the_live_section_shows() {
         for _ in 0..10 {
             tap(&mut app, KeyCode::KeyW, &[]);
         }
-        for _ in 0..2000 {
+        for _ in 0..60_000 {
             app.update();
             if app.world().resource::<SectionView>().settled() {
                 break;
