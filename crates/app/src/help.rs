@@ -38,7 +38,7 @@ fn toggle_help(
 }
 
 /// Every control, in one place (H or F1, and the README).
-pub const CONTROLS: [(&str, &str); 27] = [
+pub const CONTROLS: [(&str, &str); 28] = [
     (
         "hold Q + move",
         "palpate: the finger feels for bone under the cursor",
@@ -81,6 +81,10 @@ pub const CONTROLS: [(&str, &str); 27] = [
     (
         "O",
         "turn the trocar a quarter turn where it stands (Shift: back)",
+    ),
+    (
+        "C",
+        "take an X-ray from the chosen C-arm view (scenes under fluoroscopy)",
     ),
     ("Enter", "submit the site"),
     ("R", "retry: the same scene and patient"),

@@ -51,6 +51,8 @@ pub struct PanelModel<'a> {
     pub plan: Option<&'a mut marrowsim_core::evaluation::Plan>,
     /// The practice map of where the site passes from; `None` where it is not offered.
     pub success_map: Option<&'a mut super::success_map_view::MapSlot>,
+    /// The C-arm's controls, for scenes guided by fluoroscopy.
+    pub c_arm: Option<&'a mut super::fluoroscopy_view::Fluoroscope>,
 }
 
 /// What the trainee clicked in the panel.
@@ -91,6 +93,7 @@ struct ViewParams<'w> {
     plan: ResMut<'w, super::plan_view::PlanDraft>,
     confirm: MessageWriter<'w, super::plan_view::ConfirmPlan>,
     maps: ResMut<'w, super::success_map_view::SuccessMapView>,
+    c_arm: ResMut<'w, super::fluoroscopy_view::Fluoroscope>,
 }
 
 fn panel(
@@ -129,6 +132,7 @@ fn panel(
                 profile: Some(&mut profile),
                 plan: Some(&mut plan),
                 success_map: Some(&mut view.maps.panel),
+                c_arm: Some(&mut view.c_arm),
             },
         )
     });
@@ -317,6 +321,14 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
     ui.separator();
     readouts(ui, s);
     ui.separator();
+    if let Some(scope) = m.c_arm
+        && s.scenario.c_arm().is_some()
+    {
+        actions
+            .needle
+            .extend(super::fluoroscopy_view::section(ui, s, scope));
+        ui.separator();
+    }
     if s.scenario.anaesthesia.is_some() {
         actions
             .needle
@@ -335,7 +347,13 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
     ui.label("Resistance against depth");
     super::charts::force_depth(ui, s);
     use super::live_section::Style;
+    let fluoroscopy = s.scenario.c_arm().is_some();
     match (Style::of(&s.scenario), m.section) {
+        (Style::Hidden, _) if fluoroscopy => {
+            ui.weak(
+                "No live section and no labels in assessment: the C-arm's shots show the inside.",
+            );
+        }
         (Style::Hidden, _) => {
             ui.weak("Landmarks only: no imaging and no labels in assessment; feel for the bone.");
         }

@@ -11,6 +11,7 @@ mod charts;
 mod class_view;
 mod demo_view;
 mod editor;
+mod fluoroscopy_view;
 mod help;
 mod history_view;
 mod hud;
@@ -246,6 +247,7 @@ fn ui_plugin(app: &mut App) {
         labels::plugin,
         editor::plugin,
         success_map_view::plugin,
+        fluoroscopy_view::plugin,
     ));
 }
 

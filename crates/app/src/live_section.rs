@@ -69,8 +69,8 @@ impl Style {
         use marrowsim_core::scenario::{Guidance, Mode};
         match (scenario.guidance(), scenario.mode) {
             (Guidance::Ultrasound, _) => Style::Ultrasound,
-            (Guidance::Landmarks, Mode::Practice) => Style::Tissues,
-            (Guidance::Landmarks, Mode::Assessment) => Style::Hidden,
+            (Guidance::Landmarks | Guidance::Fluoroscopy, Mode::Practice) => Style::Tissues,
+            (Guidance::Landmarks | Guidance::Fluoroscopy, Mode::Assessment) => Style::Hidden,
         }
     }
 }

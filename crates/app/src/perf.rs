@@ -125,6 +125,7 @@ pub fn headless_budget(scenario: Scenario, frames: u32) -> Result<HeadlessBudget
                             profile: None,
                             plan: None,
                             success_map: None,
+                            c_arm: None,
                         },
                     )
                 });

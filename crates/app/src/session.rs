@@ -54,6 +54,8 @@ pub enum NeedleCommand {
     Mark(Vec3),
     /// Turn the trocar about its own axis where it stands (degrees).
     Turn(f32),
+    /// Take an X-ray from this view of the scene's C-arm.
+    Shoot(usize),
 }
 
 /// What one press of O turns the trocar (degrees): the quarter turn between pulls.
@@ -203,6 +205,7 @@ fn keyboard_commands(
     mut presses: MessageReader<KeyboardInput>,
     session: Res<SessionState>,
     mut volume: ResMut<PullVolume>,
+    c_arm: Option<Res<super::fluoroscopy_view::Fluoroscope>>,
     mut out: MessageWriter<NeedleCommand>,
 ) {
     let presses: Vec<KeyboardInput> = presses.read().cloned().collect();
@@ -260,6 +263,9 @@ fn keyboard_commands(
     }
     if keys.just_pressed(KeyCode::KeyP) {
         out.write(NeedleCommand::Pull(volume.0));
+    }
+    if keys.just_pressed(KeyCode::KeyC) && session.0.scenario.c_arm().is_some() {
+        out.write(NeedleCommand::Shoot(c_arm.map_or(0, |c| c.selected)));
     }
     if keys.just_pressed(KeyCode::KeyO) {
         out.write(NeedleCommand::Turn(if fine { -TURN_DEG } else { TURN_DEG }));
@@ -378,6 +384,9 @@ fn apply_commands(
             }
             NeedleCommand::Turn(deg) => {
                 s.notice = s.turn(deg, t).err();
+            }
+            NeedleCommand::Shoot(view) => {
+                s.notice = s.shoot(view, t).err();
             }
         }
     }

@@ -4,6 +4,7 @@ mod attempts;
 mod case;
 mod class;
 mod demo;
+mod fluoroscopy;
 mod history;
 mod input;
 mod plan;
