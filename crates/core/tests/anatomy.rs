@@ -405,6 +405,11 @@ fn the_new_preset_shapes_are_checked_and_optional() {
             "variation.innominate_rotation_deg",
         ),
         ("slope_deg: 38.0", "slope_deg: 95.0", "sacrum.base"),
+        (
+            "half_angle_deg: 20.0",
+            "half_angle_deg: 80.0",
+            "soft_tissue.cleft",
+        ),
         ("body_rounding: 8.0", "body_rounding: 20.0", "sacrum.base"),
     ] {
         assert!(text.contains(from), "{from}");
@@ -417,6 +422,7 @@ fn the_new_preset_shapes_are_checked_and_optional() {
         "sciatic_foramen: Some(",
         "dimple: Some(",
         "innominate_rotation_deg: Some(",
+        "cleft: Some(",
     ] {
         old = old
             .lines()
@@ -534,4 +540,53 @@ fn the_sacrum_meets_the_ilium_at_auricular_surfaces() {
         low <= -15 && high >= 4 && heights.len() as i32 == (high - low) / 2 + 1,
         "the joint meets straight-in needles at {heights:?} mm about the PSIS"
     );
+}
+
+/// The natal cleft: a groove on the midline below S2 whose floor and walls are skin, absent
+/// above its top, deeper with BMI; the same preset without it has none.
+#[test]
+fn the_natal_cleft_is_a_skin_lined_groove_below_s2() {
+    use marrowsim_core::anatomy::AnatomyPreset;
+    let text = include_str!("../../../assets/anatomy/adult_male.ron");
+    let flat = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("cleft: Some("))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let build = |t: &str, bmi: f32| {
+        let preset = AnatomyPreset::parse(t, "male.ron").unwrap();
+        let mut p = Patient::average("adult_male", Sex::Male);
+        p.bmi = bmi;
+        Anatomy::from_preset(preset, &p).unwrap()
+    };
+    let skin_y = |a: &Anatomy, x: f32, z: f32| {
+        a.raycast_skin(Vec3::new(x, -400.0, z), Vec3::Y, 400.0)
+            .expect("the back's skin")
+            .y
+    };
+    let with = build(text, 25.0);
+    let without = build(&flat, 25.0);
+    let top = lm(&with, "sacrum_s2").z - 40.0;
+    let low = top - 70.0;
+    let groove = skin_y(&with, 0.0, low) - skin_y(&without, 0.0, low);
+    assert!(groove > 8.0, "the cleft is {groove} mm deep at BMI 25");
+    let beside = skin_y(&with, 25.0, low) - skin_y(&without, 25.0, low);
+    assert!(beside.abs() < 0.1, "25 mm aside the skin moved {beside} mm");
+    let above = skin_y(&with, 0.0, top + 10.0) - skin_y(&without, 0.0, top + 10.0);
+    assert!(above.abs() < 0.1, "above its top the skin moved {above} mm");
+    let obese = build(text, 35.0);
+    let flat_obese = build(&flat, 35.0);
+    let deeper = skin_y(&obese, 0.0, low) - skin_y(&flat_obese, 0.0, low);
+    assert!(
+        deeper > groove + 3.0,
+        "BMI 35: {deeper} mm, BMI 25: {groove} mm"
+    );
+    // Into the groove's wall from behind, 2 mm off the midline: air, then skin, then fat.
+    let from = Vec3::new(2.0, -400.0, low);
+    let iv = with.intervals(from, from + Vec3::Y * 400.0, 0.1);
+    let order: Vec<Tissue> = iv.iter().map(|i| i.tissue).take(3).collect();
+    assert_eq!(order, [Tissue::Air, Tissue::Skin, Tissue::Fat]);
+    // The ray meets the wall at 20° to it: 2 mm of skin is 2 / sin 20° = 5.8 mm along it.
+    let skin = iv[1].length();
+    assert!((4.0..=7.0).contains(&skin), "the wall's skin is {skin} mm");
 }

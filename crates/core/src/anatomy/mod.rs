@@ -180,6 +180,22 @@ impl Anatomy {
             thigh: TubeShape::new(&st.thigh),
             blend: st.envelope_blend,
             dimple,
+            cleft: st.cleft.as_ref().map(|c| {
+                let s2 = preset
+                    .midline_landmarks
+                    .iter()
+                    .find(|(n, _)| n == "sacrum_s2")
+                    .map_or(Vec3::ZERO, |(_, p)| Vec3::from(*p));
+                let a = c.half_angle_deg.to_radians();
+                soft::Cleft {
+                    top_z: s2.z - c.below_s2,
+                    ramp: c.ramp,
+                    depth: c.depth * bmi_factor * instance.soft_tissue,
+                    cos: a.cos(),
+                    sin: a.sin(),
+                    front_y: st.trunk_centre[1],
+                }
+            }),
         };
         let hazards = hazards::HazardSet::new(&preset, &pelvis, &left)?;
 
@@ -301,7 +317,12 @@ impl Anatomy {
         let (q, x) = self.folded_x(p);
         let b = self.pelvis.sample(q);
         let env = self.soft.envelope(b.hip_bone.min(b.sacrum), q) * self.distance_scale;
-        self.bound(env - self.soft.layers(q).total(), x)
+        let skin = env - self.soft.layers(q).total();
+        let skin = match self.soft.cleft(q, skin, self.distance_scale) {
+            Some((cleft, _)) => skin.max(-cleft),
+            None => skin,
+        };
+        self.bound(skin, x)
     }
 
     /// Soft tissue layers at a point.
@@ -528,6 +549,17 @@ fn check_shape(p: &AnatomyPreset) -> Result<(), AnatomyError> {
         return fail(format!(
             "variation.innominate_rotation_deg needs a mean of -5–5° and an SD of 0–6°, not {} and {}",
             m.mean, m.sd
+        ));
+    }
+    if let Some(c) = &p.soft_tissue.cleft
+        && !((0.0..=150.0).contains(&c.below_s2)
+            && (0.0..=40.0).contains(&c.depth)
+            && (5.0..=150.0).contains(&c.ramp)
+            && (5.0..=45.0).contains(&c.half_angle_deg))
+    {
+        return fail(format!(
+            "soft_tissue.cleft needs its top 0–150 mm below S2, a depth of 0–40 mm, a ramp of 5–150 mm and a half-angle of 5–45°, not {}, {}, {} and {}",
+            c.below_s2, c.depth, c.ramp, c.half_angle_deg
         ));
     }
     if let Some(d) = &p.soft_tissue.dimple {

@@ -271,6 +271,21 @@ pub struct SoftTissueShape {
     /// The dimple of Venus: the skin tethered to the PSIS. Presets written before it have none.
     #[serde(default)]
     pub dimple: Option<Dimple>,
+    /// The natal cleft between the buttocks. Presets written before it have none.
+    #[serde(default)]
+    pub cleft: Option<Cleft>,
+}
+
+/// The natal (gluteal) cleft: a skin-lined groove on the back's midline, a wedge of
+/// `half_angle_deg` whose floor lies `depth` mm under the skin at BMI 25 (deeper as the fat
+/// grows). It begins `below_s2` mm below the dorsal S2 (the `sacrum_s2` landmark) and reaches
+/// its depth over `ramp` mm.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Cleft {
+    pub below_s2: f32,
+    pub depth: f32,
+    pub ramp: f32,
+    pub half_angle_deg: f32,
 }
 
 /// A skin dimple over a landmark: the fat under it is thinner by `depth` mm on its axis (the

@@ -127,7 +127,21 @@ impl Anatomy {
         let sk = f + l.skin;
         let layer_clearance = (env - m).abs().min((env - f).abs()).min((env - sk).abs());
         clearance = clearance.min(layer_clearance * LAYER_SAFETY);
-        let tissue = if env < m {
+        // The cleft's walls are lined with skin, thinner where the groove is shallower than it.
+        let (cleft, lining) = match self.soft.cleft(q, env - sk, s) {
+            Some((cleft, depth)) => {
+                let lining = l.skin.min(depth);
+                let wall = cleft.abs().min((cleft - lining).abs());
+                clearance = clearance.min(wall * LAYER_SAFETY);
+                (cleft, lining)
+            }
+            None => (f32::INFINITY, 0.0),
+        };
+        let tissue = if cleft < 0.0 {
+            Tissue::Air
+        } else if cleft < lining && env < sk {
+            Tissue::Skin
+        } else if env < m {
             Tissue::Muscle
         } else if env < f {
             Tissue::Fat

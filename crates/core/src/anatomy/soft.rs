@@ -34,6 +34,40 @@ pub struct SoftTissue {
     pub thigh: TubeShape,
     pub blend: f32,
     pub dimple: Option<Tether>,
+    pub cleft: Option<Cleft>,
+}
+
+/// The natal cleft as the patient has it (reference millimetres, depth already scaled for
+/// the fat): a wedge about the midline whose floor follows the skin `depth` under it.
+#[derive(Clone, Copy, Debug)]
+pub struct Cleft {
+    pub top_z: f32,
+    pub ramp: f32,
+    pub depth: f32,
+    pub cos: f32,
+    pub sin: f32,
+    /// The cleft fades in behind this y, so the belly's midline keeps its skin.
+    pub front_y: f32,
+}
+
+/// Over this many mm behind `front_y` the cleft comes to its full depth.
+const CLEFT_FADE_MM: f32 = 30.0;
+
+impl Cleft {
+    /// Signed distance (a bound) to the groove, negative inside it, and the groove's depth
+    /// there; none where it has no depth. `skin` is the skin's signed distance without the
+    /// cleft and `scale` turns reference into patient mm.
+    pub fn sdf(&self, q: Vec3, skin: f32, scale: f32) -> Option<(f32, f32)> {
+        let down = ((self.top_z - q.z) / self.ramp).clamp(0.0, 1.0);
+        let back = ((self.front_y - q.y) / CLEFT_FADE_MM).clamp(0.0, 1.0);
+        let depth = self.depth * down * down * (3.0 - 2.0 * down) * back;
+        (depth > 0.0).then(|| {
+            (
+                q.x.abs() * scale * self.cos - (depth + skin) * self.sin,
+                depth,
+            )
+        })
+    }
 }
 
 /// A dimple as the patient has it: centre on the bone, outward axis, 1/radius², depth (mm,
@@ -86,6 +120,12 @@ impl SoftTissue {
             fat: (fat / wsum - thinning).max(MIN_FAT),
             muscle: muscle / wsum,
         }
+    }
+
+    /// The natal cleft's signed distance at `q`, given the skin's without it, and its depth
+    /// there (none where the preset has no cleft or the cleft no depth).
+    pub fn cleft(&self, q: Vec3, skin: f32, scale: f32) -> Option<(f32, f32)> {
+        self.cleft.and_then(|c| c.sdf(q, skin, scale))
     }
 
     /// The body's deep envelope: bones, trunk and thighs blended into one smooth shape.
