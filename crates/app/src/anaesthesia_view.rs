@@ -73,7 +73,8 @@ fn place_syringe(
     for (mut tf, mut vis) in &mut syringe {
         match s.pose().filter(|_| s.tool == Tool::Anaesthetic) {
             Some(pose) => {
-                *tf = frame.0 * super::needle_view::needle_transform(pose.tip(), pose.direction);
+                *tf =
+                    frame.0 * super::needle_view::needle_transform(pose.tip(), pose.direction, 0.0);
                 *vis = Visibility::Visible;
             }
             None => *vis = Visibility::Hidden,

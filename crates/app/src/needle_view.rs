@@ -182,10 +182,14 @@ fn configure_guides(mut store: ResMut<GizmoConfigStore>) {
     config.line.width = 3.0;
 }
 
-/// Needle frame in RAS: origin at the tip, +Y back along the shaft toward the handle.
-pub fn needle_transform(tip: Vec3, direction: Vec3) -> Transform {
-    Transform::from_translation(tip)
-        .with_rotation(Quat::from_rotation_arc(Vec3::Y, -direction.normalize()))
+/// Needle frame in RAS: origin at the tip, +Y back along the shaft toward the handle, turned
+/// `roll_deg` about the shaft (the trainee's turns of the trocar, so the handle and the
+/// bevel's mark turn with them).
+pub fn needle_transform(tip: Vec3, direction: Vec3, roll_deg: f32) -> Transform {
+    Transform::from_translation(tip).with_rotation(
+        Quat::from_rotation_arc(Vec3::Y, -direction.normalize())
+            * Quat::from_rotation_y(roll_deg.to_radians()),
+    )
 }
 
 fn place_needle(
@@ -206,7 +210,8 @@ fn place_needle(
         let trocar = session.0.tool == marrowsim_core::needle::session::Tool::Trocar;
         match session.0.pose().filter(|_| trocar) {
             Some(pose) => {
-                let local = needle_transform(pose.tip(), pose.direction);
+                let roll: f32 = session.0.turns().iter().map(|t| t.deg).sum();
+                let local = needle_transform(pose.tip(), pose.direction, roll);
                 *tf = world * local;
                 *vis = Visibility::Visible;
             }
@@ -277,5 +282,30 @@ fn draw_tracks(
         if let Some((entry, tip)) = t.yours {
             gizmos.line(frame.point(entry), frame.point(tip), colour(NEEDLE_CYAN));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_turn_rolls_the_handle_and_the_bevel_about_the_shaft() {
+        let direction = Vec3::new(0.3, 0.9, -0.2).normalize();
+        let still = needle_transform(Vec3::ZERO, direction, 0.0);
+        let turned = needle_transform(Vec3::ZERO, direction, 90.0);
+        let shaft = |t: &Transform| t.rotation * Vec3::Y;
+        assert!(
+            (shaft(&still) - shaft(&turned)).length() < 1e-5,
+            "the shaft stays"
+        );
+        // The bevel faces +x in the needle's frame: a quarter turn turns it a quarter round.
+        let (a, b) = (still.rotation * Vec3::X, turned.rotation * Vec3::X);
+        assert!(
+            a.dot(b).abs() < 1e-5 && a.dot(direction).abs() < 1e-5,
+            "{a} {b}"
+        );
+        let full = needle_transform(Vec3::ZERO, direction, 360.0);
+        assert!((full.rotation * Vec3::X - a).length() < 1e-4);
     }
 }
