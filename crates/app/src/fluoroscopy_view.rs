@@ -9,6 +9,7 @@ use bevy::tasks::{AsyncComputeTaskPool, Task, block_on, futures_lite::future::po
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use marrowsim_core::geometry::radiograph::{Projection, drr, to_grey, with_needle};
 use marrowsim_core::needle::Pose;
+use marrowsim_core::scenario::{FluoroscopySpec, Guidance, Side};
 use std::sync::Arc;
 
 pub(super) fn plugin(app: &mut App) {
@@ -28,8 +29,9 @@ const SHOWN_PX: f32 = 300.0;
 /// The C-arm's views of the patient on the table and the last shot developed.
 #[derive(Resource, Default)]
 pub struct Fluoroscope {
-    /// The patient and scene the views were computed for.
-    made_for: Option<(usize, String)>,
+    /// The patient, the scene's guidance, its C-arm as written and its side the views were
+    /// computed for.
+    made_for: Option<(usize, Guidance, Option<FluoroscopySpec>, Side)>,
     views: Vec<ViewImage>,
     /// The view the next shot is taken from.
     pub selected: usize,
@@ -87,22 +89,32 @@ impl Fluoroscope {
         self.texture.as_ref()
     }
 
+    /// Starts the views again when the patient, the scene's C-arm or its side changed (a new
+    /// patient, the next scene, or an edit of the scene).
     fn reset(&mut self, session: &marrowsim_core::needle::session::Session, now: bool) {
-        let key = (
-            Arc::as_ptr(&session.anatomy) as usize,
-            session.scenario.title.clone(),
-        );
-        if self.made_for.as_ref() == Some(&key) {
+        let scene = &session.scenario;
+        let patient = Arc::as_ptr(&session.anatomy) as usize;
+        if self.made_for.as_ref().is_some_and(|(p, g, spec, s)| {
+            *p == patient
+                && *g == scene.guidance()
+                && spec.as_ref() == scene.fluoroscopy.as_ref()
+                && *s == scene.side
+        }) {
             return;
         }
         *self = Fluoroscope {
-            made_for: Some(key),
+            made_for: Some((
+                patient,
+                scene.guidance(),
+                scene.fluoroscopy.clone(),
+                scene.side,
+            )),
             ..Fluoroscope::default()
         };
-        let Some(c_arm) = session.scenario.c_arm() else {
+        let Some(c_arm) = scene.c_arm() else {
             return;
         };
-        let side = session.scenario.side;
+        let side = scene.side;
         self.views = c_arm
             .views
             .iter()

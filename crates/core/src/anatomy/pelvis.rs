@@ -103,9 +103,8 @@ impl Base {
         if sacrum < -1.0 {
             return -sacrum;
         }
-        let folded = Vec3::new(-p.x.abs(), p.y, p.z);
         self.canal
-            .sdf(folded, 10.0)
+            .sdf(p, 10.0)
             .max((p - self.corner).dot(self.up))
             .max(-sacrum)
     }
@@ -118,8 +117,7 @@ impl Base {
         d = sdf::smooth_min(d, self.body(p), 3.0);
         let (c, r) = self.articular;
         d = sdf::smooth_min(d, sdf::ellipsoid(p, c, r), 3.0);
-        let folded = Vec3::new(-p.x.abs(), p.y, p.z);
-        d.max(-self.canal.sdf(folded, -d + 1.0))
+        d.max(-self.canal.sdf(p, -d + 1.0))
     }
 }
 
