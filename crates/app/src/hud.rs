@@ -322,7 +322,7 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
     readouts(ui, s);
     ui.separator();
     if let Some(scope) = m.c_arm
-        && s.scenario.c_arm().is_some()
+        && s.scenario.guidance() == marrowsim_core::scenario::Guidance::Fluoroscopy
     {
         actions
             .needle
@@ -347,7 +347,7 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
     ui.label("Resistance against depth");
     super::charts::force_depth(ui, s);
     use super::live_section::Style;
-    let fluoroscopy = s.scenario.c_arm().is_some();
+    let fluoroscopy = s.scenario.guidance() == marrowsim_core::scenario::Guidance::Fluoroscopy;
     match (Style::of(&s.scenario), m.section) {
         (Style::Hidden, _) if fluoroscopy => {
             ui.weak(
