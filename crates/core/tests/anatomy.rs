@@ -590,3 +590,103 @@ fn the_natal_cleft_is_a_skin_lined_groove_below_s2() {
     let skin = iv[1].length();
     assert!((4.0..=7.0).contains(&skin), "the wall's skin is {skin} mm");
 }
+
+fn back_skin_y(a: &Anatomy, x: f32, z: f32) -> f32 {
+    a.raycast_skin(Vec3::new(x, -400.0, z), Vec3::Y, 400.0)
+        .expect("the back's skin")
+        .y
+}
+
+/// The field is folded onto the left side, so a layer that still slopes at the midline would
+/// meet its mirror image in a crease down the back (the axial section showed a ridge; 1.4 mm
+/// over these 3 mm at BMI 22). The right side's anchors now reach across, and what is left
+/// (0.5 mm at BMI 40) is the bones' own medial ridge between the sacrum's two halves.
+#[test]
+fn the_back_has_no_crease_down_the_midline() {
+    for bmi in [22.0, 40.0] {
+        let a = male(bmi, None);
+        let s2 = lm(&a, "sacrum_s2").z;
+        let mut worst = (0.0f32, 0.0);
+        let mut z = s2 - 30.0;
+        while z < 110.0 {
+            let step = back_skin_y(&a, 0.0, z) - back_skin_y(&a, -3.0, z);
+            if step.abs() > worst.0.abs() {
+                worst = (step, z);
+            }
+            z += 5.0;
+        }
+        assert!(
+            worst.0.abs() < 0.6,
+            "BMI {bmi}: at z {} the skin drops {} mm over the 3 mm beside the midline",
+            worst.1,
+            worst.0
+        );
+    }
+}
+
+/// The skin's mesh is sampled trusting that its field changes by at most `SKIN_SLOPE` per
+/// mm; where it was steeper, blocks of the mesh took the wrong sign and showed as dashes.
+#[test]
+fn the_skin_field_is_no_steeper_than_its_mesh_assumes() {
+    use marrowsim_core::geometry::mesh::SKIN_SLOPE;
+    let h = 0.5;
+    for a in [male(19.0, None), male(40.0, None), female(Some(3))] {
+        let (lo, hi) = a.body_bounds();
+        let mut worst = (0.0f32, Vec3::ZERO);
+        let mut z = lo.z;
+        while z < hi.z {
+            let mut y = lo.y;
+            while y < hi.y {
+                let mut x = lo.x;
+                while x < hi.x {
+                    let p = Vec3::new(x, y, z);
+                    if a.skin_sdf(p).abs() < 6.0 {
+                        let d =
+                            |e: Vec3| (a.skin_sdf(p + e * h) - a.skin_sdf(p - e * h)) / (2.0 * h);
+                        let slope = Vec3::new(d(Vec3::X), d(Vec3::Y), d(Vec3::Z)).length();
+                        if slope > worst.0 {
+                            worst = (slope, p);
+                        }
+                    }
+                    x += 5.0;
+                }
+                y += 5.0;
+            }
+            z += 5.0;
+        }
+        assert!(
+            worst.0 < SKIN_SLOPE,
+            "the skin's field slopes {} at {:?}, over the mesher's {SKIN_SLOPE}",
+            worst.0,
+            worst.1
+        );
+    }
+}
+
+/// The iliac crest's contour: in a posterior view the skin over the crest lies inside the
+/// line from the flank above it to the buttock below, a furrow that shows the crest's arc
+/// lean or obese.
+#[test]
+fn the_iliac_crest_lies_in_a_furrow() {
+    for bmi in [22.0, 40.0] {
+        let a = male(bmi, None);
+        let x = -70.0;
+        let mut crest = 120.0;
+        while a
+            .intervals(Vec3::new(x, -400.0, crest), Vec3::new(x, 0.0, crest), 0.5)
+            .iter()
+            .all(|i| !i.tissue.is_bone())
+        {
+            crest -= 1.0;
+        }
+        let (flank_z, over_z, buttock_z) = (crest + 35.0, crest + 15.0, crest - 25.0);
+        let flank = back_skin_y(&a, x, flank_z);
+        let buttock = back_skin_y(&a, x, buttock_z);
+        let chord = flank + (buttock - flank) * (flank_z - over_z) / (flank_z - buttock_z);
+        let inside = back_skin_y(&a, x, over_z) - chord;
+        assert!(
+            inside > 3.0,
+            "BMI {bmi}: the skin over the crest lies {inside} mm inside the flank-buttock line"
+        );
+    }
+}

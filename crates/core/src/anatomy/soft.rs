@@ -20,6 +20,8 @@ impl Layers {
 
 /// exp(-9): an anchor's weight at three blend radii, where it is dropped.
 const CUTOFF_WEIGHT: f32 = 1.2341e-4;
+/// Anchors this close to the midline (mm) are the midline's own and have no mirror image.
+const MIDLINE_MM: f32 = 1.0;
 /// Even under a dimple some fat is left (mm).
 const MIN_FAT: f32 = 1.0;
 
@@ -62,10 +64,16 @@ impl Cleft {
         let back = ((self.front_y - q.y) / CLEFT_FADE_MM).clamp(0.0, 1.0);
         let depth = self.depth * down * down * (3.0 - 2.0 * down) * back;
         (depth > 0.0).then(|| {
-            (
-                q.x.abs() * scale * self.cos - (depth + skin) * self.sin,
-                depth,
-            )
+            // Across the groove (u) and up from its floor (t). Below the floor the nearest
+            // point of the wedge is its apex, not its walls drawn on past it: without that,
+            // the field inside the body jumped where the cleft begins.
+            let (u, t) = (q.x.abs() * scale, depth + skin);
+            let d = if u * self.sin + t * self.cos >= 0.0 {
+                u * self.cos - t * self.sin
+            } else {
+                u.hypot(t)
+            };
+            (d, depth)
         })
     }
 }
@@ -103,16 +111,28 @@ impl SoftTissue {
         let mut wsum = 0.02;
         let mut fat = self.background.fat * wsum;
         let mut muscle = self.background.muscle * wsum;
+        // `p` is folded onto the left; the right side's anchors still reach it across the
+        // midline, and counting them keeps the layers smooth there instead of creasing.
+        let mirrored = Vec3::new(-p.x, p.y, p.z);
         for (a, l) in &self.anchors {
-            let d2 = (p - *a).length_squared() * self.inv_radius2;
-            if d2 > 9.0 {
-                continue;
+            let own = (p - *a).length_squared();
+            let other = if a.x < -MIDLINE_MM {
+                (mirrored - *a).length_squared()
+            } else {
+                f32::INFINITY
+            };
+            for d2 in [own, other] {
+                let d2 = d2 * self.inv_radius2;
+                if d2 > 9.0 {
+                    continue;
+                }
+                // Shifted so that the weight reaches zero at the cut-off, keeping the field
+                // continuous.
+                let w = (-d2).exp() - CUTOFF_WEIGHT;
+                wsum += w;
+                fat += l.fat * w;
+                muscle += l.muscle * w;
             }
-            // Shifted so that the weight reaches zero at the cut-off, keeping the field continuous.
-            let w = (-d2).exp() - CUTOFF_WEIGHT;
-            wsum += w;
-            fat += l.fat * w;
-            muscle += l.muscle * w;
         }
         let thinning = self.dimple.map(|t| t.thinning(p)).unwrap_or(0.0);
         Layers {

@@ -205,6 +205,12 @@ pub struct AnatomyMeshes {
     pub hazards: Vec<(Hazard, TriMesh)>,
 }
 
+/// The skin field's worst slope, the bound its mesh is sampled with. The layers thicken
+/// away from the bone, so the field is steeper than a distance; where it passed the old 1.8
+/// (2.0 on the buttocks at BMI 40), whole blocks took the wrong value and the mesh showed
+/// dashes. `tests/anatomy.rs` holds the field under it.
+pub const SKIN_SLOPE: f32 = 2.6;
+
 /// How finely the meshes are sampled: voxel sizes (mm) for the bone, the skin and the hazards.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MeshDetail {
@@ -214,10 +220,11 @@ pub struct MeshDetail {
 }
 
 impl MeshDetail {
-    /// What a GPU draws without effort: the cortex's curves and the foramina read.
+    /// What a GPU draws without effort: the cortex's curves and the foramina read, and the
+    /// skin's 2 mm keeps a dimple of 9 mm radius round (at 4 mm it was two cells wide).
     pub const FULL: MeshDetail = MeshDetail {
         bone: 1.5,
-        skin: 4.0,
+        skin: 2.0,
         hazards: 1.0,
     };
     /// For a software renderer: about half the triangles. At 3 mm the thin iliac wing showed
@@ -237,7 +244,7 @@ pub fn build_meshes_at(anatomy: &Anatomy, detail: MeshDetail) -> AnatomyMeshes {
     let (lo, hi) = anatomy.bone_bounds();
     let bone = extract(|p| anatomy.bone_sdf(p), lo, hi, detail.bone, 1.3);
     let (blo, bhi) = anatomy.body_bounds();
-    let skin = extract(|p| anatomy.skin_sdf(p), blo, bhi, detail.skin, 1.8);
+    let skin = extract(|p| anatomy.skin_sdf(p), blo, bhi, detail.skin, SKIN_SLOPE);
     let hazards = Hazard::ALL
         .into_iter()
         .filter_map(|h| {
