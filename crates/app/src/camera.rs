@@ -110,7 +110,21 @@ fn spawn_camera(
         }),
         orbit.transform(),
         orbit,
+        children![headlight()],
     ));
+}
+
+/// A light that rides with the camera, a little above and to the left of it, as in a
+/// radiology workstation: whatever the view, the surface facing the trainee is lit, so a
+/// slope turned away from the fixed lights reads as a slope, not as a dark crease.
+fn headlight() -> impl Bundle {
+    (
+        DirectionalLight {
+            illuminance: 4000.0,
+            ..default()
+        },
+        Transform::from_rotation(Quat::from_euler(EulerRot::YXZ, 0.25, 0.3, 0.0)),
+    )
 }
 
 /// A software renderer (lavapipe, on machines with no GPU) shades every pixel on the CPU,
