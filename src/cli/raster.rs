@@ -113,6 +113,44 @@ impl Canvas {
         }
     }
 
+    /// How wide `text` is drawn at `size` (px).
+    pub fn text_width(&self, text: &str, size: f32) -> f32 {
+        let scaled = self.font.as_scaled(PxScale::from(size));
+        text.chars()
+            .map(|ch| scaled.h_advance(scaled.glyph_id(ch)))
+            .sum()
+    }
+
+    /// Draws a title within `max_width`: smaller, down to 14 px, and then cut short with an
+    /// ellipsis, so that a scene's long title is never clipped at the image's edge.
+    pub fn text_fitted(
+        &mut self,
+        x: f32,
+        y: f32,
+        text: &str,
+        size: f32,
+        max_width: f32,
+        c: [u8; 3],
+    ) {
+        const SMALLEST: f32 = 14.0;
+        let width = self.text_width(text, size);
+        if width <= max_width {
+            return self.text(x, y, text, size, c);
+        }
+        // A hair under the exact ratio: glyph advances do not scale quite linearly.
+        let fitted = (0.98 * size * max_width / width).max(SMALLEST.min(size));
+        let mut kept: Vec<char> = text.chars().collect();
+        let mut shown = text.to_string();
+        while self.text_width(&shown, fitted) > max_width && !kept.is_empty() {
+            kept.pop();
+            while kept.last() == Some(&' ') {
+                kept.pop();
+            }
+            shown = kept.iter().chain(['…'].iter()).collect();
+        }
+        self.text(x, y, &shown, fitted, c);
+    }
+
     /// Encodes the canvas as a PNG and writes it whole or not at all.
     pub fn save_png(&self, path: &Path) -> std::io::Result<()> {
         let data: Vec<u8> = self.pixels.iter().flatten().copied().collect();
@@ -123,5 +161,40 @@ impl Canvas {
             .write_to(&mut bytes, image::ImageFormat::Png)
             .map_err(std::io::Error::other)?;
         marrowsim_core::files::write_atomic(path, bytes.get_ref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Canvas;
+
+    fn inked_right_edge(c: &Canvas, background: [u8; 3]) -> Option<usize> {
+        (0..c.width)
+            .rev()
+            .find(|&x| (0..c.height).any(|y| c.pixels[y * c.width + x] != background))
+    }
+
+    #[test]
+    fn a_long_title_shrinks_and_then_is_cut_to_fit() {
+        let bg = [0, 0, 0];
+        let title = "Success map: PSIS harvest under fluoroscopy, obesity (BMI 34), with a much longer tail";
+        let mut c = Canvas::new(900, 60, bg);
+        assert!(c.text_width(title, 22.0) > 400.0);
+        c.text_fitted(10.0, 10.0, title, 22.0, 400.0, [255, 255, 255]);
+        let edge = inked_right_edge(&c, bg).expect("something was drawn");
+        assert!(edge <= 411, "ink reaches x = {edge}, past the 410 allowed");
+        assert!(
+            edge > 300,
+            "the title was cut far shorter than it had to be: {edge}"
+        );
+
+        let mut short = Canvas::new(900, 60, bg);
+        short.text_fitted(10.0, 10.0, "site 0", 22.0, 400.0, [255, 255, 255]);
+        let mut plain = Canvas::new(900, 60, bg);
+        plain.text(10.0, 10.0, "site 0", 22.0, [255, 255, 255]);
+        assert!(
+            short.pixels == plain.pixels,
+            "a title that fits is drawn as it is"
+        );
     }
 }

@@ -268,11 +268,13 @@ fn draw_maps(
     let (text, dim) = ([235, 235, 235], [170, 170, 178]);
     let width = PAD + maps.len() * (SIDE + PAD);
     let mut c = super::raster::Canvas::new(width.max(560), SIDE + 220, [24, 26, 30]);
-    c.text(
+    let title_room = (c.width - 2 * PAD) as f32;
+    c.text_fitted(
         PAD as f32,
         12.0,
         &format!("Success map: {}", scenario.title),
         22.0,
+        title_room,
         text,
     );
     for (i, map) in maps.iter().enumerate() {

@@ -127,7 +127,8 @@ fn render(anatomy: &Anatomy, section: &Section, title: &str, plane: Plane) -> Ca
             );
         }
     }
-    c.text(12.0, 8.0, title, 22.0, [235, 235, 235]);
+    let room = c.width as f32 - 24.0;
+    c.text_fitted(12.0, 8.0, title, 22.0, room, [235, 235, 235]);
 
     if plane == Plane::PsisAsis {
         let side = if section.plane.origin.x < 0.0 {

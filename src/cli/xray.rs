@@ -73,7 +73,8 @@ pub fn run(args: &XrayArgs) -> Result<(), String> {
             ""
         }
     );
-    c.text(10.0, 6.0, &title, 20.0, [235, 235, 235]);
+    let room = c.width as f32 - 20.0;
+    c.text_fitted(10.0, 6.0, &title, 20.0, room, [235, 235, 235]);
     let bar = 50.0 / projection.mm_per_px;
     let by = (args.size + header) as f32 - 24.0;
     c.line(12.0, by, 12.0 + bar, by, [255, 220, 60], 3.0);
