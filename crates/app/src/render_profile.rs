@@ -1,7 +1,8 @@
 //! How much the 3D view draws. A software renderer (lavapipe or llvmpipe, where a trainee has
 //! no GPU: a hospital's virtual desktop, a VM) gets the software profile: meshes at about a
-//! quarter of the triangles, and the translucent skin, which costs more than everything else
-//! together there, hidden unless it is opaque. Measured in docs/performance.md.
+//! tenth of the triangles (simplified to within 0.25 mm), and the translucent skin, which
+//! costs more than everything else together there, hidden unless it is opaque. Measured in
+//! docs/performance.md.
 
 use bevy::prelude::*;
 

@@ -233,6 +233,56 @@ fn meshes_are_watertight() {
     }
 }
 
+/// The software renderer's meshes: simplified to a fraction of the triangles, still closed
+/// (a hole in the thin iliac wing reads as a foramen), and no further from the bone than the
+/// unsimplified mesh plus the simplifier's error.
+#[test]
+fn software_meshes_are_closed_and_stay_on_the_bone() {
+    use marrowsim_core::geometry::mesh::{MeshDetail, build_meshes_at};
+    let a = male(25.0, None);
+    let raw = build_meshes_at(
+        &a,
+        MeshDetail {
+            simplify: None,
+            ..MeshDetail::COARSE
+        },
+    );
+    let m = build_meshes_at(&a, MeshDetail::COARSE);
+    assert!(
+        m.bone.triangle_count() * 4 < raw.bone.triangle_count(),
+        "bone {} of {} triangles",
+        m.bone.triangle_count(),
+        raw.bone.triangle_count()
+    );
+    assert!(m.bone.is_watertight(), "bone mesh has holes");
+    assert!(m.skin.is_watertight(), "skin mesh has holes");
+    for (h, mesh) in &m.hazards {
+        assert!(mesh.is_watertight(), "{h:?} mesh has holes");
+    }
+    let off_bone = |mesh: &marrowsim_core::geometry::mesh::TriMesh| {
+        let mut d: Vec<f32> = mesh
+            .indices
+            .chunks_exact(3)
+            .map(|t| {
+                let c = t
+                    .iter()
+                    .map(|&i| Vec3::from(mesh.positions[i as usize]))
+                    .sum::<Vec3>()
+                    / 3.0;
+                a.bone_sdf(c).abs()
+            })
+            .collect();
+        d.sort_by(f32::total_cmp);
+        d[d.len() * 99 / 100]
+    };
+    let (before, after) = (off_bone(&raw.bone), off_bone(&m.bone));
+    let allowed = MeshDetail::COARSE.simplify.unwrap();
+    assert!(
+        after <= before + allowed,
+        "99th percentile off the bone: {after} mm simplified, {before} mm before"
+    );
+}
+
 #[test]
 fn hazards_are_where_the_reference_puts_them() {
     let a = male(25.0, None);

@@ -38,6 +38,39 @@ impl TriMesh {
         }
         edges.values().all(|&v| v == 0)
     }
+
+    /// The same surface with fewer triangles: edges are collapsed while no part of the
+    /// surface moves more than `max_error` mm, and only the vertices still used are kept,
+    /// with the normals of the field they were sampled from.
+    pub fn simplified(&self, max_error: f32) -> TriMesh {
+        if self.indices.is_empty() {
+            return self.clone();
+        }
+        let bytes = meshopt::typed_to_bytes(&self.positions);
+        let Ok(adapter) = meshopt::VertexDataAdapter::new(bytes, 12, 0) else {
+            return self.clone();
+        };
+        let kept = meshopt::simplify(
+            &self.indices,
+            &adapter,
+            0,
+            max_error,
+            meshopt::SimplifyOptions::ErrorAbsolute,
+            None,
+        );
+        let mut remap = vec![u32::MAX; self.positions.len()];
+        let mut out = TriMesh::default();
+        for &i in &kept {
+            let slot = &mut remap[i as usize];
+            if *slot == u32::MAX {
+                *slot = out.positions.len() as u32;
+                out.positions.push(self.positions[i as usize]);
+                out.normals.push(self.normals[i as usize]);
+            }
+            out.indices.push(*slot);
+        }
+        out
+    }
 }
 
 /// Samples `field` on a grid of `voxel` mm over `[min, max]` and extracts its zero surface.
@@ -205,6 +238,20 @@ pub struct AnatomyMeshes {
     pub hazards: Vec<(Hazard, TriMesh)>,
 }
 
+impl AnatomyMeshes {
+    fn simplified(&self, max_error: f32) -> AnatomyMeshes {
+        AnatomyMeshes {
+            bone: self.bone.simplified(max_error),
+            skin: self.skin.simplified(max_error),
+            hazards: self
+                .hazards
+                .iter()
+                .map(|(h, m)| (*h, m.simplified(max_error)))
+                .collect(),
+        }
+    }
+}
+
 /// The skin field's worst slope, the bound its mesh is sampled with. The layers thicken
 /// away from the bone, so the field is steeper than a distance; where it passed the old 1.8
 /// (2.0 on the buttocks at BMI 40), whole blocks took the wrong value and the mesh showed
@@ -217,6 +264,8 @@ pub struct MeshDetail {
     pub bone: f32,
     pub skin: f32,
     pub hazards: f32,
+    /// How far (mm) simplification may move the surface; `None` keeps every triangle.
+    pub simplify: Option<f32>,
 }
 
 impl MeshDetail {
@@ -226,13 +275,18 @@ impl MeshDetail {
         bone: 1.5,
         skin: 2.0,
         hazards: 1.0,
+        simplify: None,
     };
-    /// For a software renderer: about half the triangles. At 3 mm the thin iliac wing showed
-    /// holes that a trainee would read as foramina; 2.2 mm keeps it whole.
+    /// For a software renderer, where every triangle is shaded on the CPU. At 3 mm the thin
+    /// iliac wing showed holes that a trainee would read as foramina; 2.2 mm keeps it whole.
+    /// Simplified within 0.25 mm, the bone keeps a fifth of its 2.2 mm triangles (19.5k of
+    /// 106k) and the frame falls from about 220 to 140 ms under lavapipe. From 1.5 mm the
+    /// simplified bone was no longer closed.
     pub const COARSE: MeshDetail = MeshDetail {
         bone: 2.2,
         skin: 6.0,
         hazards: 1.6,
+        simplify: Some(0.25),
     };
 }
 
@@ -255,10 +309,14 @@ pub fn build_meshes_at(anatomy: &Anatomy, detail: MeshDetail) -> AnatomyMeshes {
             ))
         })
         .collect();
-    AnatomyMeshes {
+    let meshes = AnatomyMeshes {
         bone,
         skin,
         hazards,
+    };
+    match detail.simplify {
+        Some(error) => meshes.simplified(error),
+        None => meshes,
     }
 }
 
