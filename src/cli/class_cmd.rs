@@ -33,7 +33,7 @@ pub fn run(args: &ClassArgs) -> Result<(), String> {
             course,
             ..Filter::default()
         },
-        args.quality.profile(),
+        args.quality.graphics(),
         args.width,
         args.height,
     )

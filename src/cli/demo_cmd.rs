@@ -99,7 +99,7 @@ pub fn run(args: &DemoArgs) -> Result<(), String> {
             at: None,
             out: None,
         },
-        args.quality.profile(),
+        args.quality.graphics(),
         args.width,
         args.height,
     )
@@ -126,7 +126,7 @@ pub fn shot(
             at: Some(at),
             out: Some(out),
         },
-        quality.profile(),
+        quality.graphics(),
         width,
         height,
     )

@@ -104,6 +104,10 @@ pub struct QualityArg {
     /// How much the 3D view draws (the panel can switch it too).
     #[arg(long, value_enum, default_value_t = Quality::Auto)]
     pub quality: Quality,
+    /// The 3D view's resolution as a share of the window's, 0.25 to 1 (default: full on a
+    /// GPU; the software profile adapts it to hold 15 fps).
+    #[arg(long, value_parser = render_scale)]
+    pub render_scale: Option<f32>,
 }
 
 impl QualityArg {
@@ -113,6 +117,26 @@ impl QualityArg {
             Quality::Full => Some(marrowsim_app::RenderProfile::Full),
             Quality::Low => Some(marrowsim_app::RenderProfile::Software),
         }
+    }
+
+    pub fn graphics(self) -> marrowsim_app::Graphics {
+        marrowsim_app::Graphics {
+            profile: self.profile(),
+            render_scale: self.render_scale,
+        }
+    }
+}
+
+pub fn render_scale(text: &str) -> Result<f32, String> {
+    let scale: f32 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if (0.25..=1.0).contains(&scale) {
+        Ok(scale)
+    } else {
+        Err(format!(
+            "{scale}: the render scale runs from 0.25 (a quarter of the width) to 1 (full)"
+        ))
     }
 }
 
@@ -239,7 +263,7 @@ fn run_scene(
     options.record = Some(marrowsim_app::RecordOpener(std::sync::Arc::new(
         move |dir| marrowsim_room::open_station(dir, remote.clone(), true),
     )));
-    options.profile = quality.profile();
+    options.graphics = quality.graphics();
     options.trainee = trainee;
     options.course = course;
     marrowsim_app::run(options)
@@ -252,6 +276,7 @@ pub fn main() -> ExitCode {
         scene: None,
         quality: QualityArg {
             quality: Quality::Auto,
+            render_scale: None,
         },
         who: WhoArgs::default(),
     };

@@ -85,10 +85,13 @@ pub fn run(args: &PerfArgs) -> Result<(), String> {
             options.width = run.width;
             options.height = run.height;
             options.bare = *bare;
-            options.profile = if *bare {
-                Some(marrowsim_app::RenderProfile::Full)
+            options.graphics = if *bare {
+                marrowsim_app::Graphics {
+                    profile: Some(marrowsim_app::RenderProfile::Full),
+                    render_scale: None,
+                }
             } else {
-                run.quality.profile()
+                run.quality.graphics()
             };
             options.probe = Some(FrameProbe::new(
                 super::launched(),
@@ -126,6 +129,9 @@ pub fn run(args: &PerfArgs) -> Result<(), String> {
                         super::Quality::Low => "low",
                     };
                     cmd.args(["--quality", q]);
+                    if let Some(scale) = quality.render_scale {
+                        cmd.args(["--render-scale", &scale.to_string()]);
+                    }
                 }
                 if let Some(s) = scene {
                     cmd.arg(s);
@@ -147,8 +153,12 @@ pub fn run(args: &PerfArgs) -> Result<(), String> {
             let bare = run_one(true)?;
             let full = run_one(false)?;
             for r in [&bare, &full] {
+                let scale = match r.render_scale {
+                    Some(s) if s < 1.0 => format!(", 3D view at {:.0}%", s * 100.0),
+                    _ => String::new(),
+                };
                 out!(
-                    "{:5} {}x{}: median frame {:.2} ms ({:.1} fps), p95 {:.2} ms; first frame {:.0} ms, interactive {:.0} ms after launch",
+                    "{:5} {}x{}{scale}: median frame {:.2} ms ({:.1} fps), p95 {:.2} ms; first frame {:.0} ms, interactive {:.0} ms after launch",
                     if r.bare { "bare" } else { "full" },
                     r.width,
                     r.height,

@@ -47,6 +47,6 @@ pub fn run(args: &ReplayArgs) -> Result<(), String> {
         scenario,
         marrowsim_app::SceneSource::File(scene),
         &args.attempt,
-        args.quality.profile(),
+        args.quality.graphics(),
     )
 }

@@ -39,6 +39,10 @@ pub struct ShotArgs {
     /// a GPU draws it; auto chooses by the adapter, as the app does.
     #[arg(long, value_enum, default_value_t = super::Quality::Full)]
     pub quality: super::Quality,
+    /// The 3D view's resolution as a share of the window's, 0.25 to 1 (default: full, or
+    /// the software profile's starting 0.5).
+    #[arg(long, value_parser = super::render_scale)]
+    pub render_scale: Option<f32>,
     #[arg(long, default_value_t = 1280)]
     pub width: u32,
     #[arg(long, default_value_t = 800)]
@@ -91,6 +95,7 @@ pub fn run(args: &ShotArgs) -> Result<(), String> {
             args.height,
             super::QualityArg {
                 quality: args.quality,
+                render_scale: args.render_scale,
             },
         );
     }
@@ -109,9 +114,10 @@ pub fn run(args: &ShotArgs) -> Result<(), String> {
         success_map: args.success_map,
         skin: args.skin,
         data: args.data.clone(),
-        profile: super::QualityArg {
+        graphics: super::QualityArg {
             quality: args.quality,
+            render_scale: args.render_scale,
         }
-        .profile(),
+        .graphics(),
     })
 }

@@ -47,6 +47,8 @@ pub struct PanelModel<'a> {
     pub pull_refusal: Option<&'a str>,
     /// How much the 3D view draws; `None` where there is no view (the frame budget).
     pub profile: Option<&'a mut super::render_profile::RenderProfile>,
+    /// The 3D view's resolution as a share of the window's, and whether it adapts.
+    pub render_scale: Option<(f32, bool)>,
     /// The plan being made from the scene's case; `None` where no plan can be made.
     pub plan: Option<&'a mut marrowsim_core::evaluation::Plan>,
     /// The practice map of where the site passes from; `None` where it is not offered.
@@ -88,6 +90,7 @@ struct ViewParams<'w> {
     viewport: ResMut<'w, ViewportRect>,
     pull_volume: ResMut<'w, super::session::PullVolume>,
     profile: ResMut<'w, super::render_profile::RenderProfile>,
+    render_scale: Res<'w, super::render_profile::RenderScale>,
     pull_refusal: Res<'w, super::session::PullRefusal>,
     needle: MessageWriter<'w, super::session::NeedleCommand>,
     plan: ResMut<'w, super::plan_view::PlanDraft>,
@@ -130,6 +133,7 @@ fn panel(
                 pull_volume: &mut pull_volume,
                 pull_refusal: refusal.as_deref(),
                 profile: Some(&mut profile),
+                render_scale: Some((view.render_scale.value, view.render_scale.adaptive())),
                 plan: Some(&mut plan),
                 success_map: Some(&mut view.maps.panel),
                 c_arm: Some(&mut view.c_arm),
@@ -303,6 +307,17 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
                     ui.selectable_value(profile, p, p.name());
                 }
             });
+    }
+    if let Some((scale, adaptive)) = m.render_scale.filter(|(s, _)| *s < 1.0) {
+        ui.weak(format!(
+            "The 3D view is drawn at {:.0}% of the window's width and height{}.",
+            scale * 100.0,
+            if adaptive {
+                ", adapting to hold 15 frames a second"
+            } else {
+                ""
+            }
+        ));
     }
     egui::CollapsingHeader::new("Instructions")
         .default_open(true)

@@ -25,6 +25,7 @@ mod plan_view;
 mod preparation_view;
 mod render_profile;
 mod replay_view;
+mod scaled_view;
 mod scene_watch;
 mod score_card;
 mod screenshot;
@@ -42,6 +43,16 @@ pub use demo_view::{DemoPlan, DemoScene};
 pub use history_view::RecordOpener;
 pub use perf::{FrameProbe, WindowReport, headless_budget};
 pub use render_profile::RenderProfile;
+
+/// How the 3D view is drawn, as the command line asked.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Graphics {
+    /// The render profile; `None` chooses by the adapter (software on a CPU renderer).
+    pub profile: Option<RenderProfile>,
+    /// The 3D view's resolution as a share of the window's; `None` lets the profile choose
+    /// (the software profile adapts it to hold 15 fps).
+    pub render_scale: Option<f32>,
+}
 
 use bevy::prelude::*;
 use marrowsim_core::anatomy::{Anatomy, Patient};
@@ -85,8 +96,7 @@ pub struct AppOptions {
     /// How to open the record in `history` (a station sharing with a room's server, or the
     /// SQLite file alone when `None`).
     pub record: Option<history_view::RecordOpener>,
-    /// The render profile; `None` chooses by the adapter (software on a CPU renderer).
-    pub profile: Option<RenderProfile>,
+    pub graphics: Graphics,
     /// The trainee at this station; `None` uses the remembered one, or asks.
     pub trainee: Option<String>,
     /// The course the attempts belong to.
@@ -133,7 +143,7 @@ impl Default for AppOptions {
             course: None,
             replay: None,
             demo: None,
-            profile: None,
+            graphics: Graphics::default(),
         }
     }
 }
@@ -162,8 +172,7 @@ pub struct Shot {
     pub skin: Option<f32>,
     /// Show the progress recorded in this data folder (read only).
     pub data: Option<PathBuf>,
-    /// The render profile; `None` chooses by the adapter.
-    pub profile: Option<RenderProfile>,
+    pub graphics: Graphics,
 }
 
 /// The frame's phases in `Update`, in this order. The phases that need the trainee's session
@@ -240,6 +249,7 @@ fn ui_plugin(app: &mut App) {
     );
     app.add_plugins((
         viewport::plugin,
+        scaled_view::plugin,
         hud::plugin,
         live_section::plugin,
         help::plugin,
@@ -300,7 +310,11 @@ fn run_with(options: AppOptions, setup: impl FnOnce(&mut App)) -> Result<(), Str
     .insert_resource(Time::<Virtual>::from_max_delta(MAX_FRAME))
     .insert_resource(CurrentAnatomy(anatomy.clone()))
     .add_plugins(render_profile::plugin)
-    .insert_resource(render_profile::ProfileChoice(options.profile))
+    .insert_resource(render_profile::ProfileChoice(options.graphics.profile))
+    .insert_resource(render_profile::RenderScale {
+        adapt: options.screenshot.is_none(),
+        ..render_profile::RenderScale::pinned(options.graphics.render_scale)
+    })
     .insert_resource(camera::StartView(options.view.unwrap_or_else(|| {
         options
             .scenario
@@ -413,7 +427,7 @@ pub fn replay(
     scenario: Scenario,
     source: case::SceneSource,
     attempt_path: &std::path::Path,
-    profile: Option<RenderProfile>,
+    graphics: Graphics,
 ) -> Result<(), String> {
     let attempt =
         marrowsim_core::records::attempt::Attempt::load(attempt_path).map_err(|e| e.to_string())?;
@@ -422,7 +436,7 @@ pub fn replay(
     options.patient = session.anatomy.patient.clone();
     options.session = Some(session);
     options.replay = Some(attempt);
-    options.profile = profile;
+    options.graphics = graphics;
     run(options)
 }
 
@@ -431,13 +445,13 @@ pub fn replay(
 pub fn class(
     store: Box<dyn marrowsim_core::records::store::Store>,
     filter: marrowsim_core::records::store::Filter,
-    profile: Option<RenderProfile>,
+    graphics: Graphics,
     width: u32,
     height: u32,
 ) -> Result<(), String> {
     let scenario = marrowsim_core::scenario::default_scenario();
     let mut options = AppOptions::for_scenario(&scenario, case::SceneSource::BuiltIn);
-    options.profile = profile;
+    options.graphics = graphics;
     options.width = width;
     options.height = height;
     run_with(options, move |app| {
@@ -446,12 +460,7 @@ pub fn class(
 }
 
 /// Opens the window on a demonstration (`marrowsim demo`): its first scene on the table.
-pub fn demo(
-    plan: DemoPlan,
-    profile: Option<RenderProfile>,
-    width: u32,
-    height: u32,
-) -> Result<(), String> {
+pub fn demo(plan: DemoPlan, graphics: Graphics, width: u32, height: u32) -> Result<(), String> {
     let first = plan
         .scenes
         .first()
@@ -468,7 +477,7 @@ pub fn demo(
     if let Some(act) = first.acts.first() {
         options.patient = act.attempt.patient.clone();
     }
-    options.profile = profile;
+    options.graphics = graphics;
     options.width = width;
     options.height = height;
     if plan.at.is_some() {
@@ -518,7 +527,7 @@ pub fn shot(args: &Shot) -> Result<(), String> {
     options.width = args.width;
     options.height = args.height;
     options.labels = args.labels;
-    options.profile = args.profile;
+    options.graphics = args.graphics;
     run(options)?;
     if args.out.exists() {
         Ok(())

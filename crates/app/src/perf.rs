@@ -123,6 +123,7 @@ pub fn headless_budget(scenario: Scenario, frames: u32) -> Result<HeadlessBudget
                             pull_volume: &mut pull_volume,
                             pull_refusal: None,
                             profile: None,
+                            render_scale: None,
                             plan: None,
                             success_map: None,
                             c_arm: None,
@@ -191,6 +192,9 @@ pub struct WindowReport {
     pub launch_to_interactive_ms: f64,
     pub frame: Spread,
     pub fps_median: f64,
+    /// The 3D view's resolution as a share of the window's when the last frame was drawn.
+    #[serde(default)]
+    pub render_scale: Option<f32>,
 }
 
 pub(super) fn plugin(app: &mut App) {
@@ -220,6 +224,7 @@ fn drive_script(
 fn probe_frame(
     mut probe: ResMut<FrameProbe>,
     status: Res<PipelineStatus>,
+    scale: Option<Res<super::render_profile::RenderScale>>,
     mut exit: MessageWriter<AppExit>,
 ) {
     let now = Instant::now();
@@ -237,7 +242,8 @@ fn probe_frame(
     }
     probe.frame += 1;
     if probe.frame >= probe.frames {
-        let report = probe.report();
+        let mut report = probe.report();
+        report.render_scale = scale.map(|s| s.value);
         println!(
             "{}",
             serde_json::to_string(&report).unwrap_or_else(|e| e.to_string())
@@ -259,6 +265,7 @@ impl FrameProbe {
             launch_to_interactive_ms: ms(self.interactive),
             fps_median: 1e3 / frame.median_ms,
             frame,
+            render_scale: None,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The window split between the 3D view and the panels. egui gets a camera of its own, so the
-//! 3D camera can be narrowed to the part of the window the panel leaves free and the patient
-//! is centred in what the trainee can see. After the panels are drawn, what they claimed (the
-//! pointer over a panel, the keyboard for a text field) is recorded for the input systems.
+//! 3D camera can be narrowed to the part of the window the panel leaves free (`scaled_view`
+//! fits it). After the panels are drawn, what they claimed (the pointer over a panel, the
+//! keyboard for a text field) is recorded for the input systems.
 
 use super::input_guard::UiClaims;
 use bevy::prelude::*;
@@ -17,7 +17,7 @@ pub(super) fn plugin(app: &mut App) {
     .add_systems(Startup, spawn_ui_camera)
     .add_systems(
         EguiPrimaryContextPass,
-        (claim_input, fit_camera_to_view).in_set(super::UiSystems::Claim),
+        claim_input.in_set(super::UiSystems::Claim),
     );
 }
 
@@ -28,7 +28,11 @@ fn spawn_ui_camera(mut commands: Commands) {
     commands.spawn((
         bevy_egui::PrimaryEguiContext,
         Camera2d,
-        RenderLayers::none(),
+        // egui feathers its own edges; 4x MSAA at the window's size would only cost, and on a
+        // software renderer it costs the most.
+        Msaa::Off,
+        // Only the upscaled 3D view's sprite, when the view is scaled.
+        RenderLayers::layer(super::scaled_view::VIEW_LAYER),
         Camera {
             order: 1,
             output_mode: CameraOutputMode::Write {
@@ -39,36 +43,6 @@ fn spawn_ui_camera(mut commands: Commands) {
             ..default()
         },
     ));
-}
-
-/// The 3D view fills the window left of the panel, so the patient is centred in what the
-/// trainee can see.
-fn fit_camera_to_view(
-    viewport: Res<ViewportRect>,
-    windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
-    mut cameras: Query<&mut Camera, With<Camera3d>>,
-) {
-    let Ok(window) = windows.single() else {
-        return;
-    };
-    let scale = window.scale_factor();
-    let size = UVec2::new(
-        (viewport.0.width().min(window.width()) * scale) as u32,
-        window.physical_height(),
-    );
-    if size.x == 0 || size.y == 0 {
-        return;
-    }
-    for mut camera in &mut cameras {
-        let current = camera.viewport.as_ref().map(|v| v.physical_size);
-        if current != Some(size) {
-            camera.viewport = Some(bevy::camera::Viewport {
-                physical_position: UVec2::ZERO,
-                physical_size: size,
-                ..default()
-            });
-        }
-    }
 }
 
 /// The part of the window the 3D view still has after the side panel.

@@ -1,0 +1,125 @@
+//! The 3D view drawn below the window's resolution and upscaled, for a software renderer.
+//! Lavapipe shades every pixel on the CPU, so a view at half the width and height costs about
+//! a quarter of the fragments. The camera renders into an image, and the image is painted
+//! under the panels, stretched over the part of the window the panels leave free.
+//!
+//! The image's scale factor is the window's times the render scale, so the camera's logical
+//! size stays the view's size in the window: picking and labels use window coordinates as
+//! they do at full resolution.
+
+use super::render_profile::RenderScale;
+use super::viewport::ViewportRect;
+use bevy::camera::visibility::RenderLayers;
+use bevy::camera::{ImageRenderTarget, RenderTarget};
+use bevy::prelude::*;
+use bevy::render::render_resource::TextureFormat;
+use bevy_egui::EguiPrimaryContextPass;
+
+/// The render layer that only the panels' camera sees: the upscaled view's sprite.
+pub const VIEW_LAYER: usize = 7;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(
+        EguiPrimaryContextPass,
+        fit_target.after(super::UiSystems::Claim),
+    );
+}
+
+/// The sprite that shows the 3D camera's image while the view is scaled. A sprite, not an
+/// egui image: egui's shader converts every pixel to gamma space and back, two `pow`s a
+/// channel, which on a software renderer cost more than the scaled 3D view saved.
+#[derive(Component)]
+struct ViewSprite {
+    size: UVec2,
+}
+
+/// Point the 3D camera at the part of the window left of the panel, so the patient is centred
+/// in what the trainee can see; or, in a scaled profile, at an image of that size times the
+/// render scale, shown by a sprite on the panels' camera.
+#[allow(clippy::too_many_arguments)]
+fn fit_target(
+    mut commands: Commands,
+    scale: Res<RenderScale>,
+    viewport: Res<ViewportRect>,
+    windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
+    mut cameras: Query<(&mut Camera, &mut RenderTarget), With<Camera3d>>,
+    mut ui_cameras: Query<&mut Camera, (With<bevy_egui::PrimaryEguiContext>, Without<Camera3d>)>,
+    mut sprites: Query<(Entity, &ViewSprite, &mut Sprite, &mut Transform)>,
+    mut images: ResMut<Assets<Image>>,
+) {
+    let Ok(window) = windows.single() else {
+        return;
+    };
+    let Ok((mut camera, mut target)) = cameras.single_mut() else {
+        return;
+    };
+    let logical = Vec2::new(viewport.0.width().min(window.width()), window.height());
+    let physical = Vec2::new(
+        logical.x * window.scale_factor(),
+        window.physical_height() as f32,
+    );
+    let size = (physical * scale.value).round().as_uvec2().max(UVec2::ONE);
+    let want_image = scale.value < 1.0 && logical.x >= 1.0 && logical.y >= 1.0;
+    // Nothing else draws to the window while the view is scaled, so the panels' camera
+    // clears it.
+    for mut ui in &mut ui_cameras {
+        if let bevy::camera::CameraOutputMode::Write { clear_color, .. } = &mut ui.output_mode
+            && matches!(clear_color, ClearColorConfig::None) == want_image
+        {
+            *clear_color = if want_image {
+                ClearColorConfig::Default
+            } else {
+                ClearColorConfig::None
+            };
+        }
+    }
+    let current = sprites.single_mut().ok();
+    if !want_image {
+        if let Some((entity, ..)) = current {
+            commands.entity(entity).despawn();
+            *target = RenderTarget::Window(bevy::window::WindowRef::Primary);
+        }
+        let size = physical.as_uvec2();
+        let current = camera.viewport.as_ref().map(|v| v.physical_size);
+        if size.x > 0 && size.y > 0 && current != Some(size) {
+            camera.viewport = Some(bevy::camera::Viewport {
+                physical_position: UVec2::ZERO,
+                physical_size: size,
+                ..default()
+            });
+        }
+        return;
+    }
+    // The panels' camera puts the window's centre at the origin, y up, in logical pixels.
+    let centre = Vec3::new((logical.x - window.width()) / 2.0, 0.0, 0.0);
+    if let Some((entity, view, mut sprite, mut transform)) = current {
+        if view.size == size {
+            if sprite.custom_size != Some(logical) {
+                sprite.custom_size = Some(logical);
+            }
+            if transform.translation != centre {
+                transform.translation = centre;
+            }
+            return;
+        }
+        commands.entity(entity).despawn();
+    }
+    let mut image = Image::new_target_texture(size.x, size.y, TextureFormat::Rgba8UnormSrgb, None);
+    image.sampler = bevy::image::ImageSampler::linear();
+    let image = images.add(image);
+    camera.viewport = None;
+    *target = RenderTarget::Image(ImageRenderTarget {
+        handle: image.clone(),
+        scale_factor: size.x as f32 / logical.x,
+    });
+    commands.spawn((
+        ViewSprite { size },
+        Sprite {
+            image,
+            custom_size: Some(logical),
+            ..default()
+        },
+        Transform::from_translation(centre),
+        RenderLayers::layer(VIEW_LAYER),
+    ));
+}
