@@ -166,6 +166,14 @@ fn bad_arguments_give_clear_errors() {
             &["slice", "--out", "/nonexistent-dir/x.png"],
             "/nonexistent-dir/x.png: cannot write",
         ),
+        (
+            &["shot", "--render-scale", "2", "--out", "/tmp/x.png"],
+            "2: the render scale runs from 0.25",
+        ),
+        (
+            &["perf", "window", "--render-scale", "NaN"],
+            "the render scale runs from 0.25",
+        ),
     ];
     for (args, expected) in cases {
         let o = run(args);

@@ -160,30 +160,35 @@ fn the_score_card_draws_the_ideal_track_beside_the_trainees() {
 fn the_software_profile_keeps_the_pelvis_whole() {
     let dir = std::env::temp_dir().join(format!("marrowsim-render-low-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let bone_share = |quality: &str| {
-        let out = dir.join(format!("{quality}.png"));
-        shot(
-            &out,
-            &[
-                "scenes/psis_standard.ron",
-                "--quality",
-                quality,
-                "--width",
-                "960",
-                "--height",
-                "600",
-            ],
-        );
+    let bone_share = |name: &str, graphics: &[&str]| {
+        let out = dir.join(format!("{name}.png"));
+        let mut args = vec![
+            "scenes/psis_standard.ron",
+            "--width",
+            "960",
+            "--height",
+            "600",
+        ];
+        args.extend_from_slice(graphics);
+        shot(&out, &args);
         let (_, _, rgb) = load_rgb(&out);
         rgb.chunks_exact(3).filter(|px| is_bone(px)).count() as f32 / (rgb.len() / 3) as f32
     };
-    let (full, low) = (bone_share("full"), bone_share("low"));
-    assert!(low > 0.05, "only {:.1}% bone at low quality", low * 100.0);
-    assert!(
-        low >= full * 0.9 && low <= full * 1.6,
-        "low quality shows {:.1}% bone against {:.1}% at full",
-        low * 100.0,
-        full * 100.0
-    );
+    let full = bone_share("full", &["--quality", "full"]);
+    // The software profile's shot is drawn at its starting render scale, 0.5; 0.35 is the
+    // lowest it adapts to.
+    for (name, graphics) in [
+        ("low", &["--quality", "low"][..]),
+        ("floor", &["--quality", "low", "--render-scale", "0.35"][..]),
+    ] {
+        let low = bone_share(name, graphics);
+        assert!(low > 0.05, "only {:.1}% bone at {name}", low * 100.0);
+        assert!(
+            low >= full * 0.9 && low <= full * 1.6,
+            "{name} shows {:.1}% bone against {:.1}% at full",
+            low * 100.0,
+            full * 100.0
+        );
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
