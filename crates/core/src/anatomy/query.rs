@@ -201,26 +201,36 @@ impl Anatomy {
                 here = next;
                 continue;
             }
-            // Bracket the boundary to the tolerance. Each probe goes where it shrinks the
-            // bracket most: a side's clearance away from it when that clearance is over half
-            // the bracket (a boundary met square on takes a probe or two), else the middle.
+            // Bracket the boundary to the tolerance. The clearances on either side are
+            // distances to it, so the boundary lies where they divide the bracket (exact
+            // for a plane, whatever the angle). Each probe aims a little past that point,
+            // toward the side that moved last, so that the next probe brackets it from the
+            // other side; a probe that fails to move the far side falls back to halving.
             let (mut lo, mut hi) = (t, next_t);
             let mut lo_clear = here.clearance;
             let mut hi_probe = next;
+            let mut moved_lo = true;
+            let mut stalled = 0;
             while hi - lo > BOUNDARY_TOLERANCE {
                 let gap = hi - lo;
-                let at = if lo_clear >= hi_probe.clearance && lo_clear > 0.5 * gap {
-                    lo + lo_clear.min(gap - 0.5 * BOUNDARY_TOLERANCE)
-                } else if hi_probe.clearance > 0.5 * gap {
-                    hi - hi_probe.clearance.min(gap - 0.5 * BOUNDARY_TOLERANCE)
-                } else {
+                let (cl, ch) = (lo_clear.max(0.0), hi_probe.clearance.max(0.0));
+                let at = if stalled >= 2 || cl + ch <= 0.0 {
                     0.5 * (lo + hi)
+                } else {
+                    let aim = lo + gap * (cl / (cl + ch));
+                    let nudge = 0.4 * BOUNDARY_TOLERANCE;
+                    let margin = 0.25 * BOUNDARY_TOLERANCE;
+                    let aim = if moved_lo { aim + nudge } else { aim - nudge };
+                    aim.clamp(lo + margin.min(0.5 * gap), hi - margin.min(0.5 * gap))
                 };
                 if at <= lo || at >= hi {
                     break;
                 }
                 let m = probe(a + dir * at);
-                if m.tissue == here.tissue {
+                let lo_side = m.tissue == here.tissue;
+                stalled = if lo_side == moved_lo { stalled + 1 } else { 0 };
+                moved_lo = lo_side;
+                if lo_side {
                     lo = at;
                     lo_clear = m.clearance;
                 } else {
