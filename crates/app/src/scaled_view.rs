@@ -13,16 +13,14 @@ use bevy::camera::visibility::RenderLayers;
 use bevy::camera::{ImageRenderTarget, RenderTarget};
 use bevy::prelude::*;
 use bevy::render::render_resource::TextureFormat;
-use bevy_egui::EguiPrimaryContextPass;
 
 /// The render layer that only the panels' camera sees: the upscaled view's sprite.
 pub const VIEW_LAYER: usize = 7;
 
+/// In `Update`, before Bevy's `camera_system` reads the target in `PostUpdate`: a target
+/// changed after it is drawn with the old size's depth buffer, which wgpu refuses.
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(
-        EguiPrimaryContextPass,
-        fit_target.after(super::UiSystems::Claim),
-    );
+    app.add_systems(Update, fit_target.in_set(super::AppSystems::View));
 }
 
 /// The sprite that shows the 3D camera's image while the view is scaled. A sprite, not an
@@ -31,7 +29,13 @@ pub(super) fn plugin(app: &mut App) {
 #[derive(Component)]
 struct ViewSprite {
     size: UVec2,
+    /// A new image the camera draws into, shown once it holds a frame (a fresh image is
+    /// blank, and showing it at once would flash the background at every step of the scale).
+    pending: Option<(Handle<Image>, u8)>,
 }
+
+/// Frames between pointing the camera at a new image and showing it.
+const SWAP_AFTER: u8 = 2;
 
 /// Point the 3D camera at the part of the window left of the panel, so the patient is centred
 /// in what the trainee can see; or, in a scaled profile, at an image of that size times the
@@ -44,7 +48,7 @@ fn fit_target(
     windows: Query<&Window, With<bevy::window::PrimaryWindow>>,
     mut cameras: Query<(&mut Camera, &mut RenderTarget), With<Camera3d>>,
     mut ui_cameras: Query<&mut Camera, (With<bevy_egui::PrimaryEguiContext>, Without<Camera3d>)>,
-    mut sprites: Query<(Entity, &ViewSprite, &mut Sprite, &mut Transform)>,
+    mut sprites: Query<(Entity, &mut ViewSprite, &mut Sprite, &mut Transform)>,
     mut images: ResMut<Assets<Image>>,
 ) {
     let Ok(window) = windows.single() else {
@@ -92,34 +96,53 @@ fn fit_target(
     }
     // The panels' camera puts the window's centre at the origin, y up, in logical pixels.
     let centre = Vec3::new((logical.x - window.width()) / 2.0, 0.0, 0.0);
-    if let Some((entity, view, mut sprite, mut transform)) = current {
-        if view.size == size {
-            if sprite.custom_size != Some(logical) {
-                sprite.custom_size = Some(logical);
-            }
-            if transform.translation != centre {
-                transform.translation = centre;
-            }
-            return;
+    let mut image = || {
+        let mut image =
+            Image::new_target_texture(size.x, size.y, TextureFormat::Rgba8UnormSrgb, None);
+        image.sampler = bevy::image::ImageSampler::linear();
+        images.add(image)
+    };
+    let mut aim = |handle: &Handle<Image>| {
+        camera.viewport = None;
+        *target = RenderTarget::Image(ImageRenderTarget {
+            handle: handle.clone(),
+            scale_factor: size.x as f32 / logical.x,
+        });
+    };
+    let Some((_, mut view, mut sprite, mut transform)) = current else {
+        let image = image();
+        aim(&image);
+        commands.spawn((
+            ViewSprite {
+                size,
+                pending: None,
+            },
+            Sprite {
+                image,
+                custom_size: Some(logical),
+                ..default()
+            },
+            Transform::from_translation(centre),
+            RenderLayers::layer(VIEW_LAYER),
+        ));
+        return;
+    };
+    if view.size != size {
+        let image = image();
+        aim(&image);
+        view.size = size;
+        view.pending = Some((image, SWAP_AFTER));
+    } else if let Some((image, wait)) = view.pending.take() {
+        if wait == 0 {
+            sprite.image = image;
+        } else {
+            view.pending = Some((image, wait - 1));
         }
-        commands.entity(entity).despawn();
     }
-    let mut image = Image::new_target_texture(size.x, size.y, TextureFormat::Rgba8UnormSrgb, None);
-    image.sampler = bevy::image::ImageSampler::linear();
-    let image = images.add(image);
-    camera.viewport = None;
-    *target = RenderTarget::Image(ImageRenderTarget {
-        handle: image.clone(),
-        scale_factor: size.x as f32 / logical.x,
-    });
-    commands.spawn((
-        ViewSprite { size },
-        Sprite {
-            image,
-            custom_size: Some(logical),
-            ..default()
-        },
-        Transform::from_translation(centre),
-        RenderLayers::layer(VIEW_LAYER),
-    ));
+    if sprite.custom_size != Some(logical) {
+        sprite.custom_size = Some(logical);
+    }
+    if transform.translation != centre {
+        transform.translation = centre;
+    }
 }
