@@ -146,3 +146,110 @@ fn fit_target(
         transform.translation = centre;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bevy::window::PrimaryWindow;
+    use bevy_egui::egui;
+
+    fn app(scale: f32) -> App {
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, bevy::asset::AssetPlugin::default()))
+            .init_asset::<Image>()
+            .insert_resource(RenderScale::pinned(Some(scale)))
+            .insert_resource(ViewportRect(egui::Rect::from_min_size(
+                egui::Pos2::ZERO,
+                egui::vec2(900.0, 800.0),
+            )))
+            .add_systems(Update, fit_target);
+        app.world_mut().spawn((
+            Window {
+                resolution: (1280, 800).into(),
+                ..default()
+            },
+            PrimaryWindow,
+        ));
+        app.world_mut().spawn(Camera3d::default());
+        app
+    }
+
+    fn camera_target(app: &mut App) -> (RenderTarget, Option<UVec2>) {
+        let mut q = app
+            .world_mut()
+            .query_filtered::<(&Camera, &RenderTarget), With<Camera3d>>();
+        let (camera, target) = q.single(app.world()).expect("one 3D camera");
+        (
+            target.clone(),
+            camera.viewport.as_ref().map(|v| v.physical_size),
+        )
+    }
+
+    #[test]
+    fn a_scaled_view_draws_into_a_smaller_image_that_a_sprite_stretches_over_the_view() {
+        let mut app = app(0.5);
+        app.update();
+        let (target, viewport) = camera_target(&mut app);
+        let RenderTarget::Image(image) = target else {
+            panic!("the 3D camera should draw into an image, not {target:?}");
+        };
+        assert_eq!(viewport, None);
+        let size = app
+            .world()
+            .resource::<Assets<Image>>()
+            .get(&image.handle)
+            .map(|i| i.size());
+        assert_eq!(size, Some(UVec2::new(450, 400)), "half the view's 900x800");
+        assert_eq!(
+            image.scale_factor, 0.5,
+            "so the camera's logical size is the view's"
+        );
+        let mut sprites = app.world_mut().query::<(&Sprite, &Transform)>();
+        let (sprite, transform) = sprites.single(app.world()).expect("one sprite");
+        assert_eq!(sprite.custom_size, Some(Vec2::new(900.0, 800.0)));
+        assert_eq!(transform.translation.x, (900.0 - 1280.0) / 2.0);
+
+        app.insert_resource(RenderScale::pinned(Some(1.0)));
+        app.update();
+        let (target, viewport) = camera_target(&mut app);
+        assert!(matches!(target, RenderTarget::Window(_)), "{target:?}");
+        assert_eq!(viewport, Some(UVec2::new(900, 800)));
+        let mut sprites = app.world_mut().query::<&Sprite>();
+        assert_eq!(sprites.iter(app.world()).count(), 0, "the sprite is gone");
+    }
+
+    #[test]
+    fn a_new_scale_is_shown_only_once_the_camera_has_drawn_into_it() {
+        let mut app = app(0.5);
+        app.update();
+        let first = app
+            .world_mut()
+            .query::<&Sprite>()
+            .single(app.world())
+            .expect("one sprite")
+            .image
+            .clone();
+        app.insert_resource(RenderScale::pinned(Some(0.4)));
+        app.update();
+        let (RenderTarget::Image(drawn), _) = camera_target(&mut app) else {
+            panic!("still an image");
+        };
+        assert_ne!(
+            drawn.handle, first,
+            "the camera draws into the new image at once"
+        );
+        let shown = |app: &mut App| {
+            app.world_mut()
+                .query::<&Sprite>()
+                .single(app.world())
+                .expect("one sprite")
+                .image
+                .clone()
+        };
+        assert_eq!(shown(&mut app), first, "the old image stays on show");
+        for _ in 0..=SWAP_AFTER {
+            app.update();
+        }
+        assert_eq!(shown(&mut app), drawn.handle);
+    }
+}
