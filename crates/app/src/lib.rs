@@ -311,10 +311,10 @@ fn run_with(options: AppOptions, setup: impl FnOnce(&mut App)) -> Result<(), Str
     .insert_resource(CurrentAnatomy(anatomy.clone()))
     .add_plugins(render_profile::plugin)
     .insert_resource(render_profile::ProfileChoice(options.graphics.profile))
-    .insert_resource(render_profile::RenderScale {
-        adapt: options.screenshot.is_none(),
-        ..render_profile::RenderScale::pinned(options.graphics.render_scale)
-    })
+    .insert_resource(render_profile::RenderScale::new(
+        options.graphics.render_scale,
+        options.screenshot.is_none(),
+    ))
     .insert_resource(camera::StartView(options.view.unwrap_or_else(|| {
         options
             .scenario

@@ -48,7 +48,7 @@ pub struct RenderScale {
     /// Whether the software profile may adapt it; a screenshot must not depend on how fast
     /// the machine was.
     pub adapt: bool,
-    pub frames: Vec<f32>,
+    frames: Vec<f32>,
 }
 
 impl Default for RenderScale {
@@ -73,10 +73,14 @@ impl RenderScale {
     const WINDOW: usize = 24;
 
     pub fn pinned(scale: Option<f32>) -> RenderScale {
+        RenderScale::new(scale, true)
+    }
+
+    pub fn new(pinned: Option<f32>, adapt: bool) -> RenderScale {
         RenderScale {
-            value: scale.unwrap_or(1.0),
-            pinned: scale,
-            adapt: true,
+            value: pinned.unwrap_or(1.0),
+            pinned,
+            adapt,
             frames: Vec::new(),
         }
     }
