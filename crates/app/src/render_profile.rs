@@ -1,8 +1,9 @@
 //! How much the 3D view draws. A software renderer (lavapipe or llvmpipe, where a trainee has
 //! no GPU: a hospital's virtual desktop, a VM) gets the software profile: meshes at about a
 //! tenth of the triangles (simplified to within 0.25 mm), and the translucent skin, which
-//! costs more than everything else together there, hidden unless it is opaque. Measured in
-//! docs/performance.md.
+//! costs more than everything else together there, hidden unless it is opaque; and a 3D view
+//! drawn at a `RenderScale` that adapts to hold 15 fps (`scaled_view.rs` draws it). Measured
+//! in docs/performance.md.
 
 use bevy::prelude::*;
 
