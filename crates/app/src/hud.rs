@@ -544,30 +544,39 @@ fn readouts(ui: &mut egui::Ui, s: &Session) {
             ui.label("Resistance");
             ui.label(format!("{:.0} N", o.force));
             ui.end_row();
-            let warnings = [
-                (
-                    o.held_by_cortex && s.tool == Tool::Trocar,
-                    egui::Color32::YELLOW,
-                    "Held at the cortex: twist (T) or push firmly (F)",
-                ),
-                (
-                    o.held_by_cortex && s.tool == Tool::Anaesthetic,
-                    egui::Color32::LIGHT_BLUE,
-                    "On the periosteum: inject it here (I)",
-                ),
-                (
-                    o.skidded,
-                    egui::Color32::LIGHT_RED,
-                    "Skidding along the bone: steepen the angle",
-                ),
-            ];
-            for (_, colour, text) in warnings.into_iter().filter(|w| w.0) {
-                ui.label("");
-                ui.colored_label(colour, text);
-                ui.end_row();
-            }
         }
     });
+    // Outside the grid: a grid cell does not wrap, so a long warning would widen the panel.
+    for (colour, text) in contact_warnings(s) {
+        ui.add(egui::Label::new(egui::RichText::new(text).color(colour)).wrap());
+    }
+}
+
+fn contact_warnings(s: &Session) -> Vec<(egui::Color32, &'static str)> {
+    let Some(o) = s.last else {
+        return Vec::new();
+    };
+    [
+        (
+            o.held_by_cortex && s.tool == Tool::Trocar,
+            egui::Color32::YELLOW,
+            "Held at the cortex: twist (T) or push firmly (F)",
+        ),
+        (
+            o.held_by_cortex && s.tool == Tool::Anaesthetic,
+            egui::Color32::LIGHT_BLUE,
+            "On the periosteum: inject it here (I)",
+        ),
+        (
+            o.skidded,
+            egui::Color32::LIGHT_RED,
+            "Skidding along the bone: steepen the angle",
+        ),
+    ]
+    .into_iter()
+    .filter(|w| w.0)
+    .map(|(_, colour, text)| (colour, text))
+    .collect()
 }
 
 /// What the arrows do now, and in practice where the tip is against the entry zone.

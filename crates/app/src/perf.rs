@@ -84,9 +84,6 @@ pub fn headless_budget(scenario: Scenario, frames: u32) -> Result<HeadlessBudget
         live_section::update_section.in_set(super::AppSystems::Follow),
     );
     let ctx = egui::Context::default();
-    let mut skin = 0.25;
-    let mut labels = false;
-    let mut pull_volume = 2.0;
     let (mut all, mut moved, mut still) = (Vec::new(), Vec::new(), Vec::new());
     for frame in 0..frames {
         let t0 = Instant::now();
@@ -98,39 +95,7 @@ pub fn headless_budget(scenario: Scenario, frames: u32) -> Result<HeadlessBudget
         let world = app.world();
         let session = &world.resource::<SessionState>().0;
         let now = world.resource::<Time>().elapsed_secs();
-        let input = egui::RawInput {
-            screen_rect: Some(egui::Rect::from_min_size(
-                egui::Pos2::ZERO,
-                egui::vec2(1280.0, 720.0),
-            )),
-            ..Default::default()
-        };
-        let output = ctx.run_ui(input, |ui| {
-            egui::Panel::right("trainee")
-                .exact_size(hud::PANEL_WIDTH)
-                .show(ui, |ui| {
-                    hud::trainee_panel(
-                        ui,
-                        PanelModel {
-                            session,
-                            case: None,
-                            catalogue: None,
-                            history: None,
-                            section: None,
-                            skin_opacity: &mut skin,
-                            labels: &mut labels,
-                            now,
-                            pull_volume: &mut pull_volume,
-                            pull_refusal: None,
-                            profile: None,
-                            render_scale: None,
-                            plan: None,
-                            success_map: None,
-                            c_arm: None,
-                        },
-                    )
-                });
-        });
+        let (output, _) = draw_bare_panel(&ctx, session, now);
         let _ = ctx.tessellate(output.shapes, output.pixels_per_point);
         let took = t0.elapsed();
         all.push(took);
@@ -268,4 +233,54 @@ impl FrameProbe {
             render_scale: None,
         }
     }
+}
+
+/// The trainee's panel drawn into a bare egui context at 1280×720, as the app lays it out.
+/// Also returns how far, in points, its contents reach past the panel's sides.
+pub(crate) fn draw_bare_panel(
+    ctx: &egui::Context,
+    session: &marrowsim_core::needle::session::Session,
+    now: f32,
+) -> (egui::FullOutput, f32) {
+    let input = egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1280.0, 720.0),
+        )),
+        ..Default::default()
+    };
+    let mut overflow = 0.0_f32;
+    let output = ctx.run_ui(input, |ui| {
+        egui::Panel::right("trainee")
+            .exact_size(hud::PANEL_WIDTH)
+            .show(ui, |ui| {
+                let room = ui.max_rect();
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    let (mut skin, mut labels, mut pull_volume) = (0.25, false, 2.0);
+                    hud::trainee_panel(
+                        ui,
+                        PanelModel {
+                            session,
+                            case: None,
+                            catalogue: None,
+                            history: None,
+                            section: None,
+                            skin_opacity: &mut skin,
+                            labels: &mut labels,
+                            now,
+                            pull_volume: &mut pull_volume,
+                            pull_refusal: None,
+                            profile: None,
+                            render_scale: None,
+                            plan: None,
+                            success_map: None,
+                            c_arm: None,
+                        },
+                    );
+                    let used = ui.min_rect();
+                    overflow = (used.right() - room.right()).max(room.left() - used.left());
+                });
+            });
+    });
+    (output, overflow)
 }

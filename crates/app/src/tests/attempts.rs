@@ -8,6 +8,7 @@ use crate::section_image::{IDEAL_GREEN, NEEDLE_CYAN};
 use crate::session::{NeedleCommand, SessionState};
 use crate::testing::headless_app;
 use bevy::prelude::*;
+use bevy_egui::egui;
 use marrowsim_core::grading::scoring::Verdict;
 use marrowsim_core::scenario::Scenario;
 use marrowsim_core::tissue::Tissue;
@@ -111,6 +112,18 @@ fn a_whole_psis_attempt_by_keyboard_scores_as_the_cli_does() {
         }
     }
     assert!(held, "a plain push must stop at the cortex");
+    // The panel then tells the trainee to twist, and the warning must fit the panel.
+    let (output, overflow) =
+        crate::perf::draw_bare_panel(&egui::Context::default(), session(&app), 0.0);
+    let shown = format!("{:?}", output.shapes);
+    assert!(
+        shown.contains("Held at the cortex"),
+        "no twist warning shown"
+    );
+    assert!(
+        overflow <= 0.5,
+        "the panel's contents reach {overflow:.1} points past its side"
+    );
     // ...and twisting (T) carries it through into the marrow, 20 mm deep.
     for _ in 0..60 {
         tap(&mut app, KeyCode::KeyW, &[KeyCode::KeyT]);
