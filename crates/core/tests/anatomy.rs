@@ -195,6 +195,30 @@ fn intervals_agree_with_plain_sampling() {
 }
 
 #[test]
+fn a_reach_stops_the_intervals_without_changing_them() {
+    let a = male(30.0, Some(7));
+    let psis = lm(&a, "psis_left");
+    let dir = (lm(&a, "asis_left") - psis).normalize();
+    let (from, to) = (psis - dir * 50.0, psis + dir * 100.0);
+    let whole = a.intervals(from, to, 0.25);
+    let mut told = Vec::new();
+    let short = a.intervals_reaching(from, to, 0.25, |tissue, at| {
+        told.push(tissue);
+        (tissue == Tissue::Marrow).then_some(at + 10.0)
+    });
+    let marrow = whole.iter().find(|i| i.tissue == Tissue::Marrow).unwrap();
+    assert!(marrow.length() > 10.0, "{whole:?}");
+    let kept = whole.iter().position(|i| i == marrow).unwrap();
+    assert_eq!(short[..kept], whole[..kept]);
+    assert_eq!(short.len(), kept + 1, "{short:?}");
+    assert_eq!(short[kept].tissue, Tissue::Marrow);
+    assert_eq!(short[kept].start, marrow.start);
+    assert!((short[kept].end - (marrow.start + 10.0)).abs() < 1e-3);
+    let tissues: Vec<Tissue> = short.iter().map(|i| i.tissue).collect();
+    assert_eq!(told, tissues, "told of each tissue as it was entered");
+}
+
+#[test]
 fn same_seed_same_patient_and_different_seeds_differ() {
     let a = male(25.0, Some(42));
     let b = male(25.0, Some(42));

@@ -159,13 +159,27 @@ impl Anatomy {
     /// each boundary found is then bisected to 0.01 mm. Layers thinner than `min_step` may
     /// be missed, as they would be by sampling at that step.
     pub fn intervals(&self, a: Vec3, b: Vec3, min_step: f32) -> Vec<Interval> {
-        self.intervals_by(a, b, min_step, |p| self.probe(p))
+        self.intervals_by(a, b, min_step, |p| self.probe(p), |_, _| None)
+    }
+
+    /// [`Anatomy::intervals`] for a caller that may not need all of the segment: each time
+    /// the segment is found in a tissue (the first at 0 mm, then at each boundary), `reach`
+    /// is told the tissue and where it starts, and may return a shorter length to stop at.
+    /// Up to where it stops, the intervals are those [`Anatomy::intervals`] gives.
+    pub fn intervals_reaching(
+        &self,
+        a: Vec3,
+        b: Vec3,
+        min_step: f32,
+        reach: impl FnMut(Tissue, f32) -> Option<f32>,
+    ) -> Vec<Interval> {
+        self.intervals_by(a, b, min_step, |p| self.probe(p), reach)
     }
 
     /// [`Anatomy::intervals`] with every probe analytic: the baseline the grid is checked
     /// and timed against.
     pub fn intervals_analytic(&self, a: Vec3, b: Vec3, min_step: f32) -> Vec<Interval> {
-        self.intervals_by(a, b, min_step, |p| self.probe_analytic(p))
+        self.intervals_by(a, b, min_step, |p| self.probe_analytic(p), |_, _| None)
     }
 
     fn intervals_by(
@@ -174,9 +188,10 @@ impl Anatomy {
         b: Vec3,
         min_step: f32,
         probe: impl Fn(Vec3) -> Probe,
+        mut reach: impl FnMut(Tissue, f32) -> Option<f32>,
     ) -> Vec<Interval> {
         const MAX_STEPS: usize = 1 << 16;
-        let length = (b - a).length();
+        let mut length = (b - a).length();
         let mut out = Vec::new();
         if length <= 0.0 || !length.is_finite() {
             return out;
@@ -186,6 +201,9 @@ impl Anatomy {
         let mut t = 0.0;
         let mut start = 0.0;
         let mut here = probe(a);
+        if let Some(l) = reach(here.tissue, 0.0) {
+            length = length.min(l.max(0.0));
+        }
         let mut steps = 0;
         while t < length {
             let next_t = (t + here.clearance.max(min_step)).min(length);
@@ -246,6 +264,9 @@ impl Anatomy {
             start = hi;
             t = hi;
             here = hi_probe;
+            if let Some(l) = reach(here.tissue, hi) {
+                length = length.min(l.max(hi));
+            }
         }
         out.push(Interval {
             tissue: here.tissue,

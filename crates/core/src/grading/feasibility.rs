@@ -47,6 +47,15 @@ fn sample_pose(
     needle_len: f32,
     rng: &mut ChaCha8Rng,
 ) -> Option<(Pose, Vec<Interval>)> {
+    let (target, dir) = sample_line(zone, rng);
+    let (entry, shaft) = skin_and_shaft(anatomy, zone, target, dir, needle_len)?;
+    push_to_window(anatomy, zone, entry, dir, shaft, |lo, hi| {
+        rng.random_range(lo..hi)
+    })
+}
+
+/// An entry point in the zone's disc and a direction in its cone, uniform over both.
+fn sample_line(zone: &crate::scenario::ResolvedSite, rng: &mut ChaCha8Rng) -> (Vec3, Vec3) {
     let aim = zone.aim;
     let helper = if aim.x.abs() < 0.9 { Vec3::X } else { Vec3::Y };
     let u = aim.cross(helper).normalize();
@@ -58,11 +67,24 @@ fn sample_pose(
     let spin = rng.random_range(0.0..std::f32::consts::TAU);
     let axis = u * spin.cos() + v * spin.sin();
     let dir = (Quat::from_axis_angle(axis, tilt) * aim).normalize();
+    (target, dir)
+}
 
-    let (entry, shaft) = skin_and_shaft(anatomy, target, dir, needle_len)?;
-    push_to_window(anatomy, zone, entry, dir, shaft, |lo, hi| {
-        rng.random_range(lo..hi)
-    })
+/// A push stops at least this far (mm) short of the far end of the marrow.
+const MARROW_MARGIN: f32 = 0.5;
+
+/// What [`push_to_window`] reads of a line, as a reach for [`Anatomy::intervals_reaching`]:
+/// the line up to its first marrow after a cortex, and the deepest push into it. The line
+/// past that point costs a third of a line's probes and changes no push.
+pub(super) fn marrow_reach(
+    zone: &crate::scenario::ResolvedSite,
+) -> impl FnMut(Tissue, f32) -> Option<f32> {
+    let deepest = zone.max_mm + MARROW_MARGIN + 0.01;
+    let mut past_cortex = false;
+    move |tissue, at| {
+        past_cortex |= tissue == Tissue::Cortex;
+        (past_cortex && tissue == Tissue::Marrow).then_some(at + deepest)
+    }
 }
 
 /// The straight push from `entry` along `dir` (whose tissues are `shaft`) that stops
@@ -87,7 +109,7 @@ pub(super) fn push_to_window(
     let marrow = shaft[cortex..]
         .iter()
         .find(|i| i.tissue == Tissue::Marrow)?;
-    let hi = zone.max_mm.min(marrow.length() - 0.5);
+    let hi = zone.max_mm.min(marrow.length() - MARROW_MARGIN);
     if hi <= zone.min_mm {
         return None;
     }
@@ -110,13 +132,25 @@ pub(super) fn push_to_window(
 /// and the tissues of a needle of `needle_len` mm pushed in from there, from one path query.
 pub(super) fn skin_and_shaft(
     anatomy: &Anatomy,
+    zone: &crate::scenario::ResolvedSite,
     target: Vec3,
     dir: Vec3,
     needle_len: f32,
 ) -> Option<(Vec3, Vec<Interval>)> {
     const OUTSIDE: f32 = 200.0;
     let start = target - dir * OUTSIDE;
-    let line = anatomy.intervals(start, target + dir * needle_len, 0.25);
+    let line =
+        anatomy.intervals_reaching(start, target + dir * needle_len, 0.25, marrow_reach(zone));
+    skin_and_shaft_of(line, start, dir, needle_len)
+}
+
+/// The skin point and the needle's shaft, from the tissues of a line from `start` along `dir`.
+fn skin_and_shaft_of(
+    line: Vec<Interval>,
+    start: Vec3,
+    dir: Vec3,
+    needle_len: f32,
+) -> Option<(Vec3, Vec<Interval>)> {
     let skin = line.iter().position(|i| i.tissue != Tissue::Air)?;
     if skin == 0 {
         return None;
@@ -376,6 +410,39 @@ mod tests {
         assert_eq!(one, many);
         assert_eq!(one.iter().map(|(_, n)| n).sum::<usize>(), 1000);
         assert_eq!(one.last(), Some(&(3, 1000 - 3 * CHUNK)));
+    }
+
+    /// Cutting the line short at the marrow must not change one sampled push: the same
+    /// entry, the same depth, the same shaft.
+    #[test]
+    fn the_marrow_reach_changes_no_push() {
+        let scenario = crate::scenario::default_scenario();
+        let anatomy = Anatomy::build(&scenario.patient(3)).unwrap();
+        let zone = scenario.resolve(0, &anatomy).unwrap();
+        let needle = scenario.needle.length_mm;
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let (mut pushes, mut cut) = (0, 0);
+        for _ in 0..300 {
+            let mut again = rng.clone();
+            let reached = sample_pose(&anatomy, &zone, needle, &mut rng);
+            let (target, dir) = sample_line(&zone, &mut again);
+            let start = target - dir * 200.0;
+            let whole = anatomy.intervals(start, target + dir * needle, 0.25);
+            let short =
+                anatomy.intervals_reaching(start, target + dir * needle, 0.25, marrow_reach(&zone));
+            cut += usize::from(short.last().unwrap().end < whole.last().unwrap().end - 1.0);
+            let full = skin_and_shaft_of(whole, start, dir, needle).and_then(|(e, s)| {
+                push_to_window(&anatomy, &zone, e, dir, s, |lo, hi| {
+                    again.random_range(lo..hi)
+                })
+            });
+            assert_eq!(reached, full);
+            pushes += usize::from(full.is_some());
+        }
+        assert!(
+            pushes > 100 && cut > 100,
+            "{pushes} pushes, {cut} lines cut"
+        );
     }
 
     #[test]

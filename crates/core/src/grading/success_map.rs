@@ -2,7 +2,9 @@
 //! approach, each entry point marked by the share of the directions in the scene's cone whose
 //! straight push passes. Scene authors see a badly placed zone at a glance.
 
-use super::feasibility::{CHUNK, push_to_window, run_chunks, skin_and_shaft, threads};
+use super::feasibility::{
+    CHUNK, marrow_reach, push_to_window, run_chunks, skin_and_shaft, threads,
+};
 use super::scoring::{self, Verdict};
 use crate::anatomy::Anatomy;
 use crate::scenario::{ResolvedSite, Scenario};
@@ -315,7 +317,8 @@ fn cell(
     row: usize,
 ) -> MapCell {
     let zone = &map.zone;
-    let Some((entry, along_aim)) = skin_and_shaft(anatomy, map.point(col, row), zone.aim, needle)
+    let Some((entry, along_aim)) =
+        skin_and_shaft(anatomy, zone, map.point(col, row), zone.aim, needle)
     else {
         return MapCell::default();
     };
@@ -329,9 +332,9 @@ fn cell(
     // The first direction is the aim, whose shaft the skin's query already gave.
     let mut along_aim = Some(along_aim);
     for (k, &dir) in dirs.iter().enumerate() {
-        let shaft = along_aim
-            .take()
-            .unwrap_or_else(|| anatomy.intervals(entry, entry + dir * needle, 0.25));
+        let shaft = along_aim.take().unwrap_or_else(|| {
+            anatomy.intervals_reaching(entry, entry + dir * needle, 0.25, marrow_reach(zone))
+        });
         let Some((pose, shaft)) =
             push_to_window(anatomy, zone, entry, dir, shaft, |lo, hi| 0.5 * (lo + hi))
         else {
