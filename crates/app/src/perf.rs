@@ -207,8 +207,7 @@ fn probe_frame(
     }
     probe.frame += 1;
     if probe.frame >= probe.frames {
-        let mut report = probe.report();
-        report.render_scale = scale.map(|s| s.value);
+        let report = probe.report(scale.map(|s| s.value));
         println!(
             "{}",
             serde_json::to_string(&report).unwrap_or_else(|e| e.to_string())
@@ -218,7 +217,7 @@ fn probe_frame(
 }
 
 impl FrameProbe {
-    pub fn report(&self) -> WindowReport {
+    pub fn report(&self, render_scale: Option<f32>) -> WindowReport {
         let frame = Spread::of(&self.intervals);
         let ms = |d: Option<Duration>| d.map(|d| d.as_secs_f64() * 1e3).unwrap_or(f64::NAN);
         WindowReport {
@@ -230,7 +229,7 @@ impl FrameProbe {
             launch_to_interactive_ms: ms(self.interactive),
             fps_median: 1e3 / frame.median_ms,
             frame,
-            render_scale: None,
+            render_scale,
         }
     }
 }

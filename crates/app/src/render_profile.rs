@@ -144,14 +144,16 @@ fn adapt_scale(
     if ms <= 0.0 || ms > 500.0 {
         return;
     }
-    let scale = scale.bypass_change_detection();
-    scale.frames.push(ms);
-    if scale.frames.len() < RenderScale::WINDOW {
+    // The frame times are bookkeeping: the resource counts as changed only when its value
+    // does.
+    let frames = &mut scale.bypass_change_detection().frames;
+    frames.push(ms);
+    if frames.len() < RenderScale::WINDOW {
         return;
     }
-    scale.frames.sort_by(f32::total_cmp);
-    let median = scale.frames[scale.frames.len() / 2];
-    scale.frames.clear();
+    frames.sort_by(f32::total_cmp);
+    let median = frames[frames.len() / 2];
+    frames.clear();
     let next = RenderScale::next(scale.value, median);
     if next != scale.value {
         scale.value = next;
