@@ -330,7 +330,7 @@ impl Pelvis {
     /// All bony distances at a left-side reference point.
     pub fn sample(&self, p: Vec3) -> BoneSample {
         let wl = self.wing.local(p);
-        let wing = self.wing.sdf_local(wl);
+        let (wing, inner_offset) = self.wing.sdf_and_inner_offset(wl);
         let k = self.blend;
         let mut hip = wing;
         hip = sdf::smooth_min(hip, self.acetabulum(p), k);
@@ -384,7 +384,7 @@ impl Pelvis {
             symphysis,
             canal,
             wing: wl,
-            inner_offset: self.wing.inner_offset(wl),
+            inner_offset,
         }
     }
 }

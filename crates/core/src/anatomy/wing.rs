@@ -129,22 +129,20 @@ impl Wing {
     }
 
     pub fn sdf(&self, p: Vec3) -> f32 {
-        let l = self.local(p);
-        self.sdf_local(l)
+        self.sdf_and_inner_offset(self.local(p)).0
     }
 
-    pub fn sdf_local(&self, l: WingLocal) -> f32 {
+    /// The wing's distance and the signed offset from its medial (inner) table, negative
+    /// medial of it: one evaluation of the thickness and the mid-surface serves both.
+    pub fn sdf_and_inner_offset(&self, l: WingLocal) -> (f32, f32) {
         let outline = self.outline.distance(Vec2::new(l.u, l.v));
         let (h_out, h_in) = self.half_thickness(l.u, l.v);
         let wm = l.w - self.mid(l.u, l.v);
         let slab = (wm - h_out).max(-wm - h_in);
-        sdf::round_intersect(outline, slab, self.shape.edge_rounding)
-    }
-
-    /// Signed offset from the medial (inner) table: negative medial of it.
-    pub fn inner_offset(&self, l: WingLocal) -> f32 {
-        let (_, h_in) = self.half_thickness(l.u, l.v);
-        l.w - self.mid(l.u, l.v) + h_in
+        (
+            sdf::round_intersect(outline, slab, self.shape.edge_rounding),
+            wm + h_in,
+        )
     }
 
     /// The position of an anchor; `None` for a landmark name, which the caller resolves.

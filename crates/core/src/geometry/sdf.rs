@@ -49,7 +49,26 @@ pub struct Polygon {
     vertices: Vec<Vec2>,
     /// Edge from each vertex to the previous one, and 1 / its squared length.
     edges: Vec<(Vec2, f32)>,
+    cells: EdgeCells,
 }
+
+/// A grid over the polygon's box that lists, for each square cell, the edges that can be the
+/// nearest to a point in it, and the sign where no edge can cross it. The wing's outline has
+/// 24 edges; a cell lists one to three. The distance is the minimum of the same per-edge
+/// values over a set that holds the nearest edge, so it is the brute-force result to the bit.
+#[derive(Clone, Debug, Default)]
+struct EdgeCells {
+    origin: Vec2,
+    size: [usize; 2],
+    /// Per cell: the range of its edges in `edges`, and its sign (0: an edge may cross it,
+    /// so the crossing number must be counted).
+    cells: Vec<(u32, u16, i8)>,
+    edges: Vec<u16>,
+}
+
+/// The index's cell side and how far beyond the polygon's box it reaches (mm).
+const EDGE_CELL_MM: f32 = 2.0;
+const EDGE_CELLS_MARGIN_MM: f32 = 24.0;
 
 impl Polygon {
     pub fn new(vertices: Vec<Vec2>) -> Polygon {
@@ -60,25 +79,115 @@ impl Polygon {
                 (e, 1.0 / e.length_squared().max(1e-12))
             })
             .collect();
-        Polygon { vertices, edges }
+        let mut polygon = Polygon {
+            vertices,
+            edges,
+            cells: EdgeCells::default(),
+        };
+        polygon.cells = polygon.index();
+        polygon
     }
 
     pub fn vertices(&self) -> &[Vec2] {
         &self.vertices
     }
 
-    /// Exact signed distance (Inigo Quilez's crossing-number method).
+    fn index(&self) -> EdgeCells {
+        let n = self.vertices.len();
+        if n < 3 || n > u16::MAX as usize {
+            return EdgeCells::default();
+        }
+        let (lo, hi) = self.vertices.iter().fold(
+            (Vec2::splat(f32::INFINITY), Vec2::splat(f32::NEG_INFINITY)),
+            |(lo, hi), &v| (lo.min(v), hi.max(v)),
+        );
+        let origin = lo - Vec2::splat(EDGE_CELLS_MARGIN_MM);
+        let span = (hi - lo + Vec2::splat(2.0 * EDGE_CELLS_MARGIN_MM)) / EDGE_CELL_MM;
+        if !span.is_finite() || span.max_element() > 4096.0 {
+            return EdgeCells::default();
+        }
+        let size = [span.x.ceil() as usize, span.y.ceil() as usize];
+        let half_diagonal = EDGE_CELL_MM * std::f32::consts::FRAC_1_SQRT_2;
+        let mut out = EdgeCells {
+            origin,
+            size,
+            cells: Vec::with_capacity(size[0] * size[1]),
+            edges: Vec::new(),
+        };
+        let mut near = Vec::with_capacity(n);
+        for y in 0..size[1] {
+            for x in 0..size[0] {
+                let centre = origin + (Vec2::new(x as f32, y as f32) + 0.5) * EDGE_CELL_MM;
+                near.clear();
+                near.extend((0..n).map(|i| {
+                    let a = self.vertices[i];
+                    segment_2d(centre, a, a + self.edges[i].0)
+                }));
+                // Every point of the cell is within `upper` of some edge, and an edge whose
+                // distance from the centre exceeds `upper` plus the half-diagonal cannot be
+                // the nearest to any of them (the millimetre's thousandth is for rounding).
+                let upper = near.iter().fold(f32::INFINITY, |m, &d| m.min(d)) + half_diagonal;
+                let first = out.edges.len() as u32;
+                out.edges.extend(
+                    (0..n)
+                        .filter(|&i| near[i] - half_diagonal <= upper + 1e-3)
+                        .map(|i| i as u16),
+                );
+                let crossed = near.iter().any(|&d| d <= half_diagonal + 1e-3);
+                let sign = if crossed {
+                    0
+                } else if self.distance_all(centre) < 0.0 {
+                    -1
+                } else {
+                    1
+                };
+                out.cells
+                    .push((first, (out.edges.len() as u32 - first) as u16, sign));
+            }
+        }
+        out
+    }
+
+    /// Exact signed distance: through the cell index where the point is in a cell no edge
+    /// crosses, otherwise [`Polygon::distance_all`].
     pub fn distance(&self, p: Vec2) -> f32 {
+        let c = &self.cells;
+        let rel = (p - c.origin) / EDGE_CELL_MM;
+        if rel.x >= 0.0 && rel.y >= 0.0 {
+            let (x, y) = (rel.x as usize, rel.y as usize);
+            if x < c.size[0] && y < c.size[1] {
+                let (first, count, sign) = c.cells[x + c.size[0] * y];
+                if sign != 0 {
+                    let mut d = f32::INFINITY;
+                    for &i in &c.edges[first as usize..first as usize + count as usize] {
+                        d = d.min(self.edge_distance2(i as usize, p));
+                    }
+                    return sign as f32 * d.sqrt();
+                }
+            }
+        }
+        self.distance_all(p)
+    }
+
+    #[inline]
+    fn edge_distance2(&self, i: usize, p: Vec2) -> f32 {
+        let (e, inv) = self.edges[i];
+        let w = p - self.vertices[i];
+        let b = w - e * (w.dot(e) * inv).clamp(0.0, 1.0);
+        b.length_squared()
+    }
+
+    /// Exact signed distance over every edge (Inigo Quilez's crossing-number method).
+    pub fn distance_all(&self, p: Vec2) -> f32 {
         let mut d = f32::INFINITY;
         let mut s = 1.0f32;
         let n = self.vertices.len();
         for i in 0..n {
             let vi = self.vertices[i];
             let vj = self.vertices[(i + n - 1) % n];
-            let (e, inv) = self.edges[i];
+            let (e, _) = self.edges[i];
             let w = p - vi;
-            let b = w - e * (w.dot(e) * inv).clamp(0.0, 1.0);
-            d = d.min(b.length_squared());
+            d = d.min(self.edge_distance2(i, p));
             let c0 = p.y >= vi.y;
             let c1 = p.y < vj.y;
             let c2 = e.x * w.y > e.y * w.x;
@@ -138,6 +247,71 @@ mod tests {
             "inside the notch is outside"
         );
         assert!(notch.distance(Vec2::new(2.0, 5.0)) < 0.0);
+    }
+
+    /// The wing's outline (adult male, reference mm): the indexed distance must be the
+    /// brute-force one to the bit, inside, outside, near the edges and past the index.
+    #[test]
+    fn the_edge_index_gives_the_brute_force_distance_to_the_bit() {
+        let outline = [
+            (0.0, 10.0),
+            (6.0, 24.0),
+            (22.0, 38.0),
+            (50.0, 50.0),
+            (80.0, 54.0),
+            (108.0, 48.0),
+            (132.0, 34.0),
+            (150.0, 18.0),
+            (158.0, 8.0),
+            (160.6, 0.0),
+            (157.0, -10.0),
+            (152.0, -22.0),
+            (153.0, -38.0),
+            (146.0, -52.0),
+            (132.0, -64.0),
+            (110.0, -72.0),
+            (88.0, -76.0),
+            (66.0, -76.0),
+            (55.0, -74.0),
+            (40.0, -38.0),
+            (22.0, -34.0),
+            (5.0, -30.0),
+            (1.0, -18.0),
+            (0.0, -10.0),
+        ];
+        let wing = Polygon::new(outline.iter().map(|&(u, v)| Vec2::new(u, v)).collect());
+        let signed = wing.cells.cells.iter().filter(|c| c.2 != 0).count();
+        assert!(
+            signed * 10 > wing.cells.cells.len() * 8,
+            "most cells should be answered from the index: {signed} of {}",
+            wing.cells.cells.len()
+        );
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 40) as f32 / (1u64 << 24) as f32
+        };
+        let (mut inside, mut outside) = (0, 0);
+        for _ in 0..200_000 {
+            let p = Vec2::new(-60.0 + 280.0 * next(), -130.0 + 220.0 * next());
+            let (fast, all) = (wing.distance(p), wing.distance_all(p));
+            assert_eq!(
+                fast.to_bits(),
+                all.to_bits(),
+                "at {p}: {fast} against {all}"
+            );
+            if all < 0.0 {
+                inside += 1;
+            } else {
+                outside += 1;
+            }
+        }
+        assert!(
+            inside > 20_000 && outside > 20_000,
+            "{inside} in, {outside} out"
+        );
     }
 
     #[test]
