@@ -121,6 +121,60 @@ impl Base {
     }
 }
 
+/// One piece of the sacrum between two centreline points: a rounded box swept along it,
+/// with the frame that does not depend on the point computed once.
+#[derive(Clone, Debug)]
+struct SacralSegment {
+    a: Vec3,
+    ab: Vec3,
+    len: f32,
+    t_dir: Vec3,
+    depth_dir: Vec3,
+    half_width: (f32, f32),
+    half_depth: (f32, f32),
+}
+
+impl SacralSegment {
+    fn new(a: Vec3, b: Vec3, half_width: (f32, f32), half_depth: (f32, f32)) -> SacralSegment {
+        let ab = b - a;
+        let len = ab.length();
+        let t_dir = ab / len;
+        SacralSegment {
+            a,
+            ab,
+            len,
+            t_dir,
+            depth_dir: Vec3::new(0.0, t_dir.z, -t_dir.y),
+            half_width,
+            half_depth,
+        }
+    }
+
+    fn sdf(&self, p: Vec3) -> f32 {
+        let (len, (w0, w1), (d0, d1)) = (self.len, self.half_width, self.half_depth);
+        let t = (p - self.a).dot(self.t_dir) / len;
+        let tc = t.clamp(0.0, 1.0);
+        let hw = w0 + (w1 - w0) * tc;
+        let hd = d0 + (d1 - d0) * tc;
+        let c = self.a + self.ab * tc;
+        let rel = p - c;
+        let along = if t < 0.0 {
+            -t * len
+        } else if t > 1.0 {
+            (t - 1.0) * len
+        } else {
+            -1e3
+        };
+        let round = hw.min(hd) * 0.8;
+        let q = Vec3::new(
+            rel.x.abs() - hw + round,
+            rel.dot(self.depth_dir).abs() - hd + round,
+            along,
+        );
+        q.max(Vec3::ZERO).length() + q.max_element().min(0.0) - round
+    }
+}
+
 /// Distances from one point to each bony part, in reference millimetres.
 #[derive(Clone, Copy, Debug)]
 pub struct BoneSample {
@@ -151,9 +205,7 @@ pub struct Pelvis {
     joint_tangent: Vec3,
     joint_gap: f32,
     joint_extent: f32,
-    sacrum_centre: Vec<Vec3>,
-    sacrum_half_width: Vec<f32>,
-    sacrum_half_depth: Vec<f32>,
+    sacrum: Vec<SacralSegment>,
     foramina: Vec<(Vec3, Vec3, f32)>,
     median_crest: TubeShape,
     base: Option<Base>,
@@ -231,9 +283,18 @@ impl Pelvis {
             joint_tangent,
             joint_gap: j.gap,
             joint_extent: j.extent,
-            sacrum_centre,
-            sacrum_half_width: s.half_width.clone(),
-            sacrum_half_depth: s.half_depth.clone(),
+            sacrum: sacrum_centre
+                .windows(2)
+                .enumerate()
+                .map(|(i, c)| {
+                    SacralSegment::new(
+                        c[0],
+                        c[1],
+                        (s.half_width[i], s.half_width[i + 1]),
+                        (s.half_depth[i], s.half_depth[i + 1]),
+                    )
+                })
+                .collect(),
             foramina,
             pubis_centre: Vec3::from(p.pubis.body_centre),
             pubis_half: Vec3::from(p.pubis.body_half_size),
@@ -283,38 +344,8 @@ impl Pelvis {
     /// The sacrum before it is trimmed at the SI joint.
     fn sacrum_raw(&self, p: Vec3) -> f32 {
         let mut best = f32::INFINITY;
-        let n = self.sacrum_centre.len();
-        for i in 0..n - 1 {
-            let a = self.sacrum_centre[i];
-            let b = self.sacrum_centre[i + 1];
-            let ab = b - a;
-            let len = ab.length();
-            let t_dir = ab / len;
-            let depth_dir = Vec3::new(0.0, t_dir.z, -t_dir.y);
-            let t = (p - a).dot(t_dir) / len;
-            let tc = t.clamp(0.0, 1.0);
-            let hw = self.sacrum_half_width[i]
-                + (self.sacrum_half_width[i + 1] - self.sacrum_half_width[i]) * tc;
-            let hd = self.sacrum_half_depth[i]
-                + (self.sacrum_half_depth[i + 1] - self.sacrum_half_depth[i]) * tc;
-            let c = a + ab * tc;
-            let rel = p - c;
-            let along = if t < 0.0 {
-                -t * len
-            } else if t > 1.0 {
-                (t - 1.0) * len
-            } else {
-                -1e3
-            };
-            let round = hw.min(hd) * 0.8;
-            let q = Vec3::new(
-                rel.x.abs() - hw + round,
-                rel.dot(depth_dir).abs() - hd + round,
-                along,
-            );
-            let d = Vec3::new(q.x, q.y, q.z).max(Vec3::ZERO).length() + q.max_element().min(0.0)
-                - round;
-            best = best.min(d);
+        for seg in &self.sacrum {
+            best = best.min(seg.sdf(p));
         }
         best = sdf::smooth_min(best, self.median_crest.sdf(p, best + 4.0), 4.0);
         if let Some(base) = &self.base {
