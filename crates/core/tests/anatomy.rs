@@ -169,12 +169,18 @@ fn layers_at_the_psis_come_in_anatomical_order() {
     );
 }
 
+/// From 50 mm outside the PSIS to 100 mm in, toward the ASIS: through every soft layer, the
+/// cortex and the marrow between the tables.
+fn psis_to_asis_track(a: &Anatomy) -> (Vec3, Vec3) {
+    let psis = lm(a, "psis_left");
+    let dir = (lm(a, "asis_left") - psis).normalize();
+    (psis - dir * 50.0, psis + dir * 100.0)
+}
+
 #[test]
 fn intervals_agree_with_plain_sampling() {
     let a = male(30.0, Some(7));
-    let psis = lm(&a, "psis_left");
-    let dir = (lm(&a, "asis_left") - psis).normalize();
-    let (from, to) = (psis - dir * 50.0, psis + dir * 100.0);
+    let (from, to) = psis_to_asis_track(&a);
     let iv = a.intervals(from, to, 0.25);
     let samples = a.sample_path(from, to, 0.25);
     let mut mismatches = 0;
@@ -197,9 +203,7 @@ fn intervals_agree_with_plain_sampling() {
 #[test]
 fn a_reach_stops_the_intervals_without_changing_them() {
     let a = male(30.0, Some(7));
-    let psis = lm(&a, "psis_left");
-    let dir = (lm(&a, "asis_left") - psis).normalize();
-    let (from, to) = (psis - dir * 50.0, psis + dir * 100.0);
+    let (from, to) = psis_to_asis_track(&a);
     let whole = a.intervals(from, to, 0.25);
     let mut told = Vec::new();
     let short = a.intervals_reaching(from, to, 0.25, |tissue, at| {
