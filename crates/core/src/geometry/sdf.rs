@@ -123,20 +123,22 @@ impl Polygon {
                     let a = self.vertices[i];
                     segment_2d(centre, a, a + self.edges[i].0)
                 }));
+                let first = out.edges.len() as u32;
+                if near.iter().any(|&d| d <= half_diagonal + 1e-3) {
+                    // An edge may cross the cell: `distance` counts crossings over every edge.
+                    out.cells.push((first, 0, 0));
+                    continue;
+                }
                 // Every point of the cell is within `upper` of some edge, and an edge whose
                 // distance from the centre exceeds `upper` plus the half-diagonal cannot be
                 // the nearest to any of them (the millimetre's thousandth is for rounding).
                 let upper = near.iter().fold(f32::INFINITY, |m, &d| m.min(d)) + half_diagonal;
-                let first = out.edges.len() as u32;
                 out.edges.extend(
                     (0..n)
                         .filter(|&i| near[i] - half_diagonal <= upper + 1e-3)
                         .map(|i| i as u16),
                 );
-                let crossed = near.iter().any(|&d| d <= half_diagonal + 1e-3);
-                let sign = if crossed {
-                    0
-                } else if self.distance_all(centre) < 0.0 {
+                let sign = if self.distance_all(centre) < 0.0 {
                     -1
                 } else {
                     1
@@ -178,7 +180,7 @@ impl Polygon {
     }
 
     /// Exact signed distance over every edge (Inigo Quilez's crossing-number method).
-    pub fn distance_all(&self, p: Vec2) -> f32 {
+    fn distance_all(&self, p: Vec2) -> f32 {
         let mut d = f32::INFINITY;
         let mut s = 1.0f32;
         let n = self.vertices.len();
