@@ -45,6 +45,11 @@ pub struct ClassBoard {
 }
 
 impl ClassBoard {
+    /// A read of the record is on its way.
+    pub(super) fn busy(&self) -> bool {
+        self.task.is_some()
+    }
+
     pub fn new(store: Box<dyn Store>, filter: Filter) -> ClassBoard {
         ClassBoard {
             source: store.describe(),

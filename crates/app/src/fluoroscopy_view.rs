@@ -58,6 +58,11 @@ pub struct Developed {
 }
 
 impl Fluoroscope {
+    /// A view is being computed, or a shot waits for one.
+    pub(super) fn busy(&self) -> bool {
+        self.pending.is_some() || self.views.iter().any(|v| v.task.is_some())
+    }
+
     /// The views' names, in the scene's order.
     pub fn view_names(&self) -> Vec<String> {
         self.views.iter().map(|v| v.name.clone()).collect()

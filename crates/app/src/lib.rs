@@ -19,6 +19,7 @@ mod input_guard;
 mod labels;
 mod live_section;
 mod needle_view;
+mod pace;
 mod palpation;
 mod perf;
 mod plan_view;
@@ -387,6 +388,9 @@ fn run_with(options: AppOptions, setup: impl FnOnce(&mut App)) -> Result<(), Str
     }
     if let Some(path) = options.screenshot.clone() {
         app.insert_resource(screenshot::ShotRequest::new(path));
+    }
+    if options.probe.is_none() && options.screenshot.is_none() {
+        app.add_plugins(pace::plugin);
     }
     app.add_plugins(plugin);
     setup(&mut app);

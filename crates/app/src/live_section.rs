@@ -31,6 +31,11 @@ pub struct SectionView {
 }
 
 impl SectionView {
+    /// A section is on its way.
+    pub(super) fn busy(&self) -> bool {
+        self.task.is_some()
+    }
+
     /// The section as an egui texture, uploaded again only after it was resampled.
     pub(super) fn texture(&mut self, ctx: &egui::Context) -> Option<&egui::TextureHandle> {
         if self.dirty {

@@ -135,9 +135,14 @@ fn scale_for_profile(profile: Res<RenderProfile>, mut scale: ResMut<RenderScale>
 fn adapt_scale(
     time: Res<Time<Real>>,
     status: Option<Res<super::screenshot::PipelineStatus>>,
+    pace: Option<Res<super::pace::Pace>>,
     mut scale: ResMut<RenderScale>,
 ) {
     if !scale.adaptive() || !status.is_some_and(|s| s.ready()) {
+        return;
+    }
+    // A frame that followed a sleep measures the sleep.
+    if pace.is_some_and(|p| !p.back_to_back()) {
         return;
     }
     let ms = time.delta_secs() * 1e3;

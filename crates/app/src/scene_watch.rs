@@ -6,6 +6,7 @@
 
 use super::case::{Case, CaseCommand, Catalogue, error_lines};
 use bevy::prelude::*;
+use bevy::winit::{EventLoopProxyWrapper, WinitUserEvent};
 use marrowsim_core::scenario::Scenario;
 use notify_debouncer_full::notify::{RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
@@ -32,9 +33,20 @@ struct SceneWatcher {
     poll: Option<Timer>,
 }
 
-fn watch(folder: &Path) -> Result<Watch, String> {
+/// Watches `folder`; each change also wakes a window that sleeps while idle (see
+/// [`pace`](super::pace)), so that the save shows at once.
+fn watch(folder: &Path, wake: Option<&EventLoopProxyWrapper>) -> Result<Watch, String> {
     let (tx, events) = channel();
-    let mut debouncer = new_debouncer(DEBOUNCE, None, tx).map_err(|e| e.to_string())?;
+    let wake = wake.map(|w| (**w).clone());
+    let handler = move |result: DebounceEventResult| {
+        if tx.send(result).is_ok()
+            && let Some(wake) = &wake
+        {
+            // A window that has closed needs no waking.
+            let _ = wake.send_event(WinitUserEvent::WakeUp);
+        }
+    };
+    let mut debouncer = new_debouncer(DEBOUNCE, None, handler).map_err(|e| e.to_string())?;
     debouncer
         .watch(folder, RecursiveMode::NonRecursive)
         .map_err(|e| e.to_string())?;
@@ -89,6 +101,7 @@ fn watch_scene_folder(
     mut case: ResMut<Case>,
     catalogue: Option<ResMut<Catalogue>>,
     mut out: MessageWriter<CaseCommand>,
+    wake: Option<Res<EventLoopProxyWrapper>>,
 ) {
     let Some(scene) = case.path().map(Path::to_path_buf) else {
         return;
@@ -100,7 +113,7 @@ fn watch_scene_folder(
         .to_path_buf();
     if watcher.folder.as_ref() != Some(&folder) {
         watcher.folder = Some(folder.clone());
-        match watch(&folder) {
+        match watch(&folder, wake.as_deref()) {
             Ok(w) => {
                 watcher.watch = Some(Mutex::new(w));
                 watcher.poll = None;

@@ -59,6 +59,13 @@ pub struct Finished {
     pub seconds: f32,
 }
 
+impl SuccessMapView {
+    /// A map is on its way.
+    pub(super) fn busy(&self) -> bool {
+        self.panel.task.is_some() || self.editor.task.is_some()
+    }
+}
+
 impl MapSlot {
     /// Asks for the map of `site`; a screenshot (`now`) computes the fine map on the frame,
     /// so that it shows the scene's own.
