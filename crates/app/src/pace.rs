@@ -227,6 +227,47 @@ mod tests {
     }
 
     #[test]
+    fn only_a_modifier_event_that_changes_something_reaches_egui() {
+        use bevy::ecs::system::RunSystemOnce;
+        let mut app = App::new();
+        let events = |app: &mut App, sent: Vec<egui::Event>| {
+            let e = app
+                .world_mut()
+                .spawn((
+                    EguiContext::default(),
+                    EguiInput(egui::RawInput {
+                        events: sent,
+                        ..default()
+                    }),
+                ))
+                .id();
+            app.world_mut()
+                .run_system_once(drop_unchanged_modifiers)
+                .unwrap();
+            app.world().get::<EguiInput>(e).unwrap().events.clone()
+        };
+        let unchanged = egui::Event::ModifiersChanged(egui::Modifiers::NONE);
+        let ctrl = egui::Event::ModifiersChanged(egui::Modifiers::CTRL);
+        let typed = egui::Event::Text("w".into());
+        assert_eq!(
+            events(&mut app, vec![unchanged.clone(), typed.clone()]),
+            vec![typed]
+        );
+        assert_eq!(events(&mut app, vec![ctrl.clone()]), vec![ctrl]);
+    }
+
+    #[test]
+    fn a_demonstration_plays_on_without_input_until_it_is_paused() {
+        let mut app = app();
+        app.insert_resource(Demo::new(Vec::new()));
+        run(&mut app, 40);
+        assert_eq!(mode(&app), UpdateMode::Continuous);
+        app.world_mut().resource_mut::<Demo>().paused = true;
+        run(&mut app, 16);
+        assert_eq!(mode(&app), UpdateMode::reactive_low_power(IDLE_WAIT));
+    }
+
+    #[test]
     fn a_pointer_moving_over_the_window_keeps_it_drawing() {
         let mut app = app();
         run(&mut app, 30);
