@@ -174,6 +174,10 @@ fn bad_arguments_give_clear_errors() {
             &["perf", "window", "--render-scale", "NaN"],
             "the render scale runs from 0.25",
         ),
+        (
+            &["perf", "idle", "--seconds", "0"],
+            "0 is not between 0.5 and 600 seconds",
+        ),
     ];
     for (args, expected) in cases {
         let o = run(args);

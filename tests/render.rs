@@ -2,22 +2,74 @@
 //! pelvis on screen. CI installs xvfb and mesa-vulkan-drivers (see .ci/run).
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Output};
+use std::sync::RwLock;
 
-fn shot(out: &Path, extra: &[&str]) {
+/// The screenshots share the machine; a test that counts frames has it to itself.
+static MACHINE: RwLock<()> = RwLock::new(());
+
+/// The app with `args`, in the X server there is or under xvfb-run.
+fn windowed(args: &[String]) -> Output {
     let exe = env!("CARGO_BIN_EXE_marrowsim");
-    let mut args: Vec<String> = vec!["shot".into(), "--out".into(), out.display().to_string()];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let status = if std::env::var_os("DISPLAY").is_some() {
-        Command::new(exe).args(&args).status()
+    if std::env::var_os("DISPLAY").is_some() {
+        Command::new(exe).args(args).output()
     } else {
         Command::new("xvfb-run")
             .args(["-a", "-s", "-screen 0 1280x800x24", exe])
-            .args(&args)
-            .status()
+            .args(args)
+            .output()
     }
-    .expect("xvfb-run (apt-get install xvfb mesa-vulkan-drivers) or a DISPLAY is needed for the render test");
-    assert!(status.success(), "marrowsim shot failed: {status}");
+    .expect("xvfb-run (apt-get install xvfb mesa-vulkan-drivers) or a DISPLAY is needed for the render test")
+}
+
+fn shot(out: &Path, extra: &[&str]) {
+    let _shared = MACHINE.read().unwrap_or_else(|e| e.into_inner());
+    let mut args: Vec<String> = vec!["shot".into(), "--out".into(), out.display().to_string()];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let o = windowed(&args);
+    assert!(
+        o.status.success(),
+        "marrowsim shot failed: {}\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Frames a second drawn by the window left alone for `seconds`.
+fn idle_fps(seconds: f32, always: bool) -> f64 {
+    let mut args: Vec<String> = ["perf", "idle-window", "--quality", "low", "--seconds"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    args.push(seconds.to_string());
+    if always {
+        args.push("--always".into());
+    }
+    let o = windowed(&args);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "perf idle-window failed: {stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let line = stdout.lines().rev().find(|l| l.starts_with('{')).unwrap();
+    let report: serde_json::Value = serde_json::from_str(line).unwrap();
+    report["fps"].as_f64().unwrap()
+}
+
+#[test]
+fn a_window_left_alone_sleeps_between_its_twice_a_second_frames() {
+    let _alone = MACHINE.write().unwrap_or_else(|e| e.into_inner());
+    let paced = idle_fps(3.0, false);
+    let always = idle_fps(2.0, true);
+    assert!(
+        paced <= 2.5,
+        "an idle window drew {paced:.1} frames a second; it should wake twice a second"
+    );
+    assert!(
+        always > 2.0 * paced,
+        "drawing every frame ({always:.1} fps) should draw far more than sleeping ({paced:.1} fps)"
+    );
 }
 
 fn load_rgb(path: &Path) -> (usize, usize, Vec<u8>) {

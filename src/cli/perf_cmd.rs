@@ -1,10 +1,11 @@
-//! `marrowsim perf`: the app's frame budget headless, and frame rate and start-up time in a
-//! window against a bare scene with the same meshes.
+//! `marrowsim perf`: the app's frame budget headless, frame rate and start-up time in a
+//! window against a bare scene with the same meshes, and what an idle window costs against
+//! one that draws every frame.
 
 use clap::{Args, Subcommand};
 use marrowsim_app::AppOptions;
 use marrowsim_app::SceneSource;
-use marrowsim_app::{FrameProbe, WindowReport, headless_budget};
+use marrowsim_app::{FrameProbe, IdleProbe, IdleReport, WindowReport, headless_budget};
 use marrowsim_core::scenario::Scenario;
 use marrowsim_core::scenario::default_scenario;
 use std::path::PathBuf;
@@ -37,6 +38,95 @@ pub enum PerfCommand {
         #[command(flatten)]
         run: WindowRun,
     },
+    /// Open the window as a trainee gets it, touch nothing, and count the frames it draws
+    /// and the CPU it takes (one JSON line).
+    IdleWindow {
+        #[command(flatten)]
+        run: IdleRun,
+        /// Draw every frame, as the window did before it learned to sleep.
+        #[arg(long)]
+        always: bool,
+    },
+    /// Run `idle-window` drawing every frame and as shipped, one after the other, and
+    /// compare them.
+    Idle {
+        #[command(flatten)]
+        run: IdleRun,
+    },
+}
+
+/// What an idle window shows, and for how long it is watched.
+#[derive(Args, Debug)]
+pub struct IdleRun {
+    /// A scenario file (default: the built-in standard scene).
+    scene: Option<PathBuf>,
+    /// Seconds watched, after the launch and a moment for the window to settle.
+    #[arg(long, default_value_t = 10.0, value_parser = idle_seconds)]
+    seconds: f32,
+    #[command(flatten)]
+    quality: super::QualityArg,
+}
+
+fn idle_seconds(s: &str) -> Result<f32, String> {
+    let v: f32 = s.parse().map_err(|e| format!("{e}"))?;
+    if (0.5..=600.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{s} is not between 0.5 and 600 seconds"))
+    }
+}
+
+/// The process's CPU time so far, user and system.
+fn cpu_time() -> Option<std::time::Duration> {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrusage only writes the struct it is given, which is plain data.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+            return None;
+        }
+        let t = |v: libc::timeval| {
+            std::time::Duration::from_secs(v.tv_sec.max(0) as u64)
+                + std::time::Duration::from_micros(v.tv_usec.max(0) as u64)
+        };
+        Some(t(usage.ru_utime) + t(usage.ru_stime))
+    }
+    #[cfg(not(unix))]
+    None
+}
+
+/// Runs this program again with `args` and reads the JSON line it prints last.
+fn child_report<T: serde::de::DeserializeOwned>(args: &[String]) -> Result<T, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = std::process::Command::new(exe)
+        .args(args)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .ok_or_else(|| {
+            format!(
+                "the window run printed no report:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })?;
+    serde_json::from_str(line).map_err(|e| e.to_string())
+}
+
+fn quality_args(quality: &super::QualityArg) -> Vec<String> {
+    let q = match quality.quality {
+        super::Quality::Auto => "auto",
+        super::Quality::Full => "full",
+        super::Quality::Low => "low",
+    };
+    let mut args = vec!["--quality".to_string(), q.to_string()];
+    if let Some(scale) = quality.render_scale {
+        args.extend(["--render-scale".to_string(), scale.to_string()]);
+    }
+    args
 }
 
 /// What a timed window shows, and for how long.
@@ -111,44 +201,26 @@ pub fn run(args: &PerfArgs) -> Result<(), String> {
                 quality,
             } = run;
             let run_one = |bare: bool| -> Result<WindowReport, String> {
-                let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-                let mut cmd = std::process::Command::new(exe);
-                cmd.args(["perf", "window", "--frames", &frames.to_string()])
-                    .args([
-                        "--width",
-                        &width.to_string(),
-                        "--height",
-                        &height.to_string(),
-                    ]);
+                let mut args: Vec<String> = ["perf", "window", "--frames"]
+                    .into_iter()
+                    .map(String::from)
+                    .collect();
+                args.extend([
+                    frames.to_string(),
+                    "--width".into(),
+                    width.to_string(),
+                    "--height".into(),
+                    height.to_string(),
+                ]);
                 if bare {
-                    cmd.arg("--bare");
+                    args.push("--bare".into());
                 } else {
-                    let q = match quality.quality {
-                        super::Quality::Auto => "auto",
-                        super::Quality::Full => "full",
-                        super::Quality::Low => "low",
-                    };
-                    cmd.args(["--quality", q]);
-                    if let Some(scale) = quality.render_scale {
-                        cmd.args(["--render-scale", &scale.to_string()]);
-                    }
+                    args.extend(quality_args(quality));
                 }
                 if let Some(s) = scene {
-                    cmd.arg(s);
+                    args.push(s.display().to_string());
                 }
-                let out = cmd.output().map_err(|e| e.to_string())?;
-                let stdout = String::from_utf8_lossy(&out.stdout);
-                let line = stdout
-                    .lines()
-                    .rev()
-                    .find(|l| l.starts_with('{'))
-                    .ok_or_else(|| {
-                        format!(
-                            "the window run printed no report:\n{}",
-                            String::from_utf8_lossy(&out.stderr)
-                        )
-                    })?;
-                serde_json::from_str(line).map_err(|e| e.to_string())
+                child_report(&args)
             };
             let bare = run_one(true)?;
             let full = run_one(false)?;
@@ -173,6 +245,51 @@ pub fn run(args: &PerfArgs) -> Result<(), String> {
                 "full/bare median frame time: {:.2}",
                 full.frame.median_ms / bare.frame.median_ms
             );
+            Ok(())
+        }
+        PerfCommand::IdleWindow { run, always } => {
+            let (scenario, source, _) = scene_of(run.scene.as_ref())?;
+            let mut options = AppOptions::for_scenario(&scenario, source);
+            options.graphics = run.quality.graphics();
+            options.idle = Some(IdleProbe::new(run.seconds, *always, cpu_time));
+            marrowsim_app::run(options)
+        }
+        PerfCommand::Idle { run } => {
+            let run_one = |always: bool| -> Result<IdleReport, String> {
+                let mut args: Vec<String> = vec![
+                    "perf".into(),
+                    "idle-window".into(),
+                    "--seconds".into(),
+                    run.seconds.to_string(),
+                ];
+                args.extend(quality_args(&run.quality));
+                if always {
+                    args.push("--always".into());
+                }
+                if let Some(s) = &run.scene {
+                    args.push(s.display().to_string());
+                }
+                child_report(&args)
+            };
+            let always = run_one(true)?;
+            let paced = run_one(false)?;
+            let cpu = |r: &IdleReport| {
+                r.cpu_share
+                    .map(|c| format!("{:.0}% of a core", c * 100.0))
+                    .unwrap_or_else(|| "CPU time unknown here".into())
+            };
+            for (name, r) in [("every frame", &always), ("as shipped", &paced)] {
+                out!(
+                    "{name:11}: {} frames in {:.1} s ({:.1} fps), {}",
+                    r.frames,
+                    r.seconds,
+                    r.fps,
+                    cpu(r)
+                );
+            }
+            if let (Some(a), Some(p)) = (always.cpu_share, paced.cpu_share) {
+                out!("as shipped / every frame, CPU: {:.2}", p / a);
+            }
             Ok(())
         }
     }

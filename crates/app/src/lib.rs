@@ -42,7 +42,7 @@ pub use camera::ViewPreset;
 pub use case::SceneSource;
 pub use demo_view::{DemoPlan, DemoScene};
 pub use history_view::RecordOpener;
-pub use perf::{FrameProbe, WindowReport, headless_budget};
+pub use perf::{FrameProbe, IdleProbe, IdleReport, WindowReport, headless_budget};
 pub use render_profile::RenderProfile;
 
 /// How the 3D view is drawn, as the command line asked.
@@ -82,6 +82,7 @@ pub struct AppOptions {
     pub height: u32,
     /// Time the frames and print a report instead of waiting for the user.
     pub probe: Option<perf::FrameProbe>,
+    pub idle: Option<perf::IdleProbe>,
     /// Only the meshes, camera and lights (the baseline the frame rate is compared with).
     pub bare: bool,
     /// Start with the landmark labels shown.
@@ -133,6 +134,7 @@ impl Default for AppOptions {
             width: 1280,
             height: 800,
             probe: None,
+            idle: None,
             bare: false,
             labels: false,
             editor: false,
@@ -389,8 +391,12 @@ fn run_with(options: AppOptions, setup: impl FnOnce(&mut App)) -> Result<(), Str
     if let Some(path) = options.screenshot.clone() {
         app.insert_resource(screenshot::ShotRequest::new(path));
     }
-    if options.probe.is_none() && options.screenshot.is_none() {
+    let always = options.idle.as_ref().is_some_and(|i| i.always);
+    if options.probe.is_none() && options.screenshot.is_none() && !always {
         app.add_plugins(pace::plugin);
+    }
+    if let Some(idle) = options.idle.clone() {
+        app.insert_resource(idle).add_plugins(perf::idle_plugin);
     }
     app.add_plugins(plugin);
     setup(&mut app);

@@ -28,7 +28,7 @@ use std::time::Duration;
 /// How long the window keeps drawing after the last input: long enough for what an input
 /// starts to show (a 32² success map takes about half a second here) and for the software
 /// profile's scale to judge a run of frames drawn back to back.
-const ACTIVE_AFTER_INPUT: Duration = Duration::from_millis(1500);
+pub(super) const ACTIVE_AFTER_INPUT: Duration = Duration::from_millis(1500);
 /// How long an idle window sleeps before it draws anyway. The attempt's clock counts at most
 /// 3 s of a frame (`MAX_FRAME`), and a countdown in seconds (the lidocaine's onset, the
 /// antiseptic's drying) must not skip a number.

@@ -1,6 +1,7 @@
 //! Measured, not guessed: the app's own systems per frame (headless), frames per second in
 //! a window against a bare scene with the same meshes, and launch to the first interactive
-//! frame. Both runs play the same scripted attempt.
+//! frame. Both runs play the same scripted attempt. And what an idle window costs: the
+//! frames it draws and the CPU it takes while nobody touches it.
 
 use super::hud::{self, PanelModel};
 use super::live_section::{self, SectionView};
@@ -232,6 +233,88 @@ impl FrameProbe {
             render_scale,
         }
     }
+}
+
+/// Asks a windowed app, once everything is drawable and nothing has happened for a while, to
+/// count the frames it draws and the CPU time it takes over `seconds`, then exit.
+#[derive(Resource, Clone, Debug)]
+pub struct IdleProbe {
+    pub seconds: f32,
+    /// Draw every frame, as the window did before it learned to sleep: the baseline.
+    pub always: bool,
+    /// The process's CPU time so far, user and system, where the platform tells it.
+    pub cpu_time: fn() -> Option<Duration>,
+    ready: Option<Instant>,
+    start: Option<(Instant, Option<Duration>)>,
+    frames: u32,
+}
+
+impl IdleProbe {
+    pub fn new(seconds: f32, always: bool, cpu_time: fn() -> Option<Duration>) -> IdleProbe {
+        IdleProbe {
+            seconds,
+            always,
+            cpu_time,
+            ready: None,
+            start: None,
+            frames: 0,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub struct IdleReport {
+    pub always: bool,
+    pub seconds: f64,
+    pub frames: u32,
+    pub fps: f64,
+    /// CPU time over wall time: 1.0 is one core kept busy.
+    pub cpu_share: Option<f64>,
+}
+
+pub(super) fn idle_plugin(app: &mut App) {
+    app.add_systems(Last, probe_idle.run_if(resource_exists::<IdleProbe>));
+}
+
+fn probe_idle(
+    mut probe: ResMut<IdleProbe>,
+    status: Res<PipelineStatus>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    let now = Instant::now();
+    let Some(ready) = probe.ready else {
+        if status.ready() {
+            probe.ready = Some(now);
+        }
+        return;
+    };
+    // The window keeps drawing for a moment after the launch, as after any input.
+    let Some((start, cpu_start)) = probe.start else {
+        if now - ready >= super::pace::ACTIVE_AFTER_INPUT + Duration::from_millis(500) {
+            probe.start = Some((now, (probe.cpu_time)()));
+        }
+        return;
+    };
+    probe.frames += 1;
+    let seconds = (now - start).as_secs_f64();
+    if seconds < f64::from(probe.seconds) {
+        return;
+    }
+    let cpu = cpu_start
+        .zip((probe.cpu_time)())
+        .map(|(a, b)| b.saturating_sub(a).as_secs_f64() / seconds);
+    let report = IdleReport {
+        always: probe.always,
+        seconds,
+        frames: probe.frames,
+        fps: f64::from(probe.frames) / seconds,
+        cpu_share: cpu,
+    };
+    println!(
+        "{}",
+        serde_json::to_string(&report).unwrap_or_else(|e| e.to_string())
+    );
+    exit.write(AppExit::Success);
 }
 
 /// The trainee's panel drawn into a bare egui context at 1280×720, as the app lays it out.
