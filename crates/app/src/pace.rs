@@ -68,7 +68,7 @@ pub(super) fn plugin(app: &mut App) {
         .init_resource::<WinitSettings>()
         .add_systems(
             PreUpdate,
-            drop_unchanged_modifiers
+            (steady_text_cursor, drop_unchanged_modifiers)
                 .after(EguiPreUpdateSet::ProcessInput)
                 .before(EguiPreUpdateSet::BeginPass),
         )
@@ -85,6 +85,20 @@ fn drop_unchanged_modifiers(mut contexts: Query<(&mut EguiInput, &mut EguiContex
             .0
             .events
             .retain(|e| !matches!(e, egui::Event::ModifiersChanged(m) if *m == current));
+    }
+}
+
+/// A blinking text cursor asks egui for a repaint twice a second, and bevy_egui answers any
+/// repaint request, however far off, by drawing the next frame at once: a focused field (the
+/// name prompt, the scene editor's text) kept the window drawing every frame, at 163% of a
+/// core. The cursor stays lit instead. Checked every frame, because a style can be replaced
+/// whole (the demonstration's is).
+fn steady_text_cursor(mut contexts: Query<&mut EguiContext>) {
+    for mut context in &mut contexts {
+        let ctx = context.get_mut();
+        if ctx.global_style().visuals.text_cursor.blink {
+            ctx.all_styles_mut(|style| style.visuals.text_cursor.blink = false);
+        }
     }
 }
 
@@ -254,6 +268,26 @@ mod tests {
             vec![typed]
         );
         assert_eq!(events(&mut app, vec![ctrl.clone()]), vec![ctrl]);
+    }
+
+    #[test]
+    fn a_text_cursor_does_not_blink() {
+        use bevy::ecs::system::RunSystemOnce;
+        let mut app = App::new();
+        let e = app.world_mut().spawn(EguiContext::default()).id();
+        let blinks = |app: &mut App| {
+            app.world_mut()
+                .get_mut::<EguiContext>(e)
+                .unwrap()
+                .get_mut()
+                .global_style()
+                .visuals
+                .text_cursor
+                .blink
+        };
+        assert!(blinks(&mut app), "egui's cursor blinks by default");
+        app.world_mut().run_system_once(steady_text_cursor).unwrap();
+        assert!(!blinks(&mut app));
     }
 
     #[test]
