@@ -273,7 +273,7 @@ pub struct IdleReport {
 }
 
 pub(super) fn idle_plugin(app: &mut App) {
-    app.add_systems(Last, probe_idle.run_if(resource_exists::<IdleProbe>));
+    app.add_systems(Last, probe_idle);
 }
 
 fn probe_idle(
