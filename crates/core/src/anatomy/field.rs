@@ -3,16 +3,26 @@
 //! The body's box is cut into bricks of 8³ cells of 1 mm. A brick is filled the first time a
 //! query lands in it, from the analytic probe at cell centres. A cell (or a whole brick) whose
 //! centre's clearance, shrunk by [`TRUST`], reaches past its corners holds one tissue: the
-//! analytic probe would give that tissue anywhere in it. Every other cell is marked mixed, and
-//! a query there asks the analytic field, so the grid classifies exactly as the field does.
-//! (Cutting mixed cells again into 0.25 mm subcells made a warm 100 mm path 30% faster, but a
-//! cold success map three times slower: few queries land in one subcell before it is left.)
+//! analytic probe would give that tissue anywhere in it.
+//!
+//! Every other cell is mixed: a surface may cross it. The tissue is a function of the signs
+//! of fifteen fields (the bones', the cortex's inner surface, the hazards', the soft layers';
+//! see [`Anatomy::fields_at`](super::Anatomy::fields_at)), and in a mixed cell at most two of
+//! them usually matter. Such a cell keeps those fields at its corners and interpolates them:
+//! trilinearly, less the bow their second differences give them between corners. With each
+//! interpolant goes a bound on its error, from how much those second differences vary around
+//! the cell and how far the interpolant misses the field at the cell's centre. A query
+//! further than that bound from a surface takes its sign from the interpolant; a query
+//! within it, or in a cell with more fields at play, asks the analytic field. So the grid
+//! classifies as the field does, up to the bound, which the identity test checks
+//! (`tests/field.rs`: it fails at a third of the safety used here).
+//!
 //! The content is a function of the anatomy alone, so the order in which threads fill it
 //! changes nothing.
 
-use super::query::Probe;
+use super::query::{FIELD_REACH, Fields, Probe, classify};
 use crate::tissue::Tissue;
-use glam::{UVec3, Vec3};
+use glam::{IVec3, UVec3, Vec3};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -27,9 +37,52 @@ const MIXED: u16 = 0xF;
 /// Clearance in a cell is kept in 1/32 mm, floored, in the upper 12 bits.
 const CLEARANCE_UNITS: f32 = 32.0;
 
+/// At most this many fields may change sign in a cell that is interpolated.
+const LIVE: usize = 2;
+/// Less its bow, a trilinear interpolant errs by at most an eighth of how far the second
+/// derivatives along the three axes stray from the bow's; those are read as second
+/// differences on a 2 mm stencil at the corners, so the bound takes their spread this many
+/// times over. The identity test fails at 1, passes at 2; 3 keeps a margin over that
+/// (it costs two analytic probes in 150 on a feasibility line).
+const CURVE_SAFETY: f32 = 3.0;
+/// The interpolant's miss at the cell's centre, taken this many times over (tested as above).
+const CENTRE_SAFETY: f32 = 3.0;
+/// No interpolant is trusted closer than this to a surface (mm of field).
+const ERROR_FLOOR: f32 = 1e-3;
+
+/// A mixed cell that at most [`LIVE`] fields cross: their values at its corners, and how far
+/// the true fields may stray from the trilinear interpolant of them.
+struct Model {
+    /// Per live field, its values at the corners (x fastest, then y, then z).
+    corners: [[f32; 8]; LIVE],
+    /// Per live field, half its mean second difference along each axis.
+    curve: [[f32; 3]; LIVE],
+    error: [f32; LIVE],
+    /// Patient mm per unit of each live field's value, trust and the twist's stretch in.
+    reach: [f32; LIVE],
+    live: usize,
+    /// The tissue for each sign of the live fields (bit i set where field i is negative).
+    tissue: [Tissue; 1 << LIVE],
+    /// How far from the cell's centre every other field keeps its sign (mm).
+    other: f32,
+}
+
 enum Brick {
-    Uniform { tissue: Tissue, clearance: f32 },
-    Cells(Box<[u16; CELLS]>),
+    Uniform {
+        tissue: Tissue,
+        clearance: f32,
+    },
+    Cells {
+        cells: Box<[u16; CELLS]>,
+        models: Box<[Model]>,
+    },
+}
+
+/// What the grid is filled from: the analytic field.
+pub(super) trait Exact {
+    fn probe(&self, p: Vec3) -> Probe;
+    fn fields(&self, p: Vec3) -> Fields;
+    fn stretch(&self) -> f32;
 }
 
 pub(super) struct Grid {
@@ -85,15 +138,15 @@ impl Grid {
     }
 
     #[inline]
-    pub(super) fn probe(&self, p: Vec3, exact: impl Fn(Vec3) -> Probe) -> Probe {
+    pub(super) fn probe(&self, p: Vec3, exact: &impl Exact) -> Probe {
         let rel = (p - self.origin) * (1.0 / CELL_MM);
         if !(rel.cmpge(Vec3::ZERO).all() && rel.cmplt(self.extent).all()) {
-            return exact(p);
+            return exact.probe(p);
         }
         let cell = rel.as_uvec3();
         let b = cell / BRICK;
         let slot = (b.x + self.bricks.x * (b.y + self.bricks.y * b.z)) as usize;
-        match self.slots[slot].get_or_init(|| self.fill(b, &exact)) {
+        match self.slots[slot].get_or_init(|| self.fill(b, exact)) {
             Brick::Uniform { tissue, clearance } => {
                 let centre = self.centre(b * BRICK, BRICK);
                 Probe {
@@ -101,13 +154,16 @@ impl Grid {
                     clearance: clearance - (p - centre).length(),
                 }
             }
-            Brick::Cells(cells) => {
+            Brick::Cells { cells, models } => {
                 let l = cell % BRICK;
                 let v = cells[(l.x + BRICK * (l.y + BRICK * l.z)) as usize];
-                if v & MIXED == MIXED {
-                    return exact(p);
-                }
                 let centre = self.centre(cell, 1);
+                if v & MIXED == MIXED {
+                    return match (v >> 4).checked_sub(1) {
+                        Some(m) => models[m as usize].probe(p, rel - cell.as_vec3(), centre, exact),
+                        None => exact.probe(p),
+                    };
+                }
                 Probe {
                     tissue: Tissue::ALL[(v & MIXED) as usize],
                     clearance: ((v >> 4) as f32 / CLEARANCE_UNITS - (p - centre).length()).max(0.0),
@@ -121,10 +177,10 @@ impl Grid {
         self.origin + (first.as_vec3() + Vec3::splat(size as f32 * 0.5)) * CELL_MM
     }
 
-    fn fill(&self, b: UVec3, exact: &impl Fn(Vec3) -> Probe) -> Brick {
+    fn fill(&self, b: UVec3, exact: &impl Exact) -> Brick {
         let half_diagonal = |cells: u32| cells as f32 * CELL_MM * 0.5 * 3f32.sqrt();
         let first = b * BRICK;
-        let whole = exact(self.centre(first, BRICK));
+        let whole = exact.probe(self.centre(first, BRICK));
         if whole.clearance * TRUST >= half_diagonal(BRICK) {
             return Brick::Uniform {
                 tissue: whole.tissue,
@@ -133,20 +189,278 @@ impl Grid {
         }
         self.filled_cells.fetch_add(1, Ordering::Relaxed);
         let mut cells = Box::new([MIXED; CELLS]);
+        let mut models = Vec::new();
+        let mut lattice = Lattice::new(self.origin + first.as_vec3() * CELL_MM);
         let reach = half_diagonal(1);
         for z in 0..BRICK {
             for y in 0..BRICK {
                 for x in 0..BRICK {
-                    let here = exact(self.centre(first + UVec3::new(x, y, z), 1));
+                    let at = UVec3::new(x, y, z);
+                    let centre = self.centre(first + at, 1);
+                    let here = exact.probe(centre);
                     let trusted = here.clearance * TRUST;
+                    let index = (x + BRICK * (y + BRICK * z)) as usize;
                     if trusted >= reach {
                         let units = (trusted * CLEARANCE_UNITS).floor().min(4095.0) as u16;
-                        cells[(x + BRICK * (y + BRICK * z)) as usize] =
-                            (units << 4) | here.tissue as u16;
+                        cells[index] = (units << 4) | here.tissue as u16;
+                    } else if let Some(model) =
+                        Model::fit(exact, centre, at.as_ivec3(), &mut lattice, reach)
+                    {
+                        models.push(model);
+                        cells[index] = ((models.len() as u16) << 4) | MIXED;
                     }
                 }
             }
         }
-        Brick::Cells(cells)
+        Brick::Cells {
+            cells,
+            models: models.into_boxed_slice(),
+        }
+    }
+}
+
+/// The fields at the corners of a brick's cells and one cell beyond, each read once.
+struct Lattice {
+    origin: Vec3,
+    values: Vec<Option<Fields>>,
+}
+
+impl Lattice {
+    const SIDE: i32 = BRICK as i32 + 3;
+
+    fn new(origin: Vec3) -> Lattice {
+        Lattice {
+            origin,
+            values: vec![None; (Self::SIDE * Self::SIDE * Self::SIDE) as usize],
+        }
+    }
+
+    /// The fields at corner `c` of the brick (each coordinate from -1 to [`BRICK`] + 1).
+    fn at(&mut self, exact: &impl Exact, c: IVec3) -> &Fields {
+        let i = c + IVec3::ONE;
+        let index = (i.x + Self::SIDE * (i.y + Self::SIDE * i.z)) as usize;
+        let origin = self.origin;
+        self.values[index].get_or_insert_with(|| exact.fields(origin + c.as_vec3() * CELL_MM))
+    }
+}
+
+impl Model {
+    /// The model of the mixed cell whose first corner is `at` in its brick, if at most
+    /// [`LIVE`] fields decide its tissue and each is finite around it.
+    fn fit(
+        exact: &impl Exact,
+        centre: Vec3,
+        at: IVec3,
+        lattice: &mut Lattice,
+        reach: f32,
+    ) -> Option<Model> {
+        let here = exact.fields(centre);
+        let per_unit = |i: usize| FIELD_REACH[i] * TRUST / exact.stretch();
+        let mut live = Vec::new();
+        let mut other = f32::INFINITY;
+        for (i, value) in here.iter().enumerate() {
+            let d = value.abs() * per_unit(i);
+            if d < reach {
+                live.push(i);
+            } else {
+                other = other.min(d);
+            }
+        }
+        if live.len() > 5 {
+            return None;
+        }
+        let tissue_of = |bits: usize, fields: &[usize]| {
+            let mut v = here;
+            for &i in &live {
+                v[i] = 1.0;
+            }
+            for (k, &i) in fields.iter().enumerate() {
+                v[i] = if bits & (1 << k) != 0 { -1.0 } else { 1.0 };
+            }
+            classify(&v)
+        };
+        // A live field matters if flipping its sign changes the tissue somewhere.
+        let decides = |i: usize| {
+            (0..1usize << live.len()).any(|bits| {
+                let flipped = bits ^ (1 << live.iter().position(|&j| j == i).unwrap_or(0));
+                tissue_of(bits, &live) != tissue_of(flipped, &live)
+            })
+        };
+        let deciding: Vec<usize> = live.iter().copied().filter(|&i| decides(i)).collect();
+        if deciding.len() > LIVE {
+            return None;
+        }
+        let mut model = Model {
+            corners: [[0.0; 8]; LIVE],
+            curve: [[0.0; 3]; LIVE],
+            error: [0.0; LIVE],
+            reach: [0.0; LIVE],
+            live: deciding.len(),
+            tissue: [Tissue::Air; 1 << LIVE],
+            other,
+        };
+        for (bits, t) in model.tissue.iter_mut().enumerate() {
+            *t = tissue_of(bits, &deciding);
+        }
+        for (k, &i) in deciding.iter().enumerate() {
+            let corner =
+                |c: usize| IVec3::new((c & 1) as i32, (c >> 1 & 1) as i32, (c >> 2) as i32);
+            // Second differences along each axis, centred on each corner: the stencil spans
+            // the cell and a cell beyond it on each side.
+            let mut second = [[0.0f32; 8]; 3];
+            for (c, slot) in model.corners[k].iter_mut().enumerate() {
+                let p = at + corner(c);
+                let v = lattice.at(exact, p)[i];
+                *slot = v;
+                for (axis, unit) in [IVec3::X, IVec3::Y, IVec3::Z].into_iter().enumerate() {
+                    second[axis][c] =
+                        lattice.at(exact, p - unit)[i] - 2.0 * v + lattice.at(exact, p + unit)[i];
+                }
+            }
+            let mut spread = 0.0;
+            for (axis, d) in second.iter().enumerate() {
+                let mean = d.iter().sum::<f32>() / 8.0;
+                model.curve[k][axis] = 0.5 * mean;
+                spread += d.iter().map(|x| (x - mean).abs()).fold(0.0, f32::max);
+            }
+            let miss = (here[i] - model.value(k, Vec3::splat(0.5))).abs();
+            let error = CURVE_SAFETY * spread / 8.0 + CENTRE_SAFETY * miss + ERROR_FLOOR;
+            if !error.is_finite() {
+                return None;
+            }
+            model.error[k] = error;
+            model.reach[k] = per_unit(i);
+        }
+        Some(model)
+    }
+
+    /// Live field `k` at `t` in the cell: the trilinear interpolant of the corners, less
+    /// the bow that the field's second differences give it between them.
+    #[inline]
+    fn value(&self, k: usize, t: Vec3) -> f32 {
+        let bow = t * (Vec3::ONE - t);
+        trilinear(&self.corners[k], t) - bow.dot(Vec3::from(self.curve[k]))
+    }
+
+    #[inline]
+    fn probe(&self, p: Vec3, local: Vec3, centre: Vec3, exact: &impl Exact) -> Probe {
+        let mut clearance = self.other - (p - centre).length();
+        let mut bits = 0;
+        for k in 0..self.live {
+            let v = self.value(k, local);
+            let margin = v.abs() - self.error[k];
+            if margin <= 0.0 {
+                return exact.probe(p);
+            }
+            if v < 0.0 {
+                bits |= 1 << k;
+            }
+            clearance = clearance.min(margin * self.reach[k]);
+        }
+        Probe {
+            tissue: self.tissue[bits],
+            clearance: clearance.max(0.0),
+        }
+    }
+}
+
+#[inline]
+fn trilinear(c: &[f32; 8], t: Vec3) -> f32 {
+    let x00 = c[0] + (c[1] - c[0]) * t.x;
+    let x10 = c[2] + (c[3] - c[2]) * t.x;
+    let x01 = c[4] + (c[5] - c[4]) * t.x;
+    let x11 = c[6] + (c[7] - c[6]) * t.x;
+    let y0 = x00 + (x10 - x00) * t.y;
+    let y1 = x01 + (x11 - x01) * t.y;
+    y0 + (y1 - y0) * t.z
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::anatomy::query::FIELDS;
+    use rand::{RngExt, SeedableRng};
+    use std::cell::Cell;
+
+    /// A ball of bone 20 mm across with a 2 mm cortex, in air; it counts its analytic probes.
+    struct Ball {
+        centre: Vec3,
+        probes: Cell<usize>,
+    }
+
+    impl Exact for Ball {
+        fn probe(&self, p: Vec3) -> Probe {
+            self.probes.set(self.probes.get() + 1);
+            let v = self.fields(p);
+            Probe {
+                tissue: classify(&v),
+                clearance: v[3].abs().min(v[4].abs()),
+            }
+        }
+
+        fn fields(&self, p: Vec3) -> Fields {
+            let mut v = [f32::INFINITY; FIELDS];
+            v[3] = (p - self.centre).length() - 10.0;
+            v[4] = v[3] + 2.0;
+            v
+        }
+
+        fn stretch(&self) -> f32 {
+            1.0
+        }
+    }
+
+    #[test]
+    fn near_a_surface_the_grid_interpolates_and_classifies_as_the_field() {
+        let ball = Ball {
+            centre: Vec3::new(20.3, 19.7, 20.1),
+            probes: Cell::new(0),
+        };
+        let grid = Grid::new(Vec3::ZERO, Vec3::splat(40.0));
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let points: Vec<Vec3> = (0..200_000)
+            .map(|_| {
+                let dir = Vec3::new(
+                    rng.random_range(-1.0..1.0),
+                    rng.random_range(-1.0..1.0),
+                    rng.random_range(-1.0..1.0),
+                )
+                .normalize_or(Vec3::X);
+                ball.centre + dir * rng.random_range(7.0..11.0)
+            })
+            .collect();
+        for &p in &points {
+            let exact = classify(&ball.fields(p));
+            assert_eq!(grid.probe(p, &ball).tissue, exact, "at {p}");
+        }
+        ball.probes.set(0);
+        for &p in &points {
+            grid.probe(p, &ball);
+        }
+        // Points within 4 mm of both surfaces all lie in mixed cells; without the
+        // interpolants every one of them would be analytic.
+        let analytic = ball.probes.get();
+        assert!(analytic * 20 < points.len(), "{analytic} analytic probes");
+    }
+
+    #[test]
+    fn the_bow_makes_the_interpolant_exact_for_a_quadratic_field() {
+        let f = |t: Vec3| 0.3 * t.x * t.x - 0.2 * t.y * t.y + 0.1 * t.z * t.z + t.x * t.y - 0.5;
+        let mut model = Model {
+            corners: [[0.0; 8]; LIVE],
+            curve: [[0.3, -0.2, 0.1], [0.0; 3]],
+            error: [0.0; LIVE],
+            reach: [1.0; LIVE],
+            live: 1,
+            tissue: [Tissue::Air; 1 << LIVE],
+            other: 1.0,
+        };
+        for c in 0..8 {
+            let t = Vec3::new((c & 1) as f32, (c >> 1 & 1) as f32, (c >> 2) as f32);
+            model.corners[0][c] = f(t);
+        }
+        for t in [Vec3::splat(0.5), Vec3::new(0.2, 0.7, 0.9), Vec3::new(0.9, 0.1, 0.4)] {
+            assert!((model.value(0, t) - f(t)).abs() < 1e-6, "at {t}");
+        }
     }
 }

@@ -31,6 +31,87 @@ const BOUNDARY_TOLERANCE: f32 = 0.01;
 /// The soft-tissue thickness field is smooth but not a distance: step this much less.
 const LAYER_SAFETY: f32 = 0.7;
 
+/// The fields of [`Anatomy::fields_at`]: the bones', the cortex's inner surface, the
+/// hazards', the cleft's and the soft layers'.
+pub(super) const FIELDS: usize = 15;
+pub(super) type Fields = [f32; FIELDS];
+/// How far one may move per unit of each field's value: the layers are not distances.
+pub(super) const FIELD_REACH: Fields = [
+    1.0,
+    1.0,
+    1.0,
+    1.0,
+    1.0,
+    1.0,
+    1.0,
+    1.0,
+    1.0,
+    1.0,
+    LAYER_SAFETY,
+    LAYER_SAFETY,
+    LAYER_SAFETY,
+    LAYER_SAFETY,
+    LAYER_SAFETY,
+];
+
+impl super::field::Exact for Anatomy {
+    fn probe(&self, p: Vec3) -> Probe {
+        self.probe_analytic(p)
+    }
+
+    fn fields(&self, p: Vec3) -> Fields {
+        self.fields_at(p)
+    }
+
+    /// How much the twist of the right side can shorten a distance: a field's clearance in
+    /// the patient is at least its value over this.
+    fn stretch(&self) -> f32 {
+        self.twist.stretch()
+    }
+}
+
+/// The tissue the signs of the fields give, in the order [`Anatomy::probe_analytic`] tests
+/// them.
+pub(super) fn classify(v: &Fields) -> Tissue {
+    let below = |i: usize| v[i] < 0.0;
+    if below(0) {
+        Tissue::SiJoint
+    } else if below(1) {
+        Tissue::Sacrum
+    } else if below(2) {
+        Tissue::Symphysis
+    } else if below(3) {
+        // `hip > -cortex` is the cortex; their sum is zero only where they are equal.
+        if v[4] <= 0.0 {
+            Tissue::Marrow
+        } else {
+            Tissue::Cortex
+        }
+    } else if below(5) {
+        Tissue::SacralCanal
+    } else if below(6) {
+        Tissue::SciaticNerve
+    } else if below(7) {
+        Tissue::SuperiorGlutealArtery
+    } else if below(8) {
+        Tissue::Lfcn
+    } else if below(9) {
+        Tissue::PelvicCavity
+    } else if below(10) {
+        Tissue::Air
+    } else if below(11) && below(14) {
+        Tissue::Skin
+    } else if below(12) {
+        Tissue::Muscle
+    } else if below(13) {
+        Tissue::Fat
+    } else if below(14) {
+        Tissue::Skin
+    } else {
+        Tissue::Air
+    }
+}
+
 impl Anatomy {
     pub fn tissue_at(&self, p: Vec3) -> Tissue {
         self.probe(p).tissue
@@ -39,7 +120,7 @@ impl Anatomy {
     /// The tissue at `p` and its clearance, from the grid where it can tell (see
     /// [`field`](super::field)); it classifies exactly as [`Anatomy::probe_analytic`].
     pub fn probe(&self, p: Vec3) -> Probe {
-        self.grid.probe(p, |q| self.probe_analytic(q))
+        self.grid.probe(p, self)
     }
 
     /// The tissue at `p` from the anatomy's distance fields, with no grid.
@@ -151,6 +232,42 @@ impl Anatomy {
             Tissue::Air
         };
         Probe { tissue, clearance }
+    }
+
+    /// Every scalar field whose sign decides the tissue at `p` (patient mm), each exact
+    /// (no early outs), so that [`classify`] of them is the analytic probe's tissue.
+    pub(super) fn fields_at(&self, p: Vec3) -> Fields {
+        let q = self.folded_x(p).0;
+        let s = self.distance_scale;
+        let b = self.pelvis.sample(q);
+        let h = &self.hazards;
+        let bones_ref = b.hip_bone.min(b.sacrum);
+        let hip = b.hip_bone * s;
+        let env = self.soft.envelope(bones_ref, q) * s;
+        let l = self.soft.layers(q);
+        let (m, f) = (l.muscle, l.muscle + l.fat);
+        let sk = f + l.skin;
+        let (cleft, lining) = match self.soft.cleft(q, env - sk, s) {
+            Some((cleft, depth)) => (cleft, l.skin.min(depth)),
+            None => (f32::INFINITY, 0.0),
+        };
+        [
+            b.si_joint * s,
+            b.sacrum * s,
+            b.symphysis * s,
+            hip,
+            hip + self.instance.cortex,
+            b.canal * s,
+            h.sciatic(bones_ref, q, f32::INFINITY) * s,
+            h.artery.sdf(q, f32::INFINITY) * s,
+            h.lfcn.sdf(q, f32::INFINITY) * s,
+            h.cavity(bones_ref, b.inner_offset, q) * s,
+            cleft,
+            cleft - lining,
+            env - m,
+            env - f,
+            env - sk,
+        ]
     }
 
     /// The ordered tissue intervals along the segment `a`→`b`.
@@ -320,4 +437,31 @@ fn march(sdf: impl Fn(Vec3) -> f32, origin: Vec3, dir: Vec3, max: f32) -> Option
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::anatomy::{Patient, Sex};
+    use rand::{RngExt, SeedableRng};
+
+    #[test]
+    fn the_fields_signs_give_the_analytic_tissue() {
+        let a = Anatomy::build(&Patient::average("adult_female", Sex::Female)).unwrap();
+        let landmarks: Vec<Vec3> = a.landmarks().values().copied().collect();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..200_000 {
+            let l = landmarks[rng.random_range(0..landmarks.len())];
+            let p = l + Vec3::new(
+                rng.random_range(-30.0..30.0),
+                rng.random_range(-30.0..30.0),
+                rng.random_range(-30.0..30.0),
+            );
+            let tissue = a.probe_analytic(p).tissue;
+            assert_eq!(classify(&a.fields_at(p)), tissue, "at {p}");
+            seen.insert(tissue as usize);
+        }
+        assert!(seen.len() >= 9, "the points met {} tissues", seen.len());
+    }
 }
