@@ -149,3 +149,44 @@ fn every_scene_track_reads_the_same_tissues_from_the_grid_and_from_the_field() {
     }
     assert!(tracks >= 40, "{tracks} tracks");
 }
+
+/// Points within 0.05 mm of every boundary that random lines through the landmarks cross,
+/// every 1.25 µm: where the grid's interpolants decide a tissue, and where an error bound
+/// that is too tight would show first.
+#[test]
+fn points_beside_every_boundary_are_classified_as_the_field_classifies_them() {
+    const LINES: usize = 4000;
+    let mut checked = 0usize;
+    let mut mismatches = Vec::new();
+    for patient in patients() {
+        let a = Anatomy::build(&patient).unwrap();
+        let landmarks: Vec<Vec3> = a.landmarks().values().copied().collect();
+        let mut rng = ChaCha8Rng::seed_from_u64(77);
+        for _ in 0..LINES {
+            let centre = landmarks[rng.random_range(0..landmarks.len())];
+            let dir = Vec3::new(
+                rng.random_range(-1.0..1.0),
+                rng.random_range(-1.0..1.0),
+                rng.random_range(-1.0..1.0),
+            )
+            .normalize_or(Vec3::Z);
+            let from = centre - dir * 40.0;
+            let line = a.intervals_analytic(from, centre + dir * 40.0, 0.25);
+            for boundary in line.iter().skip(1).map(|i| i.start) {
+                for k in -40..=40 {
+                    let p = from + dir * (boundary + k as f32 * 0.00125);
+                    let (fast, exact) = (a.tissue_at(p), a.probe_analytic(p).tissue);
+                    checked += 1;
+                    if fast != exact && mismatches.len() < 20 {
+                        mismatches.push(format!(
+                            "{}: {fast:?} where the field has {exact:?} at {p}",
+                            patient.preset
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 1_000_000, "{checked} points");
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
+}
