@@ -280,14 +280,15 @@ impl Model {
             }
             classify(&v)
         };
-        // A live field matters if flipping its sign changes the tissue somewhere.
-        let decides = |i: usize| {
-            (0..1usize << live.len()).any(|bits| {
-                let flipped = bits ^ (1 << live.iter().position(|&j| j == i).unwrap_or(0));
-                tissue_of(bits, &live) != tissue_of(flipped, &live)
+        // A live field decides if flipping its sign changes the tissue for some signs of the
+        // others.
+        let deciding: Vec<usize> = (0..live.len())
+            .filter(|&k| {
+                (0..1usize << live.len())
+                    .any(|bits| tissue_of(bits, &live) != tissue_of(bits ^ (1 << k), &live))
             })
-        };
-        let deciding: Vec<usize> = live.iter().copied().filter(|&i| decides(i)).collect();
+            .map(|k| live[k])
+            .collect();
         if deciding.len() > LIVE {
             return None;
         }

@@ -31,28 +31,27 @@ const BOUNDARY_TOLERANCE: f32 = 0.01;
 /// The soft-tissue thickness field is smooth but not a distance: step this much less.
 const LAYER_SAFETY: f32 = 0.7;
 
+/// Within this (reference mm) of a hazard, [`Anatomy::fields_at`] gives its exact distance.
+/// The grid reads a field's values only where the field is within 1.3 mm of a cell's centre
+/// and 1.7 mm further, at most; beyond this a lower bound is as good (it keeps the sign, and
+/// it only shortens a clearance) and saves the tube's distance.
+const HAZARD_EXACT_MM: f32 = 8.0;
+
 /// The fields of [`Anatomy::fields_at`]: the bones', the cortex's inner surface, the
 /// hazards', the cleft's and the soft layers'.
 pub(super) const FIELDS: usize = 15;
 pub(super) type Fields = [f32; FIELDS];
-/// How far one may move per unit of each field's value: the layers are not distances.
-pub(super) const FIELD_REACH: Fields = [
-    1.0,
-    1.0,
-    1.0,
-    1.0,
-    1.0,
-    1.0,
-    1.0,
-    1.0,
-    1.0,
-    1.0,
-    LAYER_SAFETY,
-    LAYER_SAFETY,
-    LAYER_SAFETY,
-    LAYER_SAFETY,
-    LAYER_SAFETY,
-];
+/// How far one may move per unit of each field's value: the bones', the hazards' and the
+/// cavity's are distances, the cleft's and the layers' (the last five) are not.
+pub(super) const FIELD_REACH: Fields = {
+    let mut reach = [1.0; FIELDS];
+    let mut i = 10;
+    while i < FIELDS {
+        reach[i] = LAYER_SAFETY;
+        i += 1;
+    }
+    reach
+};
 
 impl super::field::Exact for Anatomy {
     fn probe(&self, p: Vec3) -> Probe {
@@ -234,8 +233,9 @@ impl Anatomy {
         Probe { tissue, clearance }
     }
 
-    /// Every scalar field whose sign decides the tissue at `p` (patient mm), each exact
-    /// (no early outs), so that [`classify`] of them is the analytic probe's tissue.
+    /// Every scalar field whose sign decides the tissue at `p` (patient mm), so that
+    /// [`classify`] of them is the analytic probe's tissue. Each is exact, but for a hazard
+    /// further than [`HAZARD_EXACT_MM`] from `p`, which gives a lower bound of its distance.
     pub(super) fn fields_at(&self, p: Vec3) -> Fields {
         let q = self.folded_x(p).0;
         let s = self.distance_scale;
@@ -258,9 +258,9 @@ impl Anatomy {
             hip,
             hip + self.instance.cortex,
             b.canal * s,
-            h.sciatic(bones_ref, q, f32::INFINITY) * s,
-            h.artery.sdf(q, f32::INFINITY) * s,
-            h.lfcn.sdf(q, f32::INFINITY) * s,
+            h.sciatic(bones_ref, q, HAZARD_EXACT_MM) * s,
+            h.artery.sdf(q, HAZARD_EXACT_MM) * s,
+            h.lfcn.sdf(q, HAZARD_EXACT_MM) * s,
             h.cavity(bones_ref, b.inner_offset, q) * s,
             cleft,
             cleft - lining,
