@@ -31,10 +31,11 @@ const BOUNDARY_TOLERANCE: f32 = 0.01;
 /// The soft-tissue thickness field is smooth but not a distance: step this much less.
 const LAYER_SAFETY: f32 = 0.7;
 
-/// Within this (reference mm) of a hazard, [`Anatomy::fields_at`] gives its exact distance.
-/// The grid reads a field's values only where the field is within 1.3 mm of a cell's centre
-/// and 1.7 mm further, at most; beyond this a lower bound is as good (it keeps the sign, and
-/// it only shortens a clearance) and saves the tube's distance.
+/// Within this (reference mm) of a hazard, [`Anatomy::fields_at`] gives its exact distance;
+/// further out, its box's distance, a lower bound that keeps the sign and only shortens a
+/// clearance. The grid interpolates a field only in a cell whose centre is within about
+/// 1.3 mm of its surface, from points at most 1.7 mm from that centre, so it never reads
+/// the bound where it would need the distance.
 const HAZARD_EXACT_MM: f32 = 8.0;
 
 /// The fields of [`Anatomy::fields_at`]: the bones', the cortex's inner surface, the
@@ -69,34 +70,43 @@ impl super::field::Exact for Anatomy {
     }
 }
 
+/// The fields that, where negative, are their tissue, in the order
+/// [`Anatomy::probe_analytic`] tests them: the bones before the hip bone (index 3), the
+/// canal, hazards and cavity after it.
+const BONES_FIRST: [(usize, Tissue); 3] = [
+    (0, Tissue::SiJoint),
+    (1, Tissue::Sacrum),
+    (2, Tissue::Symphysis),
+];
+const THEN_INSIDE: [(usize, Tissue); 5] = [
+    (5, Tissue::SacralCanal),
+    (6, Tissue::SciaticNerve),
+    (7, Tissue::SuperiorGlutealArtery),
+    (8, Tissue::Lfcn),
+    (9, Tissue::PelvicCavity),
+];
+
 /// The tissue the signs of the fields give, in the order [`Anatomy::probe_analytic`] tests
 /// them.
 pub(super) fn classify(v: &Fields) -> Tissue {
     let below = |i: usize| v[i] < 0.0;
-    if below(0) {
-        Tissue::SiJoint
-    } else if below(1) {
-        Tissue::Sacrum
-    } else if below(2) {
-        Tissue::Symphysis
-    } else if below(3) {
+    let first = |table: &[(usize, Tissue)]| table.iter().find(|&&(i, _)| below(i)).map(|t| t.1);
+    if let Some(tissue) = first(&BONES_FIRST) {
+        return tissue;
+    }
+    if below(3) {
         // `hip > -cortex` is the cortex; their sum is zero only where they are equal.
-        if v[4] <= 0.0 {
+        return if v[4] <= 0.0 {
             Tissue::Marrow
         } else {
             Tissue::Cortex
-        }
-    } else if below(5) {
-        Tissue::SacralCanal
-    } else if below(6) {
-        Tissue::SciaticNerve
-    } else if below(7) {
-        Tissue::SuperiorGlutealArtery
-    } else if below(8) {
-        Tissue::Lfcn
-    } else if below(9) {
-        Tissue::PelvicCavity
-    } else if below(10) {
+        };
+    }
+    if let Some(tissue) = first(&THEN_INSIDE) {
+        return tissue;
+    }
+    // The cleft (10, 11) and the layers (12 to 14), as the probe tests them.
+    if below(10) {
         Tissue::Air
     } else if below(11) && below(14) {
         Tissue::Skin
