@@ -1,6 +1,7 @@
 //! The hot path: what tissue is at a point, and which layers a needle segment crosses.
 
 use super::Anatomy;
+use super::field::Split;
 use crate::tissue::Tissue;
 use glam::Vec3;
 use serde::{Deserialize, Serialize};
@@ -118,6 +119,88 @@ pub(super) fn classify(v: &Fields) -> Tissue {
         Tissue::Skin
     } else {
         Tissue::Air
+    }
+}
+
+/// A boundary bracketed along a line: `lo` (mm along it) is still in `tissue`, `hi` is not.
+struct Bracket {
+    tissue: Tissue,
+    lo: f32,
+    lo_clear: f32,
+    hi: f32,
+    hi_probe: Probe,
+}
+
+impl Bracket {
+    fn inside(&self, at: f32) -> bool {
+        self.lo < at && at < self.hi
+    }
+
+    /// Narrows the bracket to `at`, where the field gave `probe`; true if `at` is still in
+    /// the bracket's first tissue.
+    fn take(&mut self, at: f32, probe: Probe) -> bool {
+        let near = probe.tissue == self.tissue;
+        if near {
+            (self.lo, self.lo_clear) = (at, probe.clearance);
+        } else {
+            (self.hi, self.hi_probe) = (at, probe);
+        }
+        near
+    }
+}
+
+/// What a path query asks of the tissue field.
+trait Along {
+    fn probe(&self, p: Vec3) -> Probe;
+    /// The probe at `p`, and how far along the unit `dir` its tissue is sure to hold.
+    fn probe_ahead(&self, p: Vec3, dir: Vec3) -> (Probe, f32);
+    /// Where between `a` and `b` the boundary between their tissues may lie, if the field
+    /// can tell cheaply.
+    fn split(&self, a: Vec3, b: Vec3) -> Option<Split>;
+    fn fields(&self, p: Vec3) -> Fields;
+}
+
+/// The grid, with the analytic field where it cannot tell.
+struct Fast<'a>(&'a Anatomy);
+/// The analytic field alone.
+struct Analytic<'a>(&'a Anatomy);
+
+impl Along for Fast<'_> {
+    #[inline]
+    fn probe(&self, p: Vec3) -> Probe {
+        self.0.probe(p)
+    }
+
+    #[inline]
+    fn probe_ahead(&self, p: Vec3, dir: Vec3) -> (Probe, f32) {
+        self.0.grid.probe_ahead(p, dir, self.0)
+    }
+
+    fn split(&self, a: Vec3, b: Vec3) -> Option<Split> {
+        self.0.grid.split(a, b, self.0)
+    }
+
+    fn fields(&self, p: Vec3) -> Fields {
+        self.0.fields_at(p)
+    }
+}
+
+impl Along for Analytic<'_> {
+    fn probe(&self, p: Vec3) -> Probe {
+        self.0.probe_analytic(p)
+    }
+
+    fn probe_ahead(&self, p: Vec3, _: Vec3) -> (Probe, f32) {
+        let probe = self.0.probe_analytic(p);
+        (probe, probe.clearance)
+    }
+
+    fn split(&self, _: Vec3, _: Vec3) -> Option<Split> {
+        None
+    }
+
+    fn fields(&self, p: Vec3) -> Fields {
+        self.0.fields_at(p)
     }
 }
 
@@ -286,7 +369,7 @@ impl Anatomy {
     /// each boundary found is then bisected to 0.01 mm. Layers thinner than `min_step` may
     /// be missed, as they would be by sampling at that step.
     pub fn intervals(&self, a: Vec3, b: Vec3, min_step: f32) -> Vec<Interval> {
-        self.intervals_by(a, b, min_step, |p| self.probe(p), |_, _| None)
+        self.intervals_by(a, b, min_step, &Fast(self), |_, _| None)
     }
 
     /// [`Anatomy::intervals`] for a caller that may not need all of the segment: each time
@@ -300,13 +383,13 @@ impl Anatomy {
         min_step: f32,
         reach: impl FnMut(Tissue, f32) -> Option<f32>,
     ) -> Vec<Interval> {
-        self.intervals_by(a, b, min_step, |p| self.probe(p), reach)
+        self.intervals_by(a, b, min_step, &Fast(self), reach)
     }
 
     /// [`Anatomy::intervals`] with every probe analytic: the baseline the grid is checked
     /// and timed against.
     pub fn intervals_analytic(&self, a: Vec3, b: Vec3, min_step: f32) -> Vec<Interval> {
-        self.intervals_by(a, b, min_step, |p| self.probe_analytic(p), |_, _| None)
+        self.intervals_by(a, b, min_step, &Analytic(self), |_, _| None)
     }
 
     fn intervals_by(
@@ -314,51 +397,95 @@ impl Anatomy {
         a: Vec3,
         b: Vec3,
         min_step: f32,
-        probe: impl Fn(Vec3) -> Probe,
+        field: &impl Along,
         mut reach: impl FnMut(Tissue, f32) -> Option<f32>,
     ) -> Vec<Interval> {
         const MAX_STEPS: usize = 1 << 16;
-        let mut length = (b - a).length();
+        let whole = (b - a).length();
         let mut out = Vec::new();
-        if length <= 0.0 || !length.is_finite() {
+        if whole <= 0.0 || !whole.is_finite() {
             return out;
         }
-        let dir = (b - a) / length;
+        let dir = (b - a) / whole;
+        // Where to stop, which `reach` may bring closer. Steps are still those the whole
+        // segment would take, so that every boundary before the stop is found as it would
+        // be without one.
+        let mut length = whole;
         let min_step = min_step.max(BOUNDARY_TOLERANCE);
         let mut t = 0.0;
         let mut start = 0.0;
-        let mut here = probe(a);
+        let (mut here, mut ahead) = field.probe_ahead(a, dir);
         if let Some(l) = reach(here.tissue, 0.0) {
             length = length.min(l.max(0.0));
         }
         let mut steps = 0;
         while t < length {
-            let next_t = (t + here.clearance.max(min_step)).min(length);
+            let next_t = (t + ahead.max(min_step)).min(whole);
             steps += 1;
             // Far from the origin an f32 step can fall below one ULP and stop moving; no
             // segment the scenes allow needs anywhere near this many steps.
             if next_t <= t || steps > MAX_STEPS {
                 break;
             }
-            let next = probe(a + dir * next_t);
+            let (next, next_ahead) = field.probe_ahead(a + dir * next_t, dir);
             if next.tissue == here.tissue {
                 t = next_t;
-                here = next;
+                (here, ahead) = (next, next_ahead);
                 continue;
             }
-            // Bracket the boundary to the tolerance. The clearances on either side are
-            // distances to it, so the boundary lies where they divide the bracket (exact
-            // for a plane, whatever the angle). Each probe aims a little past that point,
-            // toward the side that moved last, so that the next probe brackets it from the
-            // other side; a probe that fails to move the far side falls back to halving.
-            let (mut lo, mut hi) = (t, next_t);
-            let mut lo_clear = here.clearance;
-            let mut hi_probe = next;
+            let mut b = Bracket {
+                tissue: here.tissue,
+                lo: t,
+                lo_clear: here.clearance,
+                hi: next_t,
+                hi_probe: next,
+            };
+            // Where the grid's interpolants put the boundary, probe just either side of the
+            // band in which they cannot tell: often that alone brackets it to the tolerance.
+            // Where it does not, the field itself at the interpolant's root, less its value
+            // over the interpolant's slope, puts the boundary within a few microns: one more
+            // probe past that closes the bracket.
+            if let Some(split) = field.split(a + dir * b.lo, a + dir * b.hi) {
+                let gap = b.hi - b.lo;
+                let (mid, half) = (b.lo + gap * split.share, gap * split.half);
+                for at in [mid - half, mid + half] {
+                    if b.inside(at) {
+                        b.take(at, field.probe(a + dir * at));
+                    }
+                }
+                if b.hi - b.lo > BOUNDARY_TOLERANCE && b.inside(mid) {
+                    let values = field.fields(a + dir * mid);
+                    let root = mid - values[split.field] * gap / split.slope;
+                    // The field's values are not distances: this end carries no clearance.
+                    let tissue = classify(&values);
+                    let nudge = 0.4 * BOUNDARY_TOLERANCE;
+                    let at = if b.take(
+                        mid,
+                        Probe {
+                            tissue,
+                            clearance: 0.0,
+                        },
+                    ) {
+                        root + nudge
+                    } else {
+                        root - nudge
+                    };
+                    if b.inside(at) {
+                        b.take(at, field.probe(a + dir * at));
+                    }
+                }
+            }
+            // Bracket the rest of the way. The clearances on either side are distances to
+            // the boundary, so it lies where they divide the bracket (exact for a plane,
+            // whatever the angle). Each probe aims a little past that point, toward the side
+            // that moved last, so that the next probe brackets it from the other side; a
+            // probe that fails to move the far side falls back to halving.
             let mut moved_lo = true;
             let mut stalled = 0;
-            while hi - lo > BOUNDARY_TOLERANCE {
+            while b.hi - b.lo > BOUNDARY_TOLERANCE {
+                let (lo, hi) = (b.lo, b.hi);
                 let gap = hi - lo;
-                let (cl, ch) = (lo_clear.max(0.0), hi_probe.clearance.max(0.0));
+                let (cl, ch) = (b.lo_clear.max(0.0), b.hi_probe.clearance.max(0.0));
                 let at = if stalled >= 2 || cl + ch <= 0.0 {
                     0.5 * (lo + hi)
                 } else {
@@ -368,20 +495,16 @@ impl Anatomy {
                     let aim = if moved_lo { aim + nudge } else { aim - nudge };
                     aim.clamp(lo + margin.min(0.5 * gap), hi - margin.min(0.5 * gap))
                 };
-                if at <= lo || at >= hi {
+                if !b.inside(at) {
                     break;
                 }
-                let m = probe(a + dir * at);
-                let lo_side = m.tissue == here.tissue;
+                let lo_side = b.take(at, field.probe(a + dir * at));
                 stalled = if lo_side == moved_lo { stalled + 1 } else { 0 };
                 moved_lo = lo_side;
-                if lo_side {
-                    lo = at;
-                    lo_clear = m.clearance;
-                } else {
-                    hi = at;
-                    hi_probe = m;
-                }
+            }
+            let (hi, hi_probe) = (b.hi, b.hi_probe);
+            if hi > length {
+                break;
             }
             out.push(Interval {
                 tissue: here.tissue,
@@ -390,7 +513,7 @@ impl Anatomy {
             });
             start = hi;
             t = hi;
-            here = hi_probe;
+            (here, ahead) = (hi_probe, hi_probe.clearance);
             if let Some(l) = reach(here.tissue, hi) {
                 length = length.min(l.max(hi));
             }
