@@ -99,6 +99,25 @@ struct Cell {
     centre: Vec3,
 }
 
+/// How far along a ray from a probed point its tissue holds (see [`Grid::probe_ahead`]).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Ahead {
+    /// The tissue surely holds this far (mm), at least the probe's clearance.
+    pub(super) sure: f32,
+    /// Where the ray should just have crossed the boundary it nears (mm), by the slope of
+    /// the interpolant that nears zero; infinite where none does.
+    pub(super) past: f32,
+}
+
+impl Ahead {
+    pub(super) fn clearance(probe: Probe) -> Ahead {
+        Ahead {
+            sure: probe.clearance,
+            past: f32::INFINITY,
+        }
+    }
+}
+
 /// Where a field crosses zero between two points, from an interpolant, in shares of the way
 /// from the first to the second (see [`Grid::split`]).
 #[derive(Clone, Copy, Debug)]
@@ -185,30 +204,32 @@ impl Grid {
     /// hold: at least its clearance, and in an interpolated cell, as far as the
     /// interpolants' slopes along `dir` allow before the cell ends.
     #[inline]
-    pub(super) fn probe_ahead(&self, p: Vec3, dir: Vec3, exact: &impl Exact) -> (Probe, f32) {
+    pub(super) fn probe_ahead(&self, p: Vec3, dir: Vec3, exact: &impl Exact) -> (Probe, Ahead) {
         match self.locate(p, exact) {
-            At::Known(probe) => (probe, probe.clearance),
+            At::Known(probe) => (probe, Ahead::clearance(probe)),
             At::Model(model, cell) => model.probe_ahead(p, dir, cell, exact),
             At::Exact => {
                 let probe = exact.probe(p);
-                (probe, probe.clearance)
+                (probe, Ahead::clearance(probe))
             }
         }
     }
 
     /// Where between `a` and `b` the one interpolated field whose sign differs between them
-    /// crosses zero. `None` unless both lie in one interpolated cell and exactly one of its
-    /// fields changes sign between them. A hint for where to probe, not a classification.
+    /// crosses zero, by the interpolants of the cell of `a` or else of `b` (drawn on a
+    /// little past the cell where the other point lies outside it). `None` unless one of
+    /// them is interpolated and exactly one of its fields changes sign. A hint for where to
+    /// probe, not a classification.
     pub(super) fn split(&self, a: Vec3, b: Vec3, exact: &impl Exact) -> Option<Split> {
-        let (At::Model(model, cell), At::Model(other, cell_b)) =
-            (self.locate(a, exact), self.locate(b, exact))
-        else {
-            return None;
+        let way = (b - a) * (1.0 / CELL_MM);
+        let from_a = match self.locate(a, exact) {
+            At::Model(model, cell) => model.split(cell.local, cell.local + way),
+            _ => None,
         };
-        if !std::ptr::eq(model, other) {
-            return None;
-        }
-        model.split(cell.local, cell_b.local)
+        from_a.or_else(|| match self.locate(b, exact) {
+            At::Model(model, cell) => model.split(cell.local - way, cell.local),
+            _ => None,
+        })
     }
 
     /// What the grid knows at `p`: a tissue and clearance, a cell's interpolants, or nothing.
@@ -444,28 +465,29 @@ impl Model {
     /// The probe at `p`, and how far along the unit `dir` its tissue holds (see
     /// [`Grid::probe_ahead`]).
     #[inline]
-    fn probe_ahead(&self, p: Vec3, dir: Vec3, cell: Cell, exact: &impl Exact) -> (Probe, f32) {
+    fn probe_ahead(&self, p: Vec3, dir: Vec3, cell: Cell, exact: &impl Exact) -> (Probe, Ahead) {
         self.read(p, Some(dir), cell, exact)
     }
 
     #[inline(always)]
-    fn read(&self, p: Vec3, dir: Option<Vec3>, cell: Cell, exact: &impl Exact) -> (Probe, f32) {
+    fn read(&self, p: Vec3, dir: Option<Vec3>, cell: Cell, exact: &impl Exact) -> (Probe, Ahead) {
         let other = self.other - (p - cell.centre).length();
         let mut clearance = other;
         // Every live field's sign holds while the interpolant stays clear of its error
         // bound: for its margin over the fastest it can fall toward zero along `dir`
         // (for good, if it cannot), up to where the ray leaves the cell.
-        let mut along = dir.map_or(0.0, |dir| {
+        let mut sure = dir.map_or(0.0, |dir| {
             let to_face = Vec3::select(dir.cmpgt(Vec3::ZERO), Vec3::ONE - cell.local, cell.local);
             other.min((to_face * CELL_MM / dir.abs()).min_element())
         });
+        let mut past = f32::INFINITY;
         let mut bits = 0;
         for k in 0..self.live {
             let v = self.value(k, cell.local);
             let margin = v.abs() - self.error[k];
             if margin <= 0.0 {
                 let probe = exact.probe(p);
-                return (probe, probe.clearance);
+                return (probe, Ahead::clearance(probe));
             }
             if v < 0.0 {
                 bits |= 1 << k;
@@ -479,7 +501,14 @@ impl Model {
                     -(dir * lo).min(dir * hi).element_sum()
                 };
                 if toward_zero > 0.0 {
-                    along = along.min(margin * CELL_MM / toward_zero);
+                    sure = sure.min(margin * CELL_MM / toward_zero);
+                }
+                // At the slope it has here, the field leaves its uncertain band behind
+                // this far on; a tenth more, and a micron, for the slope's change.
+                let falling = -v.signum() * self.gradient(k, cell.local).dot(dir);
+                if falling > 0.0 {
+                    let gone = (v.abs() + self.error[k]) * CELL_MM / falling;
+                    past = past.min(1.1 * gone + 1e-3);
                 }
             }
         }
@@ -489,8 +518,31 @@ impl Model {
                 tissue: self.tissue[bits],
                 clearance,
             },
-            clearance.max(along),
+            Ahead {
+                sure: clearance.max(sure),
+                past,
+            },
         )
+    }
+
+    /// The gradient of live field `k` at `t` in the cell, per cell.
+    #[inline]
+    fn gradient(&self, k: usize, t: Vec3) -> Vec3 {
+        let c = &self.corners[k];
+        let bilinear = |v: [f32; 4], u: f32, w: f32| {
+            let a = v[0] + (v[1] - v[0]) * u;
+            let b = v[2] + (v[3] - v[2]) * u;
+            a + (b - a) * w
+        };
+        let dx = [c[1] - c[0], c[3] - c[2], c[5] - c[4], c[7] - c[6]];
+        let dy = [c[2] - c[0], c[3] - c[1], c[6] - c[4], c[7] - c[5]];
+        let dz = [c[4] - c[0], c[5] - c[1], c[6] - c[2], c[7] - c[3]];
+        let tri = Vec3::new(
+            bilinear(dx, t.y, t.z),
+            bilinear(dy, t.x, t.z),
+            bilinear(dz, t.x, t.y),
+        );
+        tri - (Vec3::ONE - 2.0 * t) * Vec3::from(self.curve[k])
     }
 
     /// See [`Grid::split`]: `a` and `b` are in the cell's coordinates.
@@ -644,6 +696,7 @@ mod tests {
             let p = ball.centre + unit() * (7.0 + 4.0 * unit().x.abs());
             let dir = unit();
             let (probe, ahead) = grid.probe_ahead(p, dir, &ball);
+            let ahead = ahead.sure;
             assert!(ahead >= probe.clearance, "at {p} along {dir}");
             for i in 0..=200 {
                 let q = p + dir * (ahead * i as f32 / 200.0);
@@ -722,7 +775,7 @@ mod tests {
     }
 
     #[test]
-    fn the_bow_makes_the_interpolant_exact_for_a_quadratic_field() {
+    fn the_bow_makes_the_interpolant_and_its_gradient_exact_for_a_quadratic_field() {
         let f = |t: Vec3| 0.3 * t.x * t.x - 0.2 * t.y * t.y + 0.1 * t.z * t.z + t.x * t.y - 0.5;
         let mut model = Model {
             corners: [[0.0; 8]; LIVE],
@@ -745,6 +798,17 @@ mod tests {
             Vec3::new(0.9, 0.1, 0.4),
         ] {
             assert!((model.value(0, t) - f(t)).abs() < 1e-6, "at {t}");
+            let h = 1e-2;
+            let slope = Vec3::new(
+                f(t + Vec3::X * h) - f(t - Vec3::X * h),
+                f(t + Vec3::Y * h) - f(t - Vec3::Y * h),
+                f(t + Vec3::Z * h) - f(t - Vec3::Z * h),
+            ) / (2.0 * h);
+            let gradient = model.gradient(0, t);
+            assert!(
+                (gradient - slope).length() < 1e-4,
+                "{gradient} against {slope}"
+            );
         }
     }
 }

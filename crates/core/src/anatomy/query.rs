@@ -1,7 +1,7 @@
 //! The hot path: what tissue is at a point, and which layers a needle segment crosses.
 
 use super::Anatomy;
-use super::field::Split;
+use super::field::{Ahead, Split};
 use crate::tissue::Tissue;
 use glam::Vec3;
 use serde::{Deserialize, Serialize};
@@ -152,8 +152,8 @@ impl Bracket {
 /// What a path query asks of the tissue field.
 trait Along {
     fn probe(&self, p: Vec3) -> Probe;
-    /// The probe at `p`, and how far along the unit `dir` its tissue is sure to hold.
-    fn probe_ahead(&self, p: Vec3, dir: Vec3) -> (Probe, f32);
+    /// The probe at `p`, and how far along the unit `dir` its tissue holds.
+    fn probe_ahead(&self, p: Vec3, dir: Vec3) -> (Probe, Ahead);
     /// Where between `a` and `b` the boundary between their tissues may lie, if the field
     /// can tell cheaply.
     fn split(&self, a: Vec3, b: Vec3) -> Option<Split>;
@@ -172,7 +172,7 @@ impl Along for Fast<'_> {
     }
 
     #[inline]
-    fn probe_ahead(&self, p: Vec3, dir: Vec3) -> (Probe, f32) {
+    fn probe_ahead(&self, p: Vec3, dir: Vec3) -> (Probe, Ahead) {
         self.0.grid.probe_ahead(p, dir, self.0)
     }
 
@@ -190,9 +190,9 @@ impl Along for Analytic<'_> {
         self.0.probe_analytic(p)
     }
 
-    fn probe_ahead(&self, p: Vec3, _: Vec3) -> (Probe, f32) {
+    fn probe_ahead(&self, p: Vec3, _: Vec3) -> (Probe, Ahead) {
         let probe = self.0.probe_analytic(p);
-        (probe, probe.clearance)
+        (probe, Ahead::clearance(probe))
     }
 
     fn split(&self, _: Vec3, _: Vec3) -> Option<Split> {
@@ -420,7 +420,14 @@ impl Anatomy {
         }
         let mut steps = 0;
         while t < length {
-            let next_t = (t + ahead.max(min_step)).min(whole);
+            // Where a boundary is near, land just past it, if that leaps no further past
+            // what is sure than a plain step would.
+            let step = if ahead.sure < ahead.past && ahead.past <= ahead.sure + min_step {
+                ahead.past
+            } else {
+                ahead.sure.max(min_step)
+            };
+            let next_t = (t + step).min(whole);
             steps += 1;
             // Far from the origin an f32 step can fall below one ULP and stop moving; no
             // segment the scenes allow needs anywhere near this many steps.
@@ -513,7 +520,7 @@ impl Anatomy {
             });
             start = hi;
             t = hi;
-            (here, ahead) = (hi_probe, hi_probe.clearance);
+            (here, ahead) = (hi_probe, Ahead::clearance(hi_probe));
             if let Some(l) = reach(here.tissue, hi) {
                 length = length.min(l.max(hi));
             }
