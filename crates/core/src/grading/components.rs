@@ -95,6 +95,24 @@ impl Component {
     }
 }
 
+/// Whether the components put their feedback into words. A score does; feasibility, which
+/// marks thousands of sampled insertions for their points and verdicts alone, does not
+/// (formatting the sentences was a twelfth of its time).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Words {
+    Said,
+    Unsaid,
+}
+
+impl Words {
+    fn say(self, text: impl FnOnce() -> String) -> String {
+        match self {
+            Words::Said => text(),
+            Words::Unsaid => String::new(),
+        }
+    }
+}
+
 fn ramp(excess: f32, span: f32) -> f32 {
     if excess <= 0.0 {
         1.0
@@ -108,6 +126,7 @@ pub(super) fn entry_component(
     shaft: &FinalShaft,
     pose: &Pose,
     max: f32,
+    words: Words,
 ) -> Component {
     let (point, on_bone) = match shaft.bone_entry {
         Some(p) => (p, true),
@@ -120,78 +139,100 @@ pub(super) fn entry_component(
     };
     let dist = (point - zone.entry_centre).length();
     let f = ramp(dist - zone.entry_radius, zone.entry_radius * 2.0);
-    let feedback = if !on_bone {
-        format!("The needle never reached bone; its line passes {dist:.0} mm from the entry point.")
-    } else if f >= 1.0 {
-        format!(
-            "Bone entry {dist:.1} mm from the target point, inside the {:.0} mm zone.",
-            zone.entry_radius
-        )
-    } else {
-        format!(
-            "Bone entry {dist:.1} mm from the target point, {:.1} mm outside the {:.0} mm zone: find the landmark before puncturing.",
-            dist - zone.entry_radius,
-            zone.entry_radius
-        )
-    };
+    let feedback = words.say(|| {
+        if !on_bone {
+            format!("The needle never reached bone; its line passes {dist:.0} mm from the entry point.")
+        } else if f >= 1.0 {
+            format!(
+                "Bone entry {dist:.1} mm from the target point, inside the {:.0} mm zone.",
+                zone.entry_radius
+            )
+        } else {
+            format!(
+                "Bone entry {dist:.1} mm from the target point, {:.1} mm outside the {:.0} mm zone: find the landmark before puncturing.",
+                dist - zone.entry_radius,
+                zone.entry_radius
+            )
+        }
+    });
     Component::graded("entry", "Entry point", dist, "mm", max, f, feedback)
 }
 
-pub(super) fn angle_component(zone: &ResolvedSite, pose: &Pose, max: f32) -> Component {
+pub(super) fn angle_component(
+    zone: &ResolvedSite,
+    pose: &Pose,
+    max: f32,
+    words: Words,
+) -> Component {
     let angle = pose.direction.angle_between(zone.aim).to_degrees();
     let f = ramp(angle - zone.tolerance_deg, zone.tolerance_deg * 2.0);
-    let feedback = if f >= 1.0 {
-        format!(
-            "Needle {angle:.1}° off the aim, within the {:.0}° tolerance.",
-            zone.tolerance_deg
-        )
-    } else {
-        format!(
-            "Needle {angle:.1}° off the aim (tolerance {:.0}°): angle toward the target landmark; a few degrees decide between marrow and the sacrum.",
-            zone.tolerance_deg
-        )
-    };
+    let feedback = words.say(|| {
+        if f >= 1.0 {
+            format!(
+                "Needle {angle:.1}° off the aim, within the {:.0}° tolerance.",
+                zone.tolerance_deg
+            )
+        } else {
+            format!(
+                "Needle {angle:.1}° off the aim (tolerance {:.0}°): angle toward the target landmark; a few degrees decide between marrow and the sacrum.",
+                zone.tolerance_deg
+            )
+        }
+    });
     Component::graded("angle", "Angle to the aim", angle, "deg", max, f, feedback)
 }
 
-pub(super) fn depth_component(zone: &ResolvedSite, shaft: &FinalShaft, max: f32) -> Component {
+pub(super) fn depth_component(
+    zone: &ResolvedSite,
+    shaft: &FinalShaft,
+    max: f32,
+    words: Words,
+) -> Component {
     let (value, f, feedback, severity) = match (shaft.tip_tissue == zone.tissue, shaft.past_cortex)
     {
         (true, Some(d)) if d >= zone.min_mm && d <= zone.max_mm => (
             d,
             1.0,
-            format!(
-                "Tip {d:.1} mm into the marrow, inside the {:.0}–{:.0} mm window.",
-                zone.min_mm, zone.max_mm
-            ),
+            words.say(|| {
+                format!(
+                    "Tip {d:.1} mm into the marrow, inside the {:.0}–{:.0} mm window.",
+                    zone.min_mm, zone.max_mm
+                )
+            }),
             Severity::Met,
         ),
         (true, Some(d)) if d < zone.min_mm => (
             d,
             0.5 * ramp(zone.min_mm - d, zone.min_mm.max(5.0)),
-            format!(
-                "Tip only {d:.1} mm past the cortex: advance to at least {:.0} mm for a good core.",
-                zone.min_mm
-            ),
+            words.say(|| {
+                format!(
+                    "Tip only {d:.1} mm past the cortex: advance to at least {:.0} mm for a good core.",
+                    zone.min_mm
+                )
+            }),
             Severity::LostPoints,
         ),
         (true, Some(d)) => (
             d,
             0.5 * ramp(d - zone.max_mm, 10.0),
-            format!(
-                "Tip {d:.1} mm past the cortex, beyond {:.0} mm: too deep risks the far table.",
-                zone.max_mm
-            ),
+            words.say(|| {
+                format!(
+                    "Tip {d:.1} mm past the cortex, beyond {:.0} mm: too deep risks the far table.",
+                    zone.max_mm
+                )
+            }),
             Severity::LostPoints,
         ),
         (_, _) => (
             0.0,
             0.0,
-            format!(
-                "The tip is in {}, not in the {}: no marrow can be aspirated.",
-                shaft.tip_tissue.name(),
-                zone.tissue.name()
-            ),
+            words.say(|| {
+                format!(
+                    "The tip is in {}, not in the {}: no marrow can be aspirated.",
+                    shaft.tip_tissue.name(),
+                    zone.tissue.name()
+                )
+            }),
             Severity::Failing,
         ),
     };
@@ -214,16 +255,19 @@ pub(super) fn hazard_component(
     margin: f32,
     consequence: Consequence,
     max: f32,
+    words: Words,
 ) -> Component {
     let name = hazard_name(hazard);
     let (f, feedback, severity) = if touched {
-        let what = match consequence {
-            Consequence::Fail => "an unsafe placement".to_string(),
-            Consequence::Penalty(p) => format!("costs {p:.0} points"),
-        };
         (
             0.0,
-            format!("The needle reached the {name}: {what}."),
+            words.say(|| {
+                let what = match consequence {
+                    Consequence::Fail => "an unsafe placement".to_string(),
+                    Consequence::Penalty(p) => format!("costs {p:.0} points"),
+                };
+                format!("The needle reached the {name}: {what}.")
+            }),
             if consequence == Consequence::Fail {
                 Severity::Unsafe
             } else {
@@ -233,15 +277,17 @@ pub(super) fn hazard_component(
     } else if margin > 0.0 && closest < margin {
         (
             (closest / margin).clamp(0.0, 1.0),
-            format!(
-                "Closest approach to the {name} was {closest:.1} mm, inside the {margin:.0} mm safety margin."
-            ),
+            words.say(|| {
+                format!(
+                    "Closest approach to the {name} was {closest:.1} mm, inside the {margin:.0} mm safety margin."
+                )
+            }),
             Severity::LostPoints,
         )
     } else {
         (
             1.0,
-            format!("Kept {closest:.0} mm from the {name}."),
+            words.say(|| format!("Kept {closest:.0} mm from the {name}.")),
             Severity::Met,
         )
     };
@@ -272,6 +318,7 @@ pub(super) fn technique_components(
     replay: &Replay,
     shaft: &FinalShaft,
     max: f32,
+    words: Words,
 ) -> Vec<Component> {
     let penetrations = replay.count(EventKind::CortexPenetration);
     let reinsertions = replay.count(EventKind::Reinsertion);
@@ -296,17 +343,10 @@ pub(super) fn technique_components(
                 unit,
                 share: f32,
                 f: f32,
-                good: String,
-                bad: String| {
-        Component::graded(
-            key,
-            label,
-            value,
-            unit,
-            max * share,
-            f,
-            if f >= 1.0 { good } else { bad },
-        )
+                good: &dyn Fn() -> String,
+                bad: &dyn Fn() -> String| {
+        let feedback = words.say(|| if f >= 1.0 { good() } else { bad() });
+        Component::graded(key, label, value, unit, max * share, f, feedback)
     };
     vec![
         make(
@@ -316,10 +356,12 @@ pub(super) fn technique_components(
             "count",
             0.3,
             f_pen,
-            format!("{penetrations} pass through the cortex."),
-            format!(
-                "{penetrations} passes through the cortex: each new hole weakens the table and adds pain; commit to one track."
-            ),
+            &|| format!("{penetrations} pass through the cortex."),
+            &|| {
+                format!(
+                    "{penetrations} passes through the cortex: each new hole weakens the table and adds pain; commit to one track."
+                )
+            },
         ),
         make(
             "reinsertions",
@@ -328,10 +370,12 @@ pub(super) fn technique_components(
             "count",
             0.3,
             f_re,
-            "No withdrawal and reinsertion.".into(),
-            format!(
-                "{reinsertions} reinsertions: re-angle inside the soft tissue rather than withdrawing."
-            ),
+            &|| "No withdrawal and reinsertion.".into(),
+            &|| {
+                format!(
+                    "{reinsertions} reinsertions: re-angle inside the soft tissue rather than withdrawing."
+                )
+            },
         ),
         make(
             "tissue_damage",
@@ -340,12 +384,14 @@ pub(super) fn technique_components(
             "mm²",
             0.3,
             f_dmg,
-            format!("The shaft swept {:.0} mm² of tissue.", replay.tissue_damage),
-            format!(
-                "The shaft swept {:.0} mm² of tissue: aim before the needle is deep, and re-aim \
-                 with the tip resting on the bone, not in the soft tissue or in the bone.",
-                replay.tissue_damage
-            ),
+            &|| format!("The shaft swept {:.0} mm² of tissue.", replay.tissue_damage),
+            &|| {
+                format!(
+                    "The shaft swept {:.0} mm² of tissue: aim before the needle is deep, and re-aim \
+                     with the tip resting on the bone, not in the soft tissue or in the bone.",
+                    replay.tissue_damage
+                )
+            },
         ),
         make(
             "path_in_tissue",
@@ -354,30 +400,47 @@ pub(super) fn technique_components(
             "mm",
             0.1,
             f_path,
-            format!(
-                "The tip travelled {:.0} mm inside the body.",
-                replay.path_in_tissue
-            ),
-            format!(
-                "The tip travelled {:.0} mm inside the body for a {ideal:.0} mm track: avoid back-and-forth.",
-                replay.path_in_tissue
-            ),
+            &|| {
+                format!(
+                    "The tip travelled {:.0} mm inside the body.",
+                    replay.path_in_tissue
+                )
+            },
+            &|| {
+                format!(
+                    "The tip travelled {:.0} mm inside the body for a {ideal:.0} mm track: avoid back-and-forth.",
+                    replay.path_in_tissue
+                )
+            },
         ),
     ]
 }
 
-pub(super) fn time_component(scenario: &Scenario, replay: &Replay, max: f32) -> Component {
+pub(super) fn time_component(
+    scenario: &Scenario,
+    replay: &Replay,
+    max: f32,
+    words: Words,
+) -> Component {
     let t = replay.elapsed;
     let (f, feedback) = match scenario.time_limit_s {
-        Some(limit) if t > limit => (0.0, format!("{t:.0} s, over the {limit:.0} s limit.")),
-        Some(limit) => (1.0, format!("{t:.0} s of the {limit:.0} s allowed.")),
+        Some(limit) if t > limit => (
+            0.0,
+            words.say(|| format!("{t:.0} s, over the {limit:.0} s limit.")),
+        ),
+        Some(limit) => (
+            1.0,
+            words.say(|| format!("{t:.0} s of the {limit:.0} s allowed.")),
+        ),
         None => {
             let f = ramp(t - 300.0, 300.0);
-            let msg = if f >= 1.0 {
-                format!("{t:.0} s.")
-            } else {
-                format!("{t:.0} s: aim for under five minutes.")
-            };
+            let msg = words.say(|| {
+                if f >= 1.0 {
+                    format!("{t:.0} s.")
+                } else {
+                    format!("{t:.0} s: aim for under five minutes.")
+                }
+            });
             (f, msg)
         }
     };

@@ -11,8 +11,8 @@ use serde::Serialize;
 
 pub use super::components::{Component, Severity, hazard_name};
 use super::components::{
-    angle_component, depth_component, entry_component, hazard_component, technique_components,
-    time_component,
+    Words, angle_component, depth_component, entry_component, hazard_component,
+    technique_components, time_component,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
@@ -618,15 +618,13 @@ fn score_site(
             *c = c.min(d);
         }
     }
-    Ok(assemble(
-        scenario,
-        attempt.site,
-        &zone,
-        &last,
-        &shaft,
-        &replay,
-        &closest,
-    ))
+    let marked = Marked {
+        last: &last,
+        shaft: &shaft,
+        replay: &replay,
+        closest: &closest,
+    };
+    Ok(assemble(scenario, attempt.site, &zone, marked, Words::Said))
 }
 
 /// The score of one straight insertion to `pose`, as `score` would give its
@@ -675,19 +673,39 @@ pub fn quick_with(
     }
     let hazards: Vec<Hazard> = scenario.hazard_rules(site).iter().map(|r| r.0).collect();
     let closest = needle::closest_approaches(anatomy, &hazards, pose);
-    let s = assemble(scenario, site, zone, pose, &shaft, &replay, &closest);
+    let marked = Marked {
+        last: pose,
+        shaft: &shaft,
+        replay: &replay,
+        closest: &closest,
+    };
+    let s = assemble(scenario, site, zone, marked, Words::Unsaid);
     (s.total, s.verdict)
+}
+
+/// What a site's needle did, as [`assemble`] marks it: where it ended, what its shaft
+/// crossed there, its replay, and its closest approach to each of the site's hazards.
+#[derive(Clone, Copy)]
+struct Marked<'a> {
+    last: &'a Pose,
+    shaft: &'a FinalShaft,
+    replay: &'a Replay,
+    closest: &'a [f32],
 }
 
 fn assemble(
     scenario: &Scenario,
     site_index: usize,
     zone: &ResolvedSite,
-    last: &Pose,
-    shaft: &FinalShaft,
-    replay: &Replay,
-    closest: &[f32],
+    marked: Marked,
+    words: Words,
 ) -> SiteScore {
+    let Marked {
+        last,
+        shaft,
+        replay,
+        closest,
+    } = marked;
     let site = &scenario.sites[site_index];
     let w = scenario.weights;
     let norm = 100.0 / w.total().max(1e-3);
@@ -695,9 +713,9 @@ fn assemble(
     let mut unsafe_contact = false;
     let mut penalty = 0.0;
 
-    out.push(entry_component(zone, shaft, last, w.entry * norm));
-    out.push(angle_component(zone, last, w.angle * norm));
-    let depth = depth_component(zone, shaft, w.depth * norm);
+    out.push(entry_component(zone, shaft, last, w.entry * norm, words));
+    out.push(angle_component(zone, last, w.angle * norm, words));
+    let depth = depth_component(zone, shaft, w.depth * norm, words);
     let in_window = depth.severity == Severity::Met;
     out.push(depth);
 
@@ -730,6 +748,7 @@ fn assemble(
             *margin,
             *consequence,
             share,
+            words,
         ));
     }
     if rules.is_empty() && w.safety > 0.0 {
@@ -743,8 +762,13 @@ fn assemble(
             "No hazards are marked in this scenario.".into(),
         ));
     }
-    out.extend(technique_components(replay, shaft, w.technique * norm));
-    out.push(time_component(scenario, replay, w.time * norm));
+    out.extend(technique_components(
+        replay,
+        shaft,
+        w.technique * norm,
+        words,
+    ));
+    out.push(time_component(scenario, replay, w.time * norm, words));
 
     let raw: f32 = out.iter().map(|c| c.points).sum();
     let stage = objective(replay, shaft, in_window);
