@@ -17,6 +17,11 @@
 //! classifies as the field does, up to the bound, which the identity test checks
 //! (`tests/field.rs`: it fails at a third of the safety used here).
 //!
+//! A path along a ray asks more of a cell: how far along the ray its tissue surely holds
+//! (the interpolants' slope bounds, up to the cell's face), where the ray should just have
+//! crossed a boundary it nears, and where between two points an interpolant crosses zero.
+//! These only choose where the path probes next; every tissue it reports is a probe's.
+//!
 //! The content is a function of the anatomy alone, so the order in which threads fill it
 //! changes nothing.
 
