@@ -644,24 +644,30 @@ mod tests {
         }
     }
 
-    #[test]
-    fn near_a_surface_the_grid_interpolates_and_classifies_as_the_field() {
+    fn ball_in_a_grid() -> (Ball, Grid) {
         let ball = Ball {
             centre: Vec3::new(20.3, 19.7, 20.1),
             probes: Cell::new(0),
         };
-        let grid = Grid::new(Vec3::ZERO, Vec3::splat(40.0));
+        (ball, Grid::new(Vec3::ZERO, Vec3::splat(40.0)))
+    }
+
+    /// A random direction (not quite uniform, which these tests do not need).
+    fn unit(rng: &mut rand_chacha::ChaCha8Rng) -> Vec3 {
+        Vec3::new(
+            rng.random_range(-1.0..1.0),
+            rng.random_range(-1.0..1.0),
+            rng.random_range(-1.0..1.0),
+        )
+        .normalize_or(Vec3::X)
+    }
+
+    #[test]
+    fn near_a_surface_the_grid_interpolates_and_classifies_as_the_field() {
+        let (ball, grid) = ball_in_a_grid();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         let points: Vec<Vec3> = (0..200_000)
-            .map(|_| {
-                let dir = Vec3::new(
-                    rng.random_range(-1.0..1.0),
-                    rng.random_range(-1.0..1.0),
-                    rng.random_range(-1.0..1.0),
-                )
-                .normalize_or(Vec3::X);
-                ball.centre + dir * rng.random_range(7.0..11.0)
-            })
+            .map(|_| ball.centre + unit(&mut rng) * rng.random_range(7.0..11.0))
             .collect();
         for &p in &points {
             let exact = classify(&ball.fields(p));
@@ -682,24 +688,12 @@ mod tests {
     /// than the clearance alone would allow.
     #[test]
     fn the_tissue_holds_as_far_ahead_as_the_grid_says() {
-        let ball = Ball {
-            centre: Vec3::new(20.3, 19.7, 20.1),
-            probes: Cell::new(0),
-        };
-        let grid = Grid::new(Vec3::ZERO, Vec3::splat(40.0));
+        let (ball, grid) = ball_in_a_grid();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
-        let mut unit = || {
-            Vec3::new(
-                rng.random_range(-1.0..1.0),
-                rng.random_range(-1.0..1.0),
-                rng.random_range(-1.0..1.0),
-            )
-            .normalize_or(Vec3::X)
-        };
         let (mut ahead_sum, mut clearance_sum) = (0.0, 0.0);
         for _ in 0..20_000 {
-            let p = ball.centre + unit() * (7.0 + 4.0 * unit().x.abs());
-            let dir = unit();
+            let p = ball.centre + unit(&mut rng) * (7.0 + 4.0 * unit(&mut rng).x.abs());
+            let dir = unit(&mut rng);
             let (probe, ahead) = grid.probe_ahead(p, dir, &ball);
             let ahead = ahead.sure;
             assert!(ahead >= probe.clearance, "at {p} along {dir}");
@@ -727,27 +721,12 @@ mod tests {
     /// within the band it gives.
     #[test]
     fn a_split_brackets_the_surface_between_two_points() {
-        let ball = Ball {
-            centre: Vec3::new(20.3, 19.7, 20.1),
-            probes: Cell::new(0),
-        };
-        let grid = Grid::new(Vec3::ZERO, Vec3::splat(40.0));
+        let (ball, grid) = ball_in_a_grid();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
         let mut bands = Vec::new();
         for _ in 0..20_000 {
-            let dir = Vec3::new(
-                rng.random_range(-1.0..1.0),
-                rng.random_range(-1.0..1.0),
-                rng.random_range(-1.0..1.0),
-            )
-            .normalize_or(Vec3::X);
-            let surface = ball.centre + dir * 10.0;
-            let along = Vec3::new(
-                rng.random_range(-1.0..1.0),
-                rng.random_range(-1.0..1.0),
-                rng.random_range(-1.0..1.0),
-            )
-            .normalize_or(Vec3::X);
+            let surface = ball.centre + unit(&mut rng) * 10.0;
+            let along = unit(&mut rng);
             let (a, b) = (surface - along * 0.12, surface + along * 0.13);
             let (fa, fb) = (ball.fields(a)[3], ball.fields(b)[3]);
             let Some(split) = grid.split(a, b, &ball) else {
