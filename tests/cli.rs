@@ -178,6 +178,14 @@ fn bad_arguments_give_clear_errors() {
             &["perf", "idle", "--seconds", "0"],
             "0 is not between 0.5 and 600 seconds",
         ),
+        (
+            &["perf", "lines", "--samples", "0"],
+            "0 is not in 1..=1000000",
+        ),
+        (
+            &["perf", "lines", "/nonexistent/scene.ron"],
+            "/nonexistent/scene.ron",
+        ),
     ];
     for (args, expected) in cases {
         let o = run(args);
@@ -437,6 +445,48 @@ fn perf_headless_reports_the_frame_budget() {
     );
     let median = report["all"]["median_ms"].as_f64().unwrap();
     assert!(median > 0.0 && median < 50.0, "median {median} ms");
+}
+
+/// `perf lines` times and counts the insertions that `feasibility` draws: the same passes
+/// for the same seed, on every site, and the path's work per insertion.
+#[test]
+fn perf_lines_counts_the_insertions_feasibility_draws() {
+    let scene = "scenes/psis_bilateral.ron";
+    let o = run(&[
+        "perf",
+        "lines",
+        scene,
+        "--samples",
+        "300",
+        "--runs",
+        "2",
+        "--seed",
+        "4",
+    ]);
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stdout.contains("insertions/s"), "{stdout}");
+    let report: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().unwrap()).expect("JSON");
+    assert_eq!(report["runs"].as_array().unwrap().len(), 2);
+    let tally = &report["tally"];
+    assert_eq!(tally["samples"], 600, "two sites, 300 each");
+    assert!(
+        tally["path"]["steps"].as_u64().unwrap() > 20 * 600,
+        "{tally}"
+    );
+
+    let f = run(&["feasibility", scene, "--samples", "300", "--seed", "4"]);
+    let (out, _) = text(&f);
+    let passes: u64 = out
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("site "))
+        .map(|l| {
+            let (_, rest) = l.split_once("): ").unwrap();
+            rest.split(' ').next().unwrap().parse::<u64>().unwrap()
+        })
+        .sum();
+    assert_eq!(tally["passes"].as_u64().unwrap(), passes, "{out}");
 }
 
 #[test]

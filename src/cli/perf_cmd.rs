@@ -1,6 +1,6 @@
 //! `marrowsim perf`: the app's frame budget headless, frame rate and start-up time in a
-//! window against a bare scene with the same meshes, and what an idle window costs against
-//! one that draws every frame.
+//! window against a bare scene with the same meshes, what an idle window costs against
+//! one that draws every frame, and where a feasibility insertion's time goes.
 
 use clap::{Args, Subcommand};
 use marrowsim_app::AppOptions;
@@ -53,6 +53,95 @@ pub enum PerfCommand {
         #[command(flatten)]
         run: IdleRun,
     },
+    /// Time feasibility's insertions on a built patient, and count what each costs: the
+    /// path's probes, the analytic ones among them, skid tests and scoring.
+    Lines {
+        /// A scenario file (default: the built-in standard scene).
+        scene: Option<PathBuf>,
+        /// Insertions a run, per site.
+        #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        samples: u32,
+        /// Timed runs; the median is reported.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+        runs: u32,
+        /// The patient's and the sampling's seed, as `marrowsim feasibility --seed`.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+/// What `perf lines` measured.
+#[derive(serde::Serialize)]
+struct LinesReport<'a> {
+    scene: &'a str,
+    samples: usize,
+    threads: usize,
+    runs: Vec<f64>,
+    median_s: f64,
+    per_second: f64,
+    tally: marrowsim_core::grading::feasibility::LineTally,
+}
+
+fn lines(scene: Option<&PathBuf>, samples: usize, runs: u32, seed: u64) -> Result<(), String> {
+    use marrowsim_core::grading::feasibility;
+    let (scenario, _, name) = scene_of(scene)?;
+    let anatomy = marrowsim_core::anatomy::Anatomy::build(&scenario.patient(seed))
+        .map_err(|e| e.to_string())?;
+    // The first run fills the grid where the insertions go; the timed ones find it warm.
+    feasibility::run_on(&scenario, &anatomy, samples, seed)?;
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let start = std::time::Instant::now();
+        feasibility::run_on(&scenario, &anatomy, samples, seed)?;
+        times.push(start.elapsed().as_secs_f64());
+    }
+    let mut sorted = times.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    let tally = feasibility::tally(&scenario, &anatomy, samples, seed)?;
+    let n = tally.samples.max(1) as f64;
+    let each = |count: usize| count as f64 / n;
+    let p = &tally.path;
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    out!(
+        "{}: {} insertions a run on {} threads, the grid warm",
+        scenario.title,
+        tally.samples,
+        threads
+    );
+    out!(
+        "  median of {} runs: {:.1} ms, {:.0} insertions/s",
+        runs,
+        median * 1e3,
+        n / median.max(1e-9)
+    );
+    out!(
+        "  each insertion: {:.1} stepping probes and {:.1} bracketing probes along its line, of them {:.1} and {:.1} analytic; {:.1} exact field reads; {:.2} skid tests; {:.2} scored",
+        each(p.steps),
+        each(p.bracket_probes),
+        each(p.analytic_in_steps),
+        each(p.analytic_in_brackets),
+        each(p.field_reads),
+        each(tally.skid_tests),
+        each(tally.scored)
+    );
+    let report = LinesReport {
+        scene: &name,
+        samples: tally.samples,
+        threads,
+        runs: times,
+        median_s: median,
+        per_second: n / median.max(1e-9),
+        tally,
+    };
+    out!(
+        "{}",
+        serde_json::to_string(&report).map_err(|e| e.to_string())?
+    );
+    Ok(())
 }
 
 /// What an idle window shows, and for how long it is watched.
@@ -160,6 +249,12 @@ fn scene_of(path: Option<&PathBuf>) -> Result<(Scenario, SceneSource, String), S
 
 pub fn run(args: &PerfArgs) -> Result<(), String> {
     match &args.what {
+        PerfCommand::Lines {
+            scene,
+            samples,
+            runs,
+            seed,
+        } => lines(scene.as_ref(), *samples as usize, *runs, *seed),
         PerfCommand::Headless { scene, frames } => {
             let (scenario, _, _) = scene_of(scene.as_ref())?;
             let budget = headless_budget(scenario, *frames)?;

@@ -27,6 +27,35 @@ impl Interval {
     }
 }
 
+/// What path queries cost, counted (see [`Anatomy::intervals_tallied`]): where a line's time
+/// goes, without a profiler.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PathTally {
+    pub paths: usize,
+    /// Probes that step along a line, each with how far its tissue holds ahead.
+    pub steps: usize,
+    /// Probes that narrow a bracket around a boundary.
+    pub bracket_probes: usize,
+    /// Analytic probes made for the steps: outside the grid, in cells it cannot model, and
+    /// where a step lands within an interpolant's error of its surface.
+    pub analytic_in_steps: usize,
+    /// Analytic probes made for the brackets.
+    pub analytic_in_brackets: usize,
+    /// Every field read exactly, for a bracket's Newton step.
+    pub field_reads: usize,
+}
+
+impl PathTally {
+    pub fn add(&mut self, other: &PathTally) {
+        self.paths += other.paths;
+        self.steps += other.steps;
+        self.bracket_probes += other.bracket_probes;
+        self.analytic_in_steps += other.analytic_in_steps;
+        self.analytic_in_brackets += other.analytic_in_brackets;
+        self.field_reads += other.field_reads;
+    }
+}
+
 /// Boundaries are located to this precision (mm).
 const BOUNDARY_TOLERANCE: f32 = 0.01;
 /// The soft-tissue thickness field is smooth but not a distance: step this much less.
@@ -201,6 +230,78 @@ impl Along for Analytic<'_> {
 
     fn fields(&self, p: Vec3) -> Fields {
         self.0.fields_at(p)
+    }
+}
+
+/// The analytic field, counting what is asked of it.
+struct Counting<'a> {
+    anatomy: &'a Anatomy,
+    probes: std::cell::Cell<usize>,
+}
+
+impl super::field::Exact for Counting<'_> {
+    fn probe(&self, p: Vec3) -> Probe {
+        self.probes.set(self.probes.get() + 1);
+        self.anatomy.probe_analytic(p)
+    }
+
+    fn fields(&self, p: Vec3) -> Fields {
+        self.anatomy.fields_at(p)
+    }
+
+    fn stretch(&self) -> f32 {
+        self.anatomy.twist.stretch()
+    }
+}
+
+/// [`Fast`], tallying its probes and the analytic probes each kind makes.
+struct Tallied<'a> {
+    exact: Counting<'a>,
+    tally: std::cell::Cell<PathTally>,
+}
+
+impl Tallied<'_> {
+    /// Runs `query`, and tallies it and the analytic probes it made with `count`.
+    fn count<T>(&self, query: impl FnOnce() -> T, count: impl FnOnce(&mut PathTally, usize)) -> T {
+        let before = self.exact.probes.get();
+        let out = query();
+        let mut tally = self.tally.get();
+        count(&mut tally, self.exact.probes.get() - before);
+        self.tally.set(tally);
+        out
+    }
+}
+
+impl Along for Tallied<'_> {
+    fn probe(&self, p: Vec3) -> Probe {
+        self.count(
+            || self.exact.anatomy.grid.probe(p, &self.exact),
+            |t, analytic| {
+                t.bracket_probes += 1;
+                t.analytic_in_brackets += analytic;
+            },
+        )
+    }
+
+    fn probe_ahead(&self, p: Vec3, dir: Vec3) -> (Probe, Ahead) {
+        self.count(
+            || self.exact.anatomy.grid.probe_ahead(p, dir, &self.exact),
+            |t, analytic| {
+                t.steps += 1;
+                t.analytic_in_steps += analytic;
+            },
+        )
+    }
+
+    fn split(&self, a: Vec3, b: Vec3) -> Option<Split> {
+        self.exact.anatomy.grid.split(a, b, &self.exact)
+    }
+
+    fn fields(&self, p: Vec3) -> Fields {
+        self.count(
+            || self.exact.anatomy.fields_at(p),
+            |t, _| t.field_reads += 1,
+        )
     }
 }
 
@@ -390,6 +491,32 @@ impl Anatomy {
     /// and timed against.
     pub fn intervals_analytic(&self, a: Vec3, b: Vec3, min_step: f32) -> Vec<Interval> {
         self.intervals_by(a, b, min_step, &Analytic(self), |_, _| None)
+    }
+
+    /// [`Anatomy::intervals_reaching`], adding what it cost to `tally`. The grid's bricks
+    /// that it fills on the way count as they are filled, so a tally of a warm grid is the
+    /// one to read.
+    pub fn intervals_tallied(
+        &self,
+        a: Vec3,
+        b: Vec3,
+        min_step: f32,
+        reach: impl FnMut(Tissue, f32) -> Option<f32>,
+        tally: &mut PathTally,
+    ) -> Vec<Interval> {
+        let field = Tallied {
+            exact: Counting {
+                anatomy: self,
+                probes: std::cell::Cell::new(0),
+            },
+            tally: std::cell::Cell::new(PathTally {
+                paths: 1,
+                ..PathTally::default()
+            }),
+        };
+        let out = self.intervals_by(a, b, min_step, &field, reach);
+        tally.add(&field.tally.get());
+        out
     }
 
     fn intervals_by(

@@ -1,7 +1,7 @@
 //! Proof that a scenario can be passed: sample entry points and directions inside its zones,
 //! mark each straight insertion, and keep the best as an attempt file.
 
-use crate::anatomy::{Anatomy, Interval, Patient};
+use crate::anatomy::{Anatomy, Interval, PathTally, Patient};
 use crate::grading::scoring::{self, Verdict};
 use crate::needle::{Pose, Sample};
 use crate::records::attempt::{self, Attempt, SiteAttempt};
@@ -46,9 +46,14 @@ fn sample_pose(
     zone: &crate::scenario::ResolvedSite,
     needle_len: f32,
     rng: &mut ChaCha8Rng,
+    mut tally: Option<&mut LineTally>,
 ) -> Option<(Pose, Vec<Interval>)> {
     let (target, dir) = sample_line(zone, rng);
-    let (entry, shaft) = skin_and_shaft(anatomy, zone, target, dir, needle_len)?;
+    let path = tally.as_deref_mut().map(|t| &mut t.path);
+    let (entry, shaft) = skin_and_shaft(anatomy, zone, target, dir, needle_len, path)?;
+    if let Some(t) = tally {
+        t.skid_tests += usize::from(shaft.iter().any(|i| i.tissue == Tissue::Cortex));
+    }
     push_to_window(anatomy, zone, entry, dir, shaft, |lo, hi| {
         rng.random_range(lo..hi)
     })
@@ -129,18 +134,23 @@ pub(super) fn push_to_window(
 }
 
 /// Where the line reaching `target` along `dir` crosses the skin, coming from 200 mm outside,
-/// and the tissues of a needle of `needle_len` mm pushed in from there, from one path query.
+/// and the tissues of a needle of `needle_len` mm pushed in from there, from one path query
+/// (whose cost is added to `tally`, if given).
 pub(super) fn skin_and_shaft(
     anatomy: &Anatomy,
     zone: &crate::scenario::ResolvedSite,
     target: Vec3,
     dir: Vec3,
     needle_len: f32,
+    tally: Option<&mut PathTally>,
 ) -> Option<(Vec3, Vec<Interval>)> {
     const OUTSIDE: f32 = 200.0;
     let start = target - dir * OUTSIDE;
-    let line =
-        anatomy.intervals_reaching(start, target + dir * needle_len, 0.25, marrow_reach(zone));
+    let end = target + dir * needle_len;
+    let line = match tally {
+        Some(tally) => anatomy.intervals_tallied(start, end, 0.25, marrow_reach(zone), tally),
+        None => anatomy.intervals_reaching(start, end, 0.25, marrow_reach(zone)),
+    };
     skin_and_shaft_of(line, start, dir, needle_len)
 }
 
@@ -193,6 +203,112 @@ struct ChunkResult {
     samples: usize,
     passes: usize,
     best: Option<(f32, Pose)>,
+}
+
+/// What a chunk of one site's samples is drawn from.
+struct Chunk<'a> {
+    scenario: &'a Scenario,
+    anatomy: &'a Anatomy,
+    site: usize,
+    zone: &'a crate::scenario::ResolvedSite,
+    seed: u64,
+}
+
+impl Chunk<'_> {
+    /// Samples `n` insertions of chunk number `chunk` and scores each, counting their cost
+    /// in `tally` if given.
+    fn sample(&self, chunk: usize, n: usize, mut tally: Option<&mut LineTally>) -> ChunkResult {
+        // Each chunk has its own stream, fixed by the seed, the site and the chunk's number,
+        // so the result does not depend on how many cores share the work.
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        rng.set_stream(((self.site as u64) << 40) | chunk as u64);
+        let mut r = ChunkResult::default();
+        let needle = self.scenario.needle.length_mm;
+        for _ in 0..n {
+            let Some((pose, shaft)) = sample_pose(
+                self.anatomy,
+                self.zone,
+                needle,
+                &mut rng,
+                tally.as_deref_mut(),
+            ) else {
+                continue;
+            };
+            let (total, verdict) = scoring::quick_with(
+                self.scenario,
+                self.anatomy,
+                self.site,
+                self.zone,
+                &pose,
+                shaft,
+            );
+            if let Some(t) = tally.as_deref_mut() {
+                t.scored += 1;
+            }
+            if verdict == Verdict::Pass {
+                r.passes += 1;
+            }
+            if r.best.is_none_or(|(b, _)| total > b) {
+                r.best = Some((total, pose));
+            }
+        }
+        r
+    }
+}
+
+/// What [`run_on`]'s insertions cost, counted (see [`tally`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LineTally {
+    pub samples: usize,
+    pub passes: usize,
+    /// The path queries, one a sample.
+    pub path: PathTally,
+    /// Samples whose needle met a cortex: each takes the bone's normal there (six
+    /// evaluations of the bones) to test for a skid.
+    pub skid_tests: usize,
+    /// Insertions pushed into the depth window and scored.
+    pub scored: usize,
+}
+
+/// [`run_on`]'s sampling, counted: the same samples and passes, and what their path queries,
+/// skid tests and scoring cost. Tally a patient whose grid is warm (after a [`run_on`]), or
+/// the cells filled on the way count too.
+pub fn tally(
+    scenario: &Scenario,
+    anatomy: &Anatomy,
+    samples: usize,
+    seed: u64,
+) -> Result<LineTally, String> {
+    let mut all = LineTally::default();
+    for site in 0..scenario.sites.len() {
+        let zone = scenario
+            .resolve(site, anatomy)
+            .ok_or("the scenario's landmarks are missing on this patient")?;
+        let chunks = run_chunks(samples, threads(), |chunk, n| {
+            let mut t = LineTally {
+                samples: n,
+                ..LineTally::default()
+            };
+            t.passes = Chunk {
+                scenario,
+                anatomy,
+                site,
+                zone: &zone,
+                seed,
+            }
+            .sample(chunk, n, Some(&mut t))
+            .passes;
+            t
+        })?;
+        for t in chunks {
+            all.samples += t.samples;
+            all.passes += t.passes;
+            all.path.add(&t.path);
+            all.skid_tests += t.skid_tests;
+            all.scored += t.scored;
+        }
+    }
+    Ok(all)
 }
 
 /// Runs `work(chunk, samples_in_it)` for every chunk of `samples` on up to `threads` threads
@@ -275,30 +391,16 @@ pub fn run_on(
             .resolve(site, anatomy)
             .ok_or("the scenario's landmarks are missing on this patient")?;
         let chunks = run_chunks(samples, threads, |chunk, n| {
-            // Each chunk has its own stream, fixed by the seed, the site and the chunk's
-            // number, so the result does not depend on how many cores share the work.
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            rng.set_stream(((site as u64) << 40) | chunk as u64);
-            let mut r = ChunkResult {
-                samples: n,
-                ..ChunkResult::default()
-            };
-            for _ in 0..n {
-                let Some((pose, shaft)) =
-                    sample_pose(anatomy, &zone, scenario.needle.length_mm, &mut rng)
-                else {
-                    continue;
-                };
-                let (total, verdict) =
-                    scoring::quick_with(scenario, anatomy, site, &zone, &pose, shaft);
-                if verdict == Verdict::Pass {
-                    r.passes += 1;
-                }
-                if r.best.is_none_or(|(b, _)| total > b) {
-                    r.best = Some((total, pose));
-                }
+            let mut chunk = Chunk {
+                scenario,
+                anatomy,
+                site,
+                zone: &zone,
+                seed,
             }
-            r
+            .sample(chunk, n, None);
+            chunk.samples = n;
+            chunk
         })?;
         let mut f = SiteFeasibility {
             site,
@@ -424,7 +526,7 @@ mod tests {
         let (mut pushes, mut cut) = (0, 0);
         for _ in 0..300 {
             let mut again = rng.clone();
-            let reached = sample_pose(&anatomy, &zone, needle, &mut rng);
+            let reached = sample_pose(&anatomy, &zone, needle, &mut rng, None);
             let (target, dir) = sample_line(&zone, &mut again);
             let start = target - dir * 200.0;
             let whole = anatomy.intervals(start, target + dir * needle, 0.25);
@@ -443,6 +545,37 @@ mod tests {
             pushes > 100 && cut > 100,
             "{pushes} pushes, {cut} lines cut"
         );
+    }
+
+    /// A tally draws the samples a run draws (the same passes, one path each) and counts
+    /// the work of each path; on a warm grid, twice the same.
+    #[test]
+    fn a_tally_samples_what_a_run_samples_and_counts_its_work() {
+        let scenario = crate::scenario::default_scenario();
+        let anatomy = Anatomy::build(&scenario.patient(3)).unwrap();
+        let run = run_on(&scenario, &anatomy, 600, 5).unwrap();
+        let t = tally(&scenario, &anatomy, 600, 5).unwrap();
+        assert_eq!(t.samples, 600 * scenario.sites.len());
+        assert_eq!(t.passes, run.sites.iter().map(|s| s.passes).sum::<usize>());
+        assert_eq!(t.path.paths, t.samples);
+        assert!(
+            t.passes > 0 && t.scored >= t.passes && t.skid_tests >= t.scored,
+            "{t:?}"
+        );
+        // A line crosses skin, fat, muscle and cortex into the marrow: steps through each,
+        // and a bracket at each boundary.
+        let p = t.path;
+        assert!(
+            p.steps > 20 * t.samples && p.bracket_probes > 4 * t.samples,
+            "{p:?}"
+        );
+        assert!(p.field_reads > 0, "{p:?}");
+        let analytic = p.analytic_in_steps + p.analytic_in_brackets;
+        assert!(
+            analytic > 0 && analytic * 4 < p.steps + p.bracket_probes,
+            "{p:?}"
+        );
+        assert_eq!(tally(&scenario, &anatomy, 600, 5).unwrap(), t);
     }
 
     #[test]

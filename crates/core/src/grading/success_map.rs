@@ -318,7 +318,7 @@ fn cell(
 ) -> MapCell {
     let zone = &map.zone;
     let Some((entry, along_aim)) =
-        skin_and_shaft(anatomy, zone, map.point(col, row), zone.aim, needle)
+        skin_and_shaft(anatomy, zone, map.point(col, row), zone.aim, needle, None)
     else {
         return MapCell::default();
     };
