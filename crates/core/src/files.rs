@@ -165,7 +165,27 @@ pub fn text_of(mut bytes: Vec<u8>, file: &str) -> Result<String, ReadError> {
 
 /// Writes `bytes` to `path` through a temporary file in the same folder, synced to disk and
 /// renamed over the target; the folder is synced too, so the rename survives a crash.
+///
+/// Only a regular file is replaced. A rename would put a file in place of a device or a pipe
+/// (for root, `/dev/null` itself), so those are refused; a symbolic link is written through,
+/// to the file it names, and stays a link.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let path = &match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path)?,
+        _ => path.to_path_buf(),
+    };
+    if let Ok(m) = std::fs::metadata(path)
+        && !m.is_file()
+    {
+        let kind = kind_of(m.file_type());
+        return Err(std::io::Error::other(
+            if m.is_dir() || kind.starts_with("a ") {
+                format!("is {kind}, not a regular file")
+            } else {
+                kind.to_string()
+            },
+        ));
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -237,6 +257,50 @@ mod tests {
             let e = read_text(&fifo, 1 << 20, "tests").unwrap_err();
             assert!(e.to_string().contains("FIFO"), "{e}");
         }
+    }
+
+    /// Writing over a pipe or a folder is refused and leaves it as it was; writing through a
+    /// link replaces the file it names and keeps the link. (Not tried on a device: were the
+    /// check ever lost, a test run as root would replace `/dev/null`.)
+    #[cfg(unix)]
+    #[test]
+    fn an_atomic_write_replaces_only_a_regular_file() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = scratch("kinds-written");
+        let fifo = dir.join("pipe");
+        std::fs::remove_file(&fifo).ok();
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let e = write_atomic(&fifo, b"x").unwrap_err();
+        assert!(e.to_string().contains("FIFO"), "{e}");
+        assert!(
+            std::fs::symlink_metadata(&fifo)
+                .unwrap()
+                .file_type()
+                .is_fifo()
+        );
+        let e = write_atomic(&dir, b"x").unwrap_err();
+        assert!(e.to_string().contains("folder"), "{e}");
+
+        let target = dir.join("target.ron");
+        let link = dir.join("link.ron");
+        std::fs::write(&target, "old").unwrap();
+        std::fs::remove_file(&link).ok();
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        write_atomic(&link, b"new").unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+        let temps = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .count();
+        assert_eq!(temps, 0);
     }
 
     #[test]
