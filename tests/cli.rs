@@ -316,6 +316,30 @@ fn score_json_matches_the_library() {
     assert!(out.starts_with("Unsafe:"), "{out}");
 }
 
+/// An output that cannot be written is refused before the sampling and the maps, which can
+/// take minutes, not after them.
+#[test]
+fn feasibility_refuses_an_unwritable_output_before_sampling() {
+    for flag in ["--map", "--out"] {
+        let o = run(&[
+            "feasibility",
+            "scenes/psis_standard.ron",
+            flag,
+            "/nonexistent-dir/x.png",
+        ]);
+        let (stdout, stderr) = text(&o);
+        assert!(!o.status.success(), "{flag}");
+        assert!(
+            stderr.contains("/nonexistent-dir/x.png: cannot write"),
+            "{flag}: {stderr}"
+        );
+        assert!(
+            !stdout.contains("insertions"),
+            "{flag} sampled first: {stdout}"
+        );
+    }
+}
+
 #[test]
 fn feasibility_writes_an_attempt_that_scores_as_a_pass() {
     let dir = std::env::temp_dir().join(format!("marrowsim-feas-{}", std::process::id()));

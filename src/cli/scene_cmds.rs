@@ -174,6 +174,11 @@ pub fn feasibility(args: &FeasibilityArgs) -> Result<(), String> {
         return Err(format!("--map-size {} must be 4–256", args.map_size));
     }
     let scenario = load_scene(&args.scene)?;
+    // Before the sampling and the maps, which can take a while.
+    for out in args.out.iter().chain(&args.map) {
+        marrowsim_core::files::writable(out)
+            .map_err(|e| format!("{}: cannot write: {e}", out.display()))?;
+    }
     let start = std::time::Instant::now();
     let f = feasibility::run(&scenario, args.seed, args.samples, args.seed)?;
     let secs = start.elapsed().as_secs_f32();

@@ -163,29 +163,44 @@ pub fn text_of(mut bytes: Vec<u8>, file: &str) -> Result<String, ReadError> {
     })
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder, synced to disk and
-/// renamed over the target; the folder is synced too, so the rename survives a crash.
-///
-/// Only a regular file is replaced. A rename would put a file in place of a device or a pipe
-/// (for root, `/dev/null` itself), so those are refused; a symbolic link is written through,
-/// to the file it names, and stays a link.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let path = &match std::fs::symlink_metadata(path) {
+/// Where [`write_atomic`] would write `path`: the file a symbolic link names, or `path`
+/// itself. An error if that is not a regular file (a rename would put a file in place of a
+/// device or a pipe: for root, `/dev/null` itself) or its folder does not exist, so that a
+/// long computation can find out before it starts.
+pub fn writable(path: &Path) -> std::io::Result<PathBuf> {
+    let path = match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path)?,
         _ => path.to_path_buf(),
     };
-    if let Ok(m) = std::fs::metadata(path)
-        && !m.is_file()
-    {
-        let kind = kind_of(m.file_type());
-        return Err(std::io::Error::other(
-            if m.is_dir() || kind.starts_with("a ") {
-                format!("is {kind}, not a regular file")
-            } else {
-                kind.to_string()
-            },
-        ));
+    match std::fs::metadata(&path) {
+        Ok(m) if !m.is_file() => {
+            let kind = kind_of(m.file_type());
+            Err(std::io::Error::other(
+                if m.is_dir() || kind.starts_with("a ") {
+                    format!("is {kind}, not a regular file")
+                } else {
+                    kind.to_string()
+                },
+            ))
+        }
+        Ok(_) => Ok(path),
+        Err(_) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+                && !std::fs::metadata(dir)?.is_dir()
+            {
+                let why = format!("{} is not a folder", dir.display());
+                return Err(std::io::Error::other(why));
+            }
+            Ok(path)
+        }
     }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder, synced to disk and
+/// renamed over the target; the folder is synced too, so the rename survives a crash. Only a
+/// regular file is replaced, and a symbolic link is written through (see [`writable`]).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let path = &writable(path)?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -281,6 +296,13 @@ mod tests {
         );
         let e = write_atomic(&dir, b"x").unwrap_err();
         assert!(e.to_string().contains("folder"), "{e}");
+        assert!(writable(&fifo).is_err() && writable(&dir).is_err());
+        assert!(writable(&dir.join("missing/x.png")).is_err());
+        assert!(
+            writable(&dir.join("pipe/x.png")).is_err(),
+            "a pipe is no folder"
+        );
+        assert_eq!(writable(&dir.join("new.png")).unwrap(), dir.join("new.png"));
 
         let target = dir.join("target.ron");
         let link = dir.join("link.ron");
