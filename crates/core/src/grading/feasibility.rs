@@ -222,7 +222,10 @@ impl Chunk<'_> {
         // so the result does not depend on how many cores share the work.
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         rng.set_stream(((self.site as u64) << 40) | chunk as u64);
-        let mut r = ChunkResult::default();
+        let mut r = ChunkResult {
+            samples: n,
+            ..ChunkResult::default()
+        };
         let needle = self.scenario.needle.length_mm;
         for _ in 0..n {
             let Some((pose, shaft)) = sample_pose(
@@ -284,20 +287,17 @@ pub fn tally(
         let zone = scenario
             .resolve(site, anatomy)
             .ok_or("the scenario's landmarks are missing on this patient")?;
+        let draw = Chunk {
+            scenario,
+            anatomy,
+            site,
+            zone: &zone,
+            seed,
+        };
         let chunks = run_chunks(samples, threads(), |chunk, n| {
-            let mut t = LineTally {
-                samples: n,
-                ..LineTally::default()
-            };
-            t.passes = Chunk {
-                scenario,
-                anatomy,
-                site,
-                zone: &zone,
-                seed,
-            }
-            .sample(chunk, n, Some(&mut t))
-            .passes;
+            let mut t = LineTally::default();
+            let r = draw.sample(chunk, n, Some(&mut t));
+            (t.samples, t.passes) = (r.samples, r.passes);
             t
         })?;
         for t in chunks {
@@ -390,18 +390,14 @@ pub fn run_on(
         let zone = scenario
             .resolve(site, anatomy)
             .ok_or("the scenario's landmarks are missing on this patient")?;
-        let chunks = run_chunks(samples, threads, |chunk, n| {
-            let mut chunk = Chunk {
-                scenario,
-                anatomy,
-                site,
-                zone: &zone,
-                seed,
-            }
-            .sample(chunk, n, None);
-            chunk.samples = n;
-            chunk
-        })?;
+        let draw = Chunk {
+            scenario,
+            anatomy,
+            site,
+            zone: &zone,
+            seed,
+        };
+        let chunks = run_chunks(samples, threads, |chunk, n| draw.sample(chunk, n, None))?;
         let mut f = SiteFeasibility {
             site,
             samples: 0,
