@@ -499,6 +499,14 @@ fn perf_lines_counts_the_insertions_feasibility_draws() {
         tally["path"]["steps"].as_u64().unwrap() > 20 * 600,
         "{tally}"
     );
+    let skin = tally["path"]["boundaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["from"] == "Air" && b["to"] == "Skin")
+        .expect("the skin's row");
+    assert_eq!(skin["crossings"], 600, "{skin}");
+    assert!(stdout.contains("air → skin"), "{stdout}");
 
     let f = run(&["feasibility", scene, "--samples", "300", "--seed", "4"]);
     let (out, _) = text(&f);

@@ -128,6 +128,23 @@ fn lines(scene: Option<&PathBuf>, samples: usize, runs: u32, seed: u64) -> Resul
         each(tally.skid_tests),
         each(tally.scored)
     );
+    out!(
+        "  boundaries, per insertion: crossed; placed by the grid alone; exact evaluations; the interpolant's uncertain band (median half-width)"
+    );
+    let mut boundaries: Vec<_> = p.boundaries.iter().collect();
+    boundaries.sort_by_key(|b| std::cmp::Reverse(b.crossings));
+    for b in boundaries {
+        let from_to = format!("{} → {}", b.from.name(), b.to.name());
+        out!(
+            "    {:<42} {:>6.3}  {:>4.0}%  {:>6.3}  {}",
+            from_to,
+            each(b.crossings),
+            100.0 * b.by_grid as f64 / b.crossings.max(1) as f64,
+            each(b.exact),
+            b.median_band()
+                .map_or("no interpolant".into(), |w| format!("{w:.4} mm"))
+        );
+    }
     let report = LinesReport {
         scene: &name,
         samples: tally.samples,

@@ -17,7 +17,7 @@ mod wing;
 
 pub use hazards::Hazard;
 pub use preset::{AnatomyPreset, PresetError, Sex};
-pub use query::{Interval, PathTally, Probe};
+pub use query::{BoundaryTally, Interval, PathTally, Probe};
 
 use glam::{Quat, Vec3};
 use pelvis::{Pelvis, TubeShape};

@@ -29,7 +29,7 @@ impl Interval {
 
 /// What path queries cost, counted (see [`Anatomy::intervals_tallied`]): where a line's time
 /// goes, without a profiler.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PathTally {
     pub paths: usize,
     /// Probes that step along a line, each with how far its tissue holds ahead.
@@ -43,6 +43,35 @@ pub struct PathTally {
     pub analytic_in_brackets: usize,
     /// Every field read exactly, for a bracket's Newton step.
     pub field_reads: usize,
+    /// The boundaries bracketed, by the tissues on either side, in the order first met.
+    pub boundaries: Vec<BoundaryTally>,
+}
+
+/// The brackets of one kind of boundary (see [`PathTally::boundaries`]): how many, what
+/// exact work they took, and how well the grid's interpolants placed them on their own.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BoundaryTally {
+    pub from: Tissue,
+    pub to: Tissue,
+    pub crossings: usize,
+    /// Analytic probes and exact field reads made in these brackets.
+    pub exact: usize,
+    /// Brackets closed to the tolerance with no exact evaluation at all.
+    pub by_grid: usize,
+    /// Per bracket that an interpolant split, half the width (mm along the line) of the
+    /// band around its root in which the interpolant cannot tell the sign. A boundary is
+    /// placed without an exact evaluation only where this is within half the tolerance.
+    #[serde(skip)]
+    pub bands: Vec<f32>,
+}
+
+impl BoundaryTally {
+    /// The median of [`BoundaryTally::bands`], if any bracket had one.
+    pub fn median_band(&self) -> Option<f32> {
+        let mut b = self.bands.clone();
+        b.sort_by(f32::total_cmp);
+        b.get(b.len() / 2).copied()
+    }
 }
 
 impl PathTally {
@@ -53,6 +82,35 @@ impl PathTally {
         self.analytic_in_steps += other.analytic_in_steps;
         self.analytic_in_brackets += other.analytic_in_brackets;
         self.field_reads += other.field_reads;
+        for b in &other.boundaries {
+            let mine = self.boundary(b.from, b.to);
+            mine.crossings += b.crossings;
+            mine.exact += b.exact;
+            mine.by_grid += b.by_grid;
+            mine.bands.extend_from_slice(&b.bands);
+        }
+    }
+
+    fn boundary(&mut self, from: Tissue, to: Tissue) -> &mut BoundaryTally {
+        let at = match self
+            .boundaries
+            .iter()
+            .position(|b| (b.from, b.to) == (from, to))
+        {
+            Some(at) => at,
+            None => {
+                self.boundaries.push(BoundaryTally {
+                    from,
+                    to,
+                    crossings: 0,
+                    exact: 0,
+                    by_grid: 0,
+                    bands: Vec::new(),
+                });
+                self.boundaries.len() - 1
+            }
+        };
+        &mut self.boundaries[at]
     }
 }
 
@@ -187,6 +245,9 @@ trait Along {
     /// can tell cheaply.
     fn split(&self, a: Vec3, b: Vec3) -> Option<Split>;
     fn fields(&self, p: Vec3) -> Fields;
+    /// A bracket from `from` into `to` has closed; `band` is the width its split left.
+    #[inline]
+    fn crossed(&self, _from: Tissue, _to: Tissue, _band: Option<f32>) {}
 }
 
 /// The grid, with the analytic field where it cannot tell.
@@ -257,7 +318,9 @@ impl super::field::Exact for Counting<'_> {
 /// [`Fast`], tallying its probes and the analytic probes each kind makes.
 struct Tallied<'a> {
     exact: Counting<'a>,
-    tally: std::cell::Cell<PathTally>,
+    tally: std::cell::RefCell<PathTally>,
+    /// Exact evaluations made in brackets since the last boundary was tallied.
+    in_bracket: std::cell::Cell<usize>,
 }
 
 impl Tallied<'_> {
@@ -265,9 +328,10 @@ impl Tallied<'_> {
     fn count<T>(&self, query: impl FnOnce() -> T, count: impl FnOnce(&mut PathTally, usize)) -> T {
         let before = self.exact.probes.get();
         let out = query();
-        let mut tally = self.tally.get();
-        count(&mut tally, self.exact.probes.get() - before);
-        self.tally.set(tally);
+        count(
+            &mut self.tally.borrow_mut(),
+            self.exact.probes.get() - before,
+        );
         out
     }
 }
@@ -279,6 +343,7 @@ impl Along for Tallied<'_> {
             |t, analytic| {
                 t.bracket_probes += 1;
                 t.analytic_in_brackets += analytic;
+                self.in_bracket.set(self.in_bracket.get() + analytic);
             },
         )
     }
@@ -300,8 +365,21 @@ impl Along for Tallied<'_> {
     fn fields(&self, p: Vec3) -> Fields {
         self.count(
             || self.exact.anatomy.fields_at(p),
-            |t, _| t.field_reads += 1,
+            |t, _| {
+                t.field_reads += 1;
+                self.in_bracket.set(self.in_bracket.get() + 1);
+            },
         )
+    }
+
+    fn crossed(&self, from: Tissue, to: Tissue, band: Option<f32>) {
+        let exact = self.in_bracket.replace(0);
+        let mut tally = self.tally.borrow_mut();
+        let b = tally.boundary(from, to);
+        b.crossings += 1;
+        b.exact += exact;
+        b.by_grid += usize::from(exact == 0);
+        b.bands.extend(band);
     }
 }
 
@@ -509,13 +587,14 @@ impl Anatomy {
                 anatomy: self,
                 probes: std::cell::Cell::new(0),
             },
-            tally: std::cell::Cell::new(PathTally {
+            tally: std::cell::RefCell::new(PathTally {
                 paths: 1,
                 ..PathTally::default()
             }),
+            in_bracket: std::cell::Cell::new(0),
         };
         let out = self.intervals_by(a, b, min_step, &field, reach);
-        tally.add(&field.tally.get());
+        tally.add(&field.tally.borrow());
         out
     }
 
@@ -579,7 +658,9 @@ impl Anatomy {
             // Where it does not, the field itself at the interpolant's root, less its value
             // over the interpolant's slope, puts the boundary within a few microns: one more
             // probe past that closes the bracket.
-            if let Some(split) = field.split(a + dir * b.lo, a + dir * b.hi) {
+            let split = field.split(a + dir * b.lo, a + dir * b.hi);
+            let band = split.map(|s| s.half * (b.hi - b.lo));
+            if let Some(split) = split {
                 let gap = b.hi - b.lo;
                 let (mid, half) = (b.lo + gap * split.share, gap * split.half);
                 for at in [mid - half, mid + half] {
@@ -637,6 +718,7 @@ impl Anatomy {
                 moved_lo = lo_side;
             }
             let (hi, hi_probe) = (b.hi, b.hi_probe);
+            field.crossed(here.tissue, hi_probe.tissue, band);
             if hi > length {
                 break;
             }
@@ -711,6 +793,34 @@ mod tests {
     use super::*;
     use crate::anatomy::{Patient, Sex};
     use rand::{RngExt, SeedableRng};
+
+    #[test]
+    fn a_tallied_path_is_the_path_and_counts_each_boundary_it_crosses() {
+        let a = Anatomy::build(&Patient::average("adult_male", Sex::Male)).unwrap();
+        let psis = a.landmark("psis_left").unwrap();
+        let (from, to) = (
+            psis + Vec3::new(0.0, -150.0, 40.0),
+            psis + Vec3::new(0.0, 60.0, -10.0),
+        );
+        let mut tally = PathTally::default();
+        let tallied = a.intervals_tallied(from, to, 0.25, |_, _| None, &mut tally);
+        let plain = a.intervals(from, to, 0.25);
+        assert_eq!(tallied, plain);
+        assert!(plain.len() >= 5, "{plain:?}");
+        let crossings: usize = tally.boundaries.iter().map(|b| b.crossings).sum();
+        assert_eq!(crossings, plain.len() - 1, "{:?}", tally.boundaries);
+        for w in plain.windows(2) {
+            assert!(
+                tally
+                    .boundaries
+                    .iter()
+                    .any(|b| (b.from, b.to) == (w[0].tissue, w[1].tissue)),
+                "{:?} into {:?} is not tallied",
+                w[0].tissue,
+                w[1].tissue
+            );
+        }
+    }
 
     #[test]
     fn the_fields_signs_give_the_analytic_tissue() {

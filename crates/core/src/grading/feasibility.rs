@@ -260,7 +260,7 @@ impl Chunk<'_> {
 }
 
 /// What [`run_on`]'s insertions cost, counted (see [`tally`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct LineTally {
     pub samples: usize,
     pub passes: usize,
@@ -560,10 +560,29 @@ mod tests {
         );
         // A line crosses skin, fat, muscle and cortex into the marrow: steps through each,
         // and a bracket at each boundary.
-        let p = t.path;
+        let p = &t.path;
         assert!(
             p.steps > 20 * t.samples && p.bracket_probes > 4 * t.samples,
             "{p:?}"
+        );
+        // Every exact evaluation made in a bracket is charged to the boundary it placed, and
+        // every line comes in through the skin.
+        let boundaries = &p.boundaries;
+        assert_eq!(
+            boundaries.iter().map(|b| b.exact).sum::<usize>(),
+            p.analytic_in_brackets + p.field_reads,
+            "{boundaries:?}"
+        );
+        let skin = boundaries
+            .iter()
+            .find(|b| (b.from, b.to) == (Tissue::Air, Tissue::Skin))
+            .expect("the skin");
+        assert_eq!(skin.crossings, t.samples, "{boundaries:?}");
+        assert!(
+            boundaries
+                .iter()
+                .all(|b| b.by_grid <= b.crossings && b.bands.len() <= b.crossings),
+            "{boundaries:?}"
         );
         assert!(p.field_reads > 0, "{p:?}");
         let analytic = p.analytic_in_steps + p.analytic_in_brackets;
