@@ -594,6 +594,7 @@ fn history_lists_exports_and_writes_csv_per_component() {
         2,
         "{table}"
     );
+    assert!(table.contains("2023-11-14 22:13 UTC"), "{table}");
     let (none, _) = text(&run(&["history", "--data", d, "--trainee", "Grace"]));
     assert!(none.contains("no marked attempts"), "{none}");
 

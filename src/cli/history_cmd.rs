@@ -164,9 +164,9 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
         }
         Format::Text => {
             out!(
-                "{:>5} {:<12} {:<20} {:<40} {:>6} {:>5}  verdict",
+                "{:>5} {:<20} {:<20} {:<40} {:>6} {:>5}  verdict",
                 "#",
-                "when (unix)",
+                "when",
                 "trainee",
                 "scene",
                 "total",
@@ -174,9 +174,9 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
             );
             for e in &mine {
                 out!(
-                    "{:>5} {:<12} {:<20} {:<40} {:>6.1} {:>5.0}  {}",
+                    "{:>5} {:<20} {:<20} {:<40} {:>6.1} {:>5.0}  {}",
                     e.id,
-                    e.when,
+                    super::report::utc(e.when),
                     e.trainee.as_deref().unwrap_or("-"),
                     e.scene,
                     e.total,

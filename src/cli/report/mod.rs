@@ -6,6 +6,8 @@
 mod html;
 mod svg;
 
+pub(super) use html::utc;
+
 use super::history_cmd::csv_field;
 use super::records::RecordsArgs;
 use clap::{Args, ValueEnum};
