@@ -5,7 +5,10 @@
 use super::history_view::HistoryStore;
 use super::hud::{tissue_colour, verdict_colour};
 use bevy_egui::egui;
-use egui_plot::{AxisHints, HLine, HoverPosition, Line, Plot, PlotPoints, Points};
+use egui_plot::{
+    AxisHints, GridInput, GridMark, HLine, HoverPosition, Line, Plot, PlotPoints, Points,
+    uniform_grid_spacer,
+};
 use marrowsim_core::grading::scoring::Verdict;
 use marrowsim_core::needle::session::Session;
 use marrowsim_core::tissue::Tissue;
@@ -25,6 +28,14 @@ fn still_plot<'a>(id: &'a str, height: f32, x_label: &'a str) -> Plot<'a> {
         .allow_boxed_zoom(false)
         .allow_double_click_reset(false)
         .show_grid(true)
+}
+
+/// Grid marks for counting attempts: whole numbers only, every 1, 5 and 10 times the least
+/// power of ten that leaves room between marks. egui_plot's default divides a unit into
+/// tenths, which labels a chart of one attempt 0.6, 0.8, 1.2.
+fn whole_numbers(input: GridInput) -> Vec<GridMark> {
+    let step = 10f64.powf(input.base_step_size.max(1.0).log10().ceil());
+    uniform_grid_spacer(move |_| [step, 5.0 * step, 10.0 * step])(input)
 }
 
 /// Consecutive trace points in the same tissue, each run starting at the last point of the
@@ -135,6 +146,7 @@ pub(super) fn progress(ui: &mut egui::Ui, store: &HistoryStore, title: &str) {
                 .map(|(i, e)| [i as f64 + 1.0, e.total as f64])
                 .collect();
             still_plot("progress", 110.0, "attempt")
+                .x_grid_spacer(whole_numbers)
                 .y_axis_label("total")
                 .include_x(0.5)
                 .include_x(mine.len() as f64 + 0.5)
@@ -197,6 +209,31 @@ mod tests {
             "joined to the skin"
         );
         assert_eq!(runs.iter().map(|r| r.1.len()).sum::<usize>(), 5 + 3);
+    }
+
+    #[test]
+    fn the_attempt_axis_is_marked_in_whole_attempts() {
+        let marks = |bounds, base_step_size| {
+            whole_numbers(GridInput {
+                bounds,
+                base_step_size,
+            })
+        };
+        let one = marks((0.5, 1.5), 0.004);
+        assert_eq!(
+            one.iter().map(|m| m.value).collect::<Vec<_>>(),
+            [1.0],
+            "one attempt, one mark"
+        );
+        let many = marks((0.5, 240.5), 0.9);
+        assert!(
+            many.iter().all(|m| m.value.fract() == 0.0),
+            "{:?}",
+            many.iter().map(|m| m.value).collect::<Vec<_>>()
+        );
+        assert!(many.iter().any(|m| m.value == 50.0 && m.step_size == 10.0));
+        let crowded = marks((0.5, 240.5), 3.0);
+        assert!(crowded.iter().all(|m| m.value % 10.0 == 0.0));
     }
 
     #[test]
