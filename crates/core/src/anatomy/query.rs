@@ -245,7 +245,8 @@ trait Along {
     /// can tell cheaply.
     fn split(&self, a: Vec3, b: Vec3) -> Option<Split>;
     fn fields(&self, p: Vec3) -> Fields;
-    /// A bracket from `from` into `to` has closed; `band` is the width its split left.
+    /// A bracket from `from` into `to` has closed; `band` is half the width (mm) of the band
+    /// that its split left, if it had one.
     #[inline]
     fn crossed(&self, _from: Tissue, _to: Tissue, _band: Option<f32>) {}
 }
