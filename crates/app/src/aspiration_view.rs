@@ -63,7 +63,7 @@ pub(super) fn section(
     if let Some(why) = refusal {
         ui.colored_label(egui::Color32::YELLOW, why);
     }
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         if ui
             .add_enabled(in_body, egui::Button::new("Turn the trocar 90° (O)"))
             .clicked()

@@ -236,7 +236,7 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
     if let Some(store) = m.history
         && let Some(name) = &store.identity.trainee
     {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label(format!(
                 "Trainee: {name}{}",
                 store

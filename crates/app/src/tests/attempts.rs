@@ -314,6 +314,19 @@ fn a_whole_harvest_by_keyboard_passes_and_scores_as_the_cli_does() {
     let live = session(&app).harvest_so_far().expect("an aspiration phase");
     assert_eq!(live.harvest.pulls.len(), 12);
     assert_eq!(live.harvest.aspirate.positions, 3);
+    // A quarter turn after the last pull: the panel says so, and its words wrap inside it
+    // (a row that did not wrap once widened the whole panel past the window).
+    tap(&mut app, KeyCode::KeyO, &[]);
+    let (output, overflow) =
+        crate::perf::draw_bare_panel(&egui::Context::default(), session(&app), 0.0);
+    assert!(
+        format!("{:?}", output.shapes).contains("fresher marrow"),
+        "no word of the turn"
+    );
+    assert!(
+        overflow <= 0.5,
+        "the panel's contents reach {overflow:.1} points past its side"
+    );
     tap(&mut app, KeyCode::Enter, &[]);
     let score = session(&app).score.clone().expect("scored");
     assert_eq!(score.verdict, Verdict::Pass, "{:#?}", score.feedback);
