@@ -210,11 +210,30 @@ struct Chunk<'a> {
     scenario: &'a Scenario,
     anatomy: &'a Anatomy,
     site: usize,
-    zone: &'a crate::scenario::ResolvedSite,
+    zone: crate::scenario::ResolvedSite,
     seed: u64,
 }
 
-impl Chunk<'_> {
+impl<'a> Chunk<'a> {
+    /// The draw for `site`, on a patient whose landmarks place its zone.
+    fn new(
+        scenario: &'a Scenario,
+        anatomy: &'a Anatomy,
+        site: usize,
+        seed: u64,
+    ) -> Result<Chunk<'a>, String> {
+        let zone = scenario
+            .resolve(site, anatomy)
+            .ok_or("the scenario's landmarks are missing on this patient")?;
+        Ok(Chunk {
+            scenario,
+            anatomy,
+            site,
+            zone,
+            seed,
+        })
+    }
+
     /// Samples `n` insertions of chunk number `chunk` and scores each, counting their cost
     /// in `tally` if given.
     fn sample(&self, chunk: usize, n: usize, mut tally: Option<&mut LineTally>) -> ChunkResult {
@@ -230,7 +249,7 @@ impl Chunk<'_> {
         for _ in 0..n {
             let Some((pose, shaft)) = sample_pose(
                 self.anatomy,
-                self.zone,
+                &self.zone,
                 needle,
                 &mut rng,
                 tally.as_deref_mut(),
@@ -241,7 +260,7 @@ impl Chunk<'_> {
                 self.scenario,
                 self.anatomy,
                 self.site,
-                self.zone,
+                &self.zone,
                 &pose,
                 shaft,
             );
@@ -284,16 +303,7 @@ pub fn tally(
 ) -> Result<LineTally, String> {
     let mut all = LineTally::default();
     for site in 0..scenario.sites.len() {
-        let zone = scenario
-            .resolve(site, anatomy)
-            .ok_or("the scenario's landmarks are missing on this patient")?;
-        let draw = Chunk {
-            scenario,
-            anatomy,
-            site,
-            zone: &zone,
-            seed,
-        };
+        let draw = Chunk::new(scenario, anatomy, site, seed)?;
         let chunks = run_chunks(samples, threads(), |chunk, n| {
             let mut t = LineTally::default();
             let r = draw.sample(chunk, n, Some(&mut t));
@@ -387,16 +397,7 @@ pub fn run_on(
     let threads = threads();
     let mut sites = Vec::new();
     for site in 0..scenario.sites.len() {
-        let zone = scenario
-            .resolve(site, anatomy)
-            .ok_or("the scenario's landmarks are missing on this patient")?;
-        let draw = Chunk {
-            scenario,
-            anatomy,
-            site,
-            zone: &zone,
-            seed,
-        };
+        let draw = Chunk::new(scenario, anatomy, site, seed)?;
         let chunks = run_chunks(samples, threads, |chunk, n| draw.sample(chunk, n, None))?;
         let mut f = SiteFeasibility {
             site,
