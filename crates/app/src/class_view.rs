@@ -36,6 +36,8 @@ pub struct ClassBoard {
     pub error: Option<String>,
     /// Shown over the window; a replay hides it.
     pub shown: bool,
+    /// Whose attempt the replay shows, for the line beside the way back.
+    pub replaying: Option<String>,
     /// When each attempt first appeared on the board (for the highlight).
     arrived: Vec<(i64, Duration)>,
     task: Option<Task<Read>>,
@@ -59,6 +61,7 @@ impl ClassBoard {
             board: Board::default(),
             error: None,
             shown: true,
+            replaying: None,
             arrived: Vec::new(),
             task: None,
             next_poll: Duration::ZERO,
@@ -177,6 +180,9 @@ fn draw(
                 if ui.button("Back to the class board (B)").clicked() {
                     board.shown = true;
                 }
+                if let Some(whose) = &board.replaying {
+                    ui.label(whose);
+                }
             });
         return Ok(());
     }
@@ -192,8 +198,9 @@ fn draw(
     );
     egui::CentralPanel::default().show(&mut background, |ui| {
         ui.heading(format!(
-            "Class board: {} attempts, {} passed ({})",
+            "Class board: {} attempt{}, {} passed ({})",
             b.attempts,
+            if b.attempts == 1 { "" } else { "s" },
             b.passes,
             percent(b.passes, b.attempts)
         ));
@@ -267,6 +274,15 @@ fn draw(
         });
         ui.separator();
         ui.label(egui::RichText::new("Latest attempts").heading());
+        if board.entries.is_empty() && board.reads > 0 {
+            ui.weak(format!(
+                "None yet: a station's attempt appears here within {} s of its score card.",
+                POLL.as_secs()
+            ));
+        }
+        let clock = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
         egui::Grid::new("recent").striped(true).show(ui, |ui| {
             for e in board.entries.iter().rev().take(RECENT_ROWS) {
                 let fresh = board
@@ -285,6 +301,8 @@ fn draw(
                     egui::RichText::new(format!("#{}", e.id))
                 });
                 ui.label(name);
+                ui.label(e.station.as_deref().unwrap_or("–"));
+                ui.label(ago(clock, e.when));
                 ui.label(&e.scene);
                 ui.colored_label(
                     colour,
@@ -306,6 +324,15 @@ fn draw(
             Ok(r) => {
                 replays.write(r);
                 board.shown = false;
+                board.replaying = board.entries.iter().find(|e| e.id == id).map(|e| {
+                    format!(
+                        "Replaying #{id}: {}, {}",
+                        e.trainee
+                            .as_deref()
+                            .unwrap_or(marrowsim_core::records::class::UNNAMED),
+                        e.scene
+                    )
+                });
             }
             Err(e) => board.error = Some(e),
         }
@@ -313,10 +340,42 @@ fn draw(
     Ok(())
 }
 
+/// How long ago an attempt made at `when` was, at `now` (both seconds since 1970): what a
+/// room reads at a glance, in no one's time zone.
+fn ago(now: u64, when: u64) -> String {
+    match now.saturating_sub(when) {
+        0..60 => "just now".into(),
+        s @ 60..3600 => format!("{} min ago", s / 60),
+        s @ 3600..86_400 => format!("{} h ago", s / 3600),
+        s => format!("{} d ago", s / 86_400),
+    }
+}
+
 fn percent(part: usize, whole: usize) -> String {
     if whole == 0 {
         "–".into()
     } else {
         format!("{:.0}%", 100.0 * part as f32 / whole as f32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ago;
+
+    #[test]
+    fn an_attempts_age_reads_in_the_largest_whole_unit() {
+        let now = 1_800_000_000;
+        assert_eq!(ago(now, now), "just now");
+        assert_eq!(
+            ago(now, now + 30),
+            "just now",
+            "a station's clock a little ahead"
+        );
+        assert_eq!(ago(now, now - 59), "just now");
+        assert_eq!(ago(now, now - 60), "1 min ago");
+        assert_eq!(ago(now, now - 3599), "59 min ago");
+        assert_eq!(ago(now, now - 7200), "2 h ago");
+        assert_eq!(ago(now, now - 3 * 86_400 - 5), "3 d ago");
     }
 }

@@ -44,7 +44,7 @@ fn travelled(gap: f32, spent: f32) -> f32 {
 }
 
 /// Body text at 1080 rows, in pixels: legible from the back of a room.
-const BODY_PX_AT_1080: f32 = 28.0;
+pub(super) const BODY_PX_AT_1080: f32 = 28.0;
 
 /// One scene's part of the demonstration.
 #[derive(Clone, Debug)]

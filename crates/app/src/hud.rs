@@ -491,7 +491,9 @@ fn timer(ui: &mut egui::Ui, s: &Session, now: f32) {
     } else {
         ui.visuals().text_color()
     };
-    ui.colored_label(colour, egui::RichText::new(text).size(18.0).monospace());
+    // Larger than the body text, whatever its size (a projector's is twice the desktop's).
+    let size = ui.style().text_styles[&egui::TextStyle::Body].size * 1.45;
+    ui.colored_label(colour, egui::RichText::new(text).size(size).monospace());
 }
 
 fn readouts(ui: &mut egui::Ui, s: &Session) {
@@ -616,7 +618,7 @@ fn technique_hint(ui: &mut egui::Ui, s: &Session) {
 }
 
 /// The room's shared record, as this station's queue stands.
-fn sharing_line(ui: &mut egui::Ui, s: &marrowsim_core::records::store::Sharing) {
+pub(super) fn sharing_line(ui: &mut egui::Ui, s: &marrowsim_core::records::store::Sharing) {
     let text = match (&s.error, s.waiting) {
         (None, 0) => format!("Class record: {} (all sent)", s.address),
         (None, n) => format!("Class record: {} ({n} sending)", s.address),

@@ -136,15 +136,23 @@ struct CardReplay<'w> {
     ask: MessageWriter<'w, super::replay_view::ReplayRequest>,
 }
 
+/// Where the attempt was recorded, and whether the card shows on an instructor's board.
+#[derive(bevy::ecs::system::SystemParam)]
+struct CardRecord<'w> {
+    history: Option<Res<'w, super::history_view::HistoryStore>>,
+    board: Option<Res<'w, super::class_view::ClassBoard>>,
+}
+
 fn score_card(
     mut contexts: EguiContexts,
     session: Res<SessionState>,
     mut figures: ResMut<TrackFigures>,
     mut out: MessageWriter<CaseCommand>,
     mut viewport: ResMut<ViewportRect>,
-    history: Option<Res<super::history_view::HistoryStore>>,
+    record: CardRecord,
     mut replays: CardReplay,
 ) -> Result {
+    let CardRecord { history, board } = record;
     let CardReplay {
         replay,
         ask: ask_replay,
@@ -171,64 +179,42 @@ fn score_card(
             Verdict::Fail => "FAIL",
             Verdict::Unsafe => "UNSAFE",
         };
+        // Sized from the body text, so that the verdict leads at a projector's size too.
+        let body = ui.style().text_styles[&egui::TextStyle::Body].size;
         ui.horizontal(|ui| {
-            ui.colored_label(colour, egui::RichText::new(word).size(26.0).strong());
+            ui.colored_label(colour, egui::RichText::new(word).size(body * 2.1).strong());
             ui.label(
                 egui::RichText::new(format!(
                     "{:.1} / 100 (pass mark {:.0})",
                     score.total, score.pass_mark
                 ))
-                .size(20.0),
+                .size(body * 1.6),
             );
         });
         ui.separator();
-        ui.horizontal(|ui| {
-            if ui.button("Retry this scene (R)").clicked() {
-                out.write(CaseCommand::Retry);
-            }
-            if ui.button("New patient (N)").clicked() {
-                out.write(CaseCommand::NewPatient(fresh_draw()));
-            }
-            if ui.button("Next scene (PgDn)").clicked() {
-                out.write(CaseCommand::NextScene);
-            }
-            if replay.is_none() && ui.button("Replay").clicked() {
-                ask_replay.write(super::replay_view::ReplayRequest::Current);
-            }
-        });
+        // On the instructor's board the card reviews a trainee's attempt, already replaying:
+        // the case is not the instructor's to retry.
+        if board.is_none() {
+            ui.horizontal(|ui| {
+                if ui.button("Retry this scene (R)").clicked() {
+                    out.write(CaseCommand::Retry);
+                }
+                if ui.button("New patient (N)").clicked() {
+                    out.write(CaseCommand::NewPatient(fresh_draw()));
+                }
+                if ui.button("Next scene (PgDn)").clicked() {
+                    out.write(CaseCommand::NextScene);
+                }
+                if replay.is_none() && ui.button("Replay").clicked() {
+                    ask_replay.write(super::replay_view::ReplayRequest::Current);
+                }
+            });
+        }
         if let Some(store) = history.as_deref() {
             saved_line(ui, store);
         }
         ui.separator();
-        egui::Grid::new("components")
-            .striped(true)
-            .num_columns(3)
-            .show(ui, |ui| {
-                for c in &score.components {
-                    // With a replay open, a line jumps to the moment it is about.
-                    let moment = replay
-                        .as_deref()
-                        .and_then(|r| super::replay_view::moment_of(r.moments(), &c.key));
-                    match (moment, replay.as_deref_mut()) {
-                        (Some(t), Some(r)) => {
-                            if ui
-                                .link(&c.label)
-                                .on_hover_text("show this moment in the replay")
-                                .clicked()
-                            {
-                                r.playing = false;
-                                r.seek(t);
-                            }
-                        }
-                        _ => {
-                            ui.label(&c.label);
-                        }
-                    }
-                    ui.label(format!("{:.1} {}", c.value, c.unit));
-                    ui.label(format!("{:.1} / {:.1}", c.points, c.max_points));
-                    ui.end_row();
-                }
-            });
+        components_grid(ui, score, replay.as_deref_mut());
         for note in score.sites.iter().filter_map(|s| s.cap_note()) {
             ui.colored_label(colour, note);
         }
@@ -256,6 +242,47 @@ fn score_card(
         }
     });
     Ok(())
+}
+
+/// Each component: its label, its value and its points. The labels wrap, so that the points
+/// stay in view at a projector's text size too.
+pub(super) fn components_grid(
+    ui: &mut egui::Ui,
+    score: &marrowsim_core::grading::scoring::Score,
+    mut replay: Option<&mut super::replay_view::Replay>,
+) {
+    let label_width = (ui.available_width() * 0.6).max(120.0);
+    egui::Grid::new("components")
+        .striped(true)
+        .num_columns(3)
+        .max_col_width(label_width)
+        .show(ui, |ui| {
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Wrap);
+            for c in &score.components {
+                // With a replay open, a line jumps to the moment it is about.
+                let moment = replay
+                    .as_deref()
+                    .and_then(|r| super::replay_view::moment_of(r.moments(), &c.key));
+                match (moment, replay.as_deref_mut()) {
+                    (Some(t), Some(r)) => {
+                        if ui
+                            .link(&c.label)
+                            .on_hover_text("show this moment in the replay")
+                            .clicked()
+                        {
+                            r.playing = false;
+                            r.seek(t);
+                        }
+                    }
+                    _ => {
+                        ui.label(&c.label);
+                    }
+                }
+                ui.label(format!("{:.1} {}", c.value, c.unit));
+                ui.label(format!("{:.1} / {:.1}", c.points, c.max_points));
+                ui.end_row();
+            }
+        });
 }
 
 /// The harvest report: what was drawn, the concentrate, and the dose left for reinjection.
@@ -293,5 +320,8 @@ fn saved_line(ui: &mut egui::Ui, store: &super::history_view::HistoryStore) {
             );
         }
         None => {}
+    }
+    if let Some(sharing) = store.sharing() {
+        super::hud::sharing_line(ui, &sharing);
     }
 }

@@ -82,3 +82,42 @@ fn the_board_follows_the_record_as_attempts_arrive() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The board replays an attempt beside its score card at a projector's text size, in half the
+/// window: the components' labels wrap so that their points stay in view.
+#[test]
+fn the_score_card_keeps_its_points_in_view_at_a_projectors_text_size() {
+    use bevy_egui::egui;
+    let scenario = Scenario::load(&ws("scenes/psis_standard.ron")).unwrap();
+    let a = Attempt::load(&ws("tests/golden/expert_psis_to_asis.ron")).unwrap();
+    let s = score(&scenario, &Anatomy::build(&a.patient).unwrap(), &a).unwrap();
+    for (width, rows) in [(1920.0, 1080.0), (1280.0, 720.0)] {
+        let body = crate::demo_view::BODY_PX_AT_1080 * rows / 1080.0;
+        let ctx = egui::Context::default();
+        ctx.all_styles_mut(|style| {
+            for font in style.text_styles.values_mut() {
+                font.size *= body / 12.5;
+            }
+        });
+        let card = (crate::score_card::CARD_WIDTH * body / 12.5).min(width * 0.5);
+        let input = egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(
+                egui::Pos2::ZERO,
+                egui::vec2(width, rows),
+            )),
+            ..Default::default()
+        };
+        let mut overflow = f32::INFINITY;
+        let _ = ctx.run_ui(input, |ui| {
+            egui::Panel::right("score").exact_size(card).show(ui, |ui| {
+                let room = ui.max_rect();
+                crate::score_card::components_grid(ui, &s, None);
+                overflow = ui.min_rect().right() - room.right();
+            });
+        });
+        assert!(
+            overflow <= 0.5,
+            "at {width}×{rows}, the card's points reach {overflow:.1} points past its side"
+        );
+    }
+}
