@@ -1000,6 +1000,16 @@ fn import_records_each_collected_attempt_once_and_names_refusals() {
         out.contains("2 files: 0 recorded, 2 already in the record"),
         "{out}"
     );
+    let one = std::fs::read_dir(&exported)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let (out, _) = text(&run(&["import", one.path().to_str().unwrap(), "--data", d]));
+    assert!(
+        out.contains("1 file: 0 recorded, 1 already in the record"),
+        "{out}"
+    );
     std::fs::remove_dir_all(&root).ok();
 }
 

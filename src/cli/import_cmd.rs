@@ -167,15 +167,16 @@ pub fn run(args: &ImportArgs) -> Result<(), String> {
         eprintln!("refused: {r}");
     }
     out!(
-        "{} files: {added} recorded, {again} already in the record, {} refused ({})",
-        files.len(),
+        "{}: {added} recorded, {again} already in the record, {} refused ({})",
+        count(files.len(), "file"),
         refused.len(),
         store.describe()
     );
     if let Some(s) = store.sharing().filter(|s| s.waiting > 0) {
         out!(
-            "{} attempts wait for {}: {}",
-            s.waiting,
+            "{} {} for {}: {}",
+            count(s.waiting, "attempt"),
+            if s.waiting == 1 { "waits" } else { "wait" },
             s.address,
             s.error.as_deref().unwrap_or("not sent yet")
         );
@@ -184,9 +185,15 @@ pub fn run(args: &ImportArgs) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "{} of {} files were refused",
+            "{} of {} {} refused",
             refused.len(),
-            files.len()
+            count(files.len(), "file"),
+            if refused.len() == 1 { "was" } else { "were" }
         ))
     }
+}
+
+/// `n` and the noun, plural unless `n` is one.
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }

@@ -104,7 +104,8 @@ pub(super) fn plugin(app: &mut App) {
         timeline
             .in_set(super::UiSystems::Draw)
             .run_if(resource_exists::<Replay>)
-            .run_if(not(resource_exists::<super::demo_view::Demo>)),
+            .run_if(not(resource_exists::<super::demo_view::Demo>))
+            .run_if(super::class_view::board_hidden),
     );
 }
 
