@@ -1000,15 +1000,33 @@ fn import_records_each_collected_attempt_once_and_names_refusals() {
         out.contains("2 files: 0 recorded, 2 already in the record"),
         "{out}"
     );
+    // One attempt, into a record of its own: its counts read in the singular.
     let one = std::fs::read_dir(&exported)
         .unwrap()
         .next()
         .unwrap()
         .unwrap();
-    let (out, _) = text(&run(&["import", one.path().to_str().unwrap(), "--data", d]));
+    let lone = root.join("lone");
+    let l = lone.to_str().unwrap();
+    let (out, _) = text(&run(&["import", one.path().to_str().unwrap(), "--data", l]));
     assert!(
-        out.contains("1 file: 0 recorded, 1 already in the record"),
+        out.contains("1 file: 1 recorded, 0 already in the record"),
         "{out}"
+    );
+    let html = root.join("lone.html");
+    let (out, _) = text(&run(&[
+        "report",
+        "--data",
+        l,
+        "--out",
+        html.to_str().unwrap(),
+    ]));
+    assert!(out.contains("1 attempt by 1 trainee written to"), "{out}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("<p class=\"meta\">1 attempt · 1 passed")
+            && page.contains("<summary>All 1 attempt</summary>"),
+        "the report counts one attempt in the singular"
     );
     std::fs::remove_dir_all(&root).ok();
 }

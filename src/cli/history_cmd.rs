@@ -123,7 +123,11 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
             marrowsim_core::files::write_atomic(&path, text.as_bytes())
                 .map_err(|err| format!("{}: cannot write: {err}", path.display()))?;
         }
-        out!("{} attempts written to {}", entries.len(), dir.display());
+        out!(
+            "{} written to {}",
+            super::count(entries.len(), "attempt"),
+            dir.display()
+        );
         return Ok(());
     }
     let mine: Vec<&Entry> = entries.iter().collect();

@@ -168,14 +168,14 @@ pub fn run(args: &ImportArgs) -> Result<(), String> {
     }
     out!(
         "{}: {added} recorded, {again} already in the record, {} refused ({})",
-        count(files.len(), "file"),
+        super::count(files.len(), "file"),
         refused.len(),
         store.describe()
     );
     if let Some(s) = store.sharing().filter(|s| s.waiting > 0) {
         out!(
             "{} {} for {}: {}",
-            count(s.waiting, "attempt"),
+            super::count(s.waiting, "attempt"),
             if s.waiting == 1 { "waits" } else { "wait" },
             s.address,
             s.error.as_deref().unwrap_or("not sent yet")
@@ -187,13 +187,8 @@ pub fn run(args: &ImportArgs) -> Result<(), String> {
         Err(format!(
             "{} of {} {} refused",
             refused.len(),
-            count(files.len(), "file"),
+            super::count(files.len(), "file"),
             if refused.len() == 1 { "was" } else { "were" }
         ))
     }
-}
-
-/// `n` and the noun, plural unless `n` is one.
-fn count(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }

@@ -55,8 +55,8 @@ pub fn open_local(dir: PathBuf) -> Result<History, String> {
     let history = History::open(dir)?;
     if let Some(imported) = &history.imported {
         eprintln!(
-            "imported {} attempts from the older record in {}{}{}",
-            imported.attempts,
+            "imported {} from the older record in {}{}{}",
+            super::count(imported.attempts, "attempt"),
             history.dir.display(),
             if imported.bad_lines > 0 {
                 format!(

@@ -90,7 +90,12 @@ pub fn run(args: &RoomArgs) -> Result<(), String> {
                     f.already_there,
                     s.waiting
                 ),
-                Err(e) => out!("{} attempts wait for {}: {e}", s.waiting, s.address),
+                Err(e) => out!(
+                    "{} {} for {}: {e}",
+                    super::count(s.waiting, "attempt"),
+                    if s.waiting == 1 { "waits" } else { "wait" },
+                    s.address
+                ),
             }
         }
     }

@@ -106,17 +106,16 @@ pub fn page(p: &Page<'_>) -> String {
     );
     let _ = write!(
         s,
-        r#"<h1>marrowsim report: {}</h1><p class="meta">{} attempts by {} trainee{} · generated {} · from {}</p>"#,
+        r#"<h1>marrowsim report: {}</h1><p class="meta">{} by {} · generated {} · from {}</p>"#,
         escape(&title),
-        b.attempts,
-        b.trainees.len(),
-        if b.trainees.len() == 1 { "" } else { "s" },
+        crate::cli::count(b.attempts, "attempt"),
+        crate::cli::count(b.trainees.len(), "trainee"),
         utc(p.generated),
         escape(p.source)
     );
     let worst = b
         .most_frequent_error()
-        .map(|e| format!("{} ({} attempts)", e.label, e.attempts))
+        .map(|e| format!("{} ({})", e.label, crate::cli::count(e.attempts, "attempt")))
         .unwrap_or_else(|| "none".into());
     let _ = write!(
         s,
@@ -148,10 +147,10 @@ pub fn page(p: &Page<'_>) -> String {
         let last = t.curve.last().map(|p| p.total).unwrap_or(0.0);
         let _ = write!(
             s,
-            r#"<article class="trainee" data-trainee="{}"><h3>{}</h3><p class="meta">{} attempts · {} passed ({}) · {} unsafe · last {:.1}{}</p>"#,
+            r#"<article class="trainee" data-trainee="{}"><h3>{}</h3><p class="meta">{} · {} passed ({}) · {} unsafe · last {:.1}{}</p>"#,
             escape(&t.name),
             escape(&t.name),
-            t.attempts,
+            crate::cli::count(t.attempts, "attempt"),
             t.passes,
             percent(t.passes, t.attempts),
             t.unsafe_attempts,
@@ -197,8 +196,8 @@ pub fn page(p: &Page<'_>) -> String {
 
     let _ = write!(
         s,
-        r#"<h2>Attempts</h2><details><summary>All {} attempts</summary><table><tr><th>#</th><th>When</th><th>Trainee</th><th>Station</th><th>Scene</th><th>Total</th><th>Verdict</th></tr>"#,
-        p.entries.len()
+        r#"<h2>Attempts</h2><details><summary>All {}</summary><table><tr><th>#</th><th>When</th><th>Trainee</th><th>Station</th><th>Scene</th><th>Total</th><th>Verdict</th></tr>"#,
+        crate::cli::count(p.entries.len(), "attempt")
     );
     for e in p.entries {
         let _ = write!(

@@ -123,9 +123,9 @@ pub fn run(args: &ReportArgs) -> Result<(), String> {
             marrowsim_core::files::write_atomic(path, text.as_bytes())
                 .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
             out!(
-                "{} attempts by {} trainees written to {}",
-                entries.len(),
-                Board::build(&entries, &[]).trainees.len(),
+                "{} by {} written to {}",
+                crate::cli::count(entries.len(), "attempt"),
+                crate::cli::count(Board::build(&entries, &[]).trainees.len(), "trainee"),
                 path.display()
             );
         }
