@@ -109,7 +109,10 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<EditorState>()
         .add_systems(
             Update,
-            editor_key.run_if(keyboard_free).in_set(AppSystems::Input),
+            (
+                editor_key.run_if(keyboard_free).in_set(AppSystems::Input),
+                closed_in_assessment.after(AppSystems::Case),
+            ),
         )
         .add_systems(
             EguiPrimaryContextPass,
@@ -124,6 +127,19 @@ fn editor_key(
 ) {
     if keys.is_some_and(|k| k.just_pressed(KeyCode::KeyE)) {
         editor.toggle(case.as_deref());
+    }
+}
+
+/// An assessment is found by feel: the editor's success map would show the trainee where the
+/// scene passes from, and Apply would change the scene under the attempt. So in assessment
+/// mode the editor stays closed, however it was asked for, and the scene is authored in
+/// practice mode or in its file (which reloads when saved).
+fn closed_in_assessment(
+    session: Res<super::session::SessionState>,
+    mut editor: ResMut<EditorState>,
+) {
+    if editor.open && session.0.scenario.mode == marrowsim_core::scenario::Mode::Assessment {
+        editor.open = false;
     }
 }
 

@@ -90,7 +90,7 @@ pub const CONTROLS: [(&str, &str); 28] = [
     ("R", "retry: the same scene and patient"),
     ("N", "a new patient for this scene"),
     ("Page Down", "the next scene"),
-    ("E", "open or close the scene editor"),
+    ("E", "open or close the scene editor (practice scenes)"),
     ("L", "landmark labels (practice only)"),
     ("left drag", "orbit the view"),
     ("right drag / wheel", "pan / zoom"),

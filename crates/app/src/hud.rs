@@ -473,7 +473,10 @@ fn case_controls(ui: &mut egui::Ui, m: &PanelModel, actions: &mut PanelActions) 
             actions.case.push(CaseCommand::NextScene);
         }
     });
-    if m.case.is_some() && ui.button("Edit scene (E)").clicked() {
+    if m.case.is_some()
+        && m.session.scenario.mode == Mode::Practice
+        && ui.button("Edit scene (E)").clicked()
+    {
         actions.toggle_editor = true;
     }
 }

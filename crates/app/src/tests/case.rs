@@ -258,3 +258,34 @@ fn the_editor_refuses_a_scene_path_that_is_not_a_file() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// E opens the editor on a practice scene. On an assessment scene it stays closed (its map
+/// would show where the scene passes from), and an editor left open closes when the case
+/// turns to an assessment.
+#[test]
+fn the_editor_stays_closed_in_an_assessment() {
+    let practice = ws("scenes/psis_standard.ron");
+    let mut app = headless_app_on_file(&practice).expect("app");
+    app.add_plugins(crate::editor::plugin);
+    tap(&mut app, KeyCode::KeyE, &[]);
+    assert!(app.world().resource::<EditorState>().open, "practice: open");
+
+    let assessment = ws("scenes/assessment_random.ron");
+    app.world_mut()
+        .write_message(CaseCommand::Open(assessment.clone()));
+    app.update();
+    app.update();
+    assert_eq!(
+        session(&app).scenario.mode,
+        marrowsim_core::scenario::Mode::Assessment
+    );
+    assert!(
+        !app.world().resource::<EditorState>().open,
+        "the editor closed when the assessment opened"
+    );
+    tap(&mut app, KeyCode::KeyE, &[]);
+    assert!(
+        !app.world().resource::<EditorState>().open,
+        "E leaves it closed in an assessment"
+    );
+}
