@@ -8,7 +8,7 @@ use super::AppSystems;
 use super::input_guard::keyboard_free;
 use super::replay_view::ReplayRequest;
 use bevy::prelude::*;
-use bevy::tasks::{AsyncComputeTaskPool, Task, block_on, futures_lite::future::poll_once};
+use bevy::tasks::{Task, block_on, futures_lite::future::poll_once};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use marrowsim_core::records::class::Board;
 use marrowsim_core::records::history::Entry;
@@ -131,7 +131,7 @@ fn poll(time: Res<Time<Real>>, mut board: ResMut<ClassBoard>) {
         board.next_poll = now + POLL;
         let store = board.store.clone();
         let filter = board.filter.clone();
-        board.task = Some(AsyncComputeTaskPool::get().spawn(async move {
+        board.task = Some(super::work::pool().spawn(async move {
             let mut store = store
                 .lock()
                 .map_err(|_| "the record is unavailable after an earlier failure".to_string())?;

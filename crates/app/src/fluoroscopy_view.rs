@@ -5,7 +5,7 @@
 
 use super::session::{NeedleCommand, SessionState};
 use bevy::prelude::*;
-use bevy::tasks::{AsyncComputeTaskPool, Task, block_on, futures_lite::future::poll_once};
+use bevy::tasks::{Task, block_on, futures_lite::future::poll_once};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use marrowsim_core::geometry::radiograph::{Projection, drr, to_grey, with_needle};
 use marrowsim_core::needle::Pose;
@@ -129,8 +129,8 @@ impl Fluoroscope {
                 let (base, task) = if now {
                     (Some(Arc::new(drr(&anatomy, &projection, None))), None)
                 } else {
-                    let task = AsyncComputeTaskPool::get()
-                        .spawn(async move { drr(&anatomy, &projection, None) });
+                    let task =
+                        super::work::pool().spawn(async move { drr(&anatomy, &projection, None) });
                     (None, Some(task))
                 };
                 ViewImage {

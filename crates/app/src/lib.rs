@@ -37,6 +37,7 @@ mod testing;
 #[cfg(test)]
 mod tests;
 mod viewport;
+mod work;
 
 pub use camera::ViewPreset;
 pub use case::SceneSource;

@@ -4,7 +4,7 @@
 use super::section_image::{NEEDLE_CYAN, Track, section_image, ultrasound_image};
 use super::session::SessionState;
 use bevy::prelude::*;
-use bevy::tasks::{AsyncComputeTaskPool, Task, block_on, futures_lite::future::poll_once};
+use bevy::tasks::{Task, block_on, futures_lite::future::poll_once};
 use bevy_egui::egui;
 use marrowsim_core::anatomy::Anatomy;
 use marrowsim_core::needle::Pose;
@@ -16,6 +16,10 @@ pub(super) fn plugin(app: &mut App) {
 
 const SECTION_PX: [usize; 2] = [180, 130];
 const SECTION_MM_PER_PX: f32 = 0.8;
+/// The shown section is replaced at most this often. A texture replaced on every frame (a
+/// demonstration's needle moves on every frame, and a section came every 80 ms under lavapipe)
+/// was never drawn: the panel stayed blank.
+const MIN_UPLOAD_INTERVAL: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// The tissue section in the needle's plane. When the needle moves, it is resampled on a
 /// background task and the last finished section stays on show, so that no frame waits
@@ -28,6 +32,8 @@ pub struct SectionView {
     image: Option<egui::ColorImage>,
     texture: Option<egui::TextureHandle>,
     dirty: bool,
+    /// When the texture was last replaced.
+    uploaded: Option<std::time::Instant>,
 }
 
 impl SectionView {
@@ -38,8 +44,12 @@ impl SectionView {
 
     /// The section as an egui texture, uploaded again only after it was resampled.
     pub(super) fn texture(&mut self, ctx: &egui::Context) -> Option<&egui::TextureHandle> {
-        if self.dirty {
+        let due = self
+            .uploaded
+            .is_none_or(|at| at.elapsed() >= MIN_UPLOAD_INTERVAL);
+        if self.dirty && due {
             self.dirty = false;
+            self.uploaded = Some(std::time::Instant::now());
             self.texture = self
                 .image
                 .clone()
@@ -137,6 +147,31 @@ pub(super) fn update_section(
         return;
     }
     let anatomy = session.0.anatomy.clone();
-    view.task =
-        Some(AsyncComputeTaskPool::get().spawn(async move { sample(&anatomy, pose, style) }));
+    view.task = Some(super::work::pool().spawn(async move { sample(&anatomy, pose, style) }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sections that finish on every frame replace the texture on show at most every
+    /// `MIN_UPLOAD_INTERVAL`, and the newest one is shown once the interval is over.
+    #[test]
+    fn the_shown_section_is_replaced_at_most_every_interval() {
+        let ctx = egui::Context::default();
+        let image =
+            |shade: u8| egui::ColorImage::new([4, 4], vec![egui::Color32::from_gray(shade); 16]);
+        let mut view = SectionView::default();
+        let shown = |view: &mut SectionView| view.texture(&ctx).map(|t| t.id());
+        view.image = Some(image(10));
+        view.dirty = true;
+        let first = shown(&mut view).expect("the first section shows at once");
+        view.image = Some(image(20));
+        view.dirty = true;
+        assert_eq!(shown(&mut view), Some(first), "too soon to replace it");
+        std::thread::sleep(MIN_UPLOAD_INTERVAL);
+        let second = shown(&mut view).expect("a section");
+        assert_ne!(second, first, "the newer section once the interval is over");
+        assert!(!view.dirty);
+    }
 }

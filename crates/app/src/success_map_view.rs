@@ -6,7 +6,7 @@
 use super::editor::EditorState;
 use super::session::SessionState;
 use bevy::prelude::*;
-use bevy::tasks::{AsyncComputeTaskPool, Task, block_on, futures_lite::future::poll_once};
+use bevy::tasks::{Task, block_on, futures_lite::future::poll_once};
 use bevy_egui::egui;
 use marrowsim_core::anatomy::Anatomy;
 use marrowsim_core::grading::success_map::{SuccessMap, success_map};
@@ -93,7 +93,7 @@ impl MapSlot {
 
     fn start(&mut self, size: usize) {
         let Some(r) = self.asked.clone() else { return };
-        self.task = Some(AsyncComputeTaskPool::get().spawn(async move { compute(r, size) }));
+        self.task = Some(super::work::pool().spawn(async move { compute(r, size) }));
     }
 
     /// Collects a finished map; then refines it, or starts on a request made meanwhile.

@@ -207,6 +207,48 @@ fn the_live_section_follows_the_needle_off_the_frame() {
     );
 }
 
+/// Bevy compiles render pipelines on its async compute pool, seconds each under a software
+/// renderer. With every thread of that pool held, the section still arrives.
+#[test]
+fn the_live_section_does_not_queue_behind_bevys_pipeline_compiles() {
+    use crate::live_section::{SectionView, update_section};
+    use bevy::tasks::AsyncComputeTaskPool;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let scenario = Scenario::load(&ws("scenes/psis_standard.ron")).expect("scene");
+    let mut app = headless_app(scenario).expect("app");
+    app.init_resource::<SectionView>()
+        .add_systems(Update, update_section.in_set(crate::AppSystems::Follow));
+    let held = std::sync::Arc::new(AtomicBool::new(true));
+    let pool = AsyncComputeTaskPool::get();
+    let blockers: Vec<_> = (0..pool.thread_num().max(1))
+        .map(|_| {
+            let held = held.clone();
+            pool.spawn(async move {
+                while held.load(Ordering::Relaxed) {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+            })
+        })
+        .collect();
+    place_at_ideal_entry(&mut app);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let arrived = loop {
+        app.update();
+        if app.world().resource::<SectionView>().image().is_some() {
+            break true;
+        }
+        if std::time::Instant::now() > deadline {
+            break false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    };
+    held.store(false, Ordering::Relaxed);
+    for b in blockers {
+        bevy::tasks::block_on(b);
+    }
+    assert!(arrived, "the section waited behind Bevy's busy pool");
+}
+
 /// A frame of a software renderer can take half a second: every tap of W within it counts.
 #[test]
 fn taps_faster_than_the_frame_rate_all_count() {
