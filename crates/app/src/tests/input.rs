@@ -157,15 +157,23 @@ fn a_drag_reported_only_as_cursor_travel_still_tilts() {
     );
 }
 
+/// A headless app on `scenario` with the live section.
+fn section_app(scenario: Scenario) -> App {
+    let mut app = headless_app(scenario).expect("app");
+    app.init_resource::<crate::live_section::SectionView>()
+        .add_systems(
+            Update,
+            crate::live_section::update_section.in_set(crate::AppSystems::Follow),
+        );
+    app
+}
+
 /// A push does not wait for the live section: the frame only asks for it, the section comes
 /// from a background task a few frames later, and it shows where the needle went.
 #[test]
 fn the_live_section_follows_the_needle_off_the_frame() {
-    use crate::live_section::{SectionView, update_section};
-    let scenario = Scenario::load(&ws("scenes/psis_standard.ron")).expect("scene");
-    let mut app = headless_app(scenario).expect("app");
-    app.init_resource::<SectionView>()
-        .add_systems(Update, update_section.in_set(crate::AppSystems::Follow));
+    use crate::live_section::SectionView;
+    let mut app = section_app(Scenario::load(&ws("scenes/psis_standard.ron")).expect("scene"));
     let settle = |app: &mut App| {
         for _ in 0..60_000 {
             app.update();
@@ -211,13 +219,10 @@ fn the_live_section_follows_the_needle_off_the_frame() {
 /// renderer. With every thread of that pool held, the section still arrives.
 #[test]
 fn the_live_section_does_not_queue_behind_bevys_pipeline_compiles() {
-    use crate::live_section::{SectionView, update_section};
+    use crate::live_section::SectionView;
     use bevy::tasks::AsyncComputeTaskPool;
     use std::sync::atomic::{AtomicBool, Ordering};
-    let scenario = Scenario::load(&ws("scenes/psis_standard.ron")).expect("scene");
-    let mut app = headless_app(scenario).expect("app");
-    app.init_resource::<SectionView>()
-        .add_systems(Update, update_section.in_set(crate::AppSystems::Follow));
+    let mut app = section_app(Scenario::load(&ws("scenes/psis_standard.ron")).expect("scene"));
     let held = std::sync::Arc::new(AtomicBool::new(true));
     let pool = AsyncComputeTaskPool::get();
     let blockers: Vec<_> = (0..pool.thread_num().max(1))
@@ -274,12 +279,9 @@ fn taps_faster_than_the_frame_rate_all_count() {
 /// landmark-guided assessment, and grey B-mode ultrasound (skin at the top) under ultrasound.
 #[test]
 fn the_guidance_decides_what_the_live_section_shows() {
-    use crate::live_section::{SectionView, update_section};
+    use crate::live_section::SectionView;
     let section_for = |text: &str| {
-        let scenario = Scenario::parse(text, "guided.ron").expect("scene");
-        let mut app = headless_app(scenario).expect("app");
-        app.init_resource::<SectionView>()
-            .add_systems(Update, update_section.in_set(crate::AppSystems::Follow));
+        let mut app = section_app(Scenario::parse(text, "guided.ron").expect("scene"));
         place_at_ideal_entry(&mut app);
         for _ in 0..10 {
             tap(&mut app, KeyCode::KeyW, &[]);
