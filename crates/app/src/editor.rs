@@ -135,10 +135,12 @@ fn editor_key(
 /// mode the editor stays closed, however it was asked for, and the scene is authored in
 /// practice mode or in its file (which reloads when saved).
 fn closed_in_assessment(
-    session: Res<super::session::SessionState>,
+    session: Option<Res<super::session::SessionState>>,
     mut editor: ResMut<EditorState>,
 ) {
-    if editor.open && session.0.scenario.mode == marrowsim_core::scenario::Mode::Assessment {
+    let assessment =
+        session.is_some_and(|s| s.0.scenario.mode == marrowsim_core::scenario::Mode::Assessment);
+    if editor.open && assessment {
         editor.open = false;
     }
 }
