@@ -368,18 +368,22 @@ fn errors(scenario: &Scenario, a: &Anatomy, expert: &Attempt) -> Vec<Act> {
         for drop in (0..16).map(|k| 4.0 + 3.0 * k as f32) {
             let dir = (notch + Vec3::new(0.0, 0.0, -drop) - low).normalize();
             let tl = steady_timeline(skin_entry(a, low, dir), dir, 95.0);
-            let hits = replay(a, &tl)
-                .events
-                .iter()
-                .any(|e| matches!(e.kind, EventKind::HazardContact(h) if below_notch.contains(&h)));
-            if hits {
+            let hit = replay(a, &tl).events.iter().find_map(|e| match e.kind {
+                EventKind::HazardContact(h) if below_notch.contains(&h) => Some(h),
+                _ => None,
+            });
+            // The caption names what the needle met, since the figures name both.
+            if let Some(hit) = hit {
                 acts.push(error_act(
                     scenario,
                     a,
                     "Low and lateral, toward the sciatic notch",
                     single(expert, tl, Vec::new()),
                     &touches(&[Hazard::SciaticNerve, Hazard::SuperiorGlutealArtery]),
-                    "low and lateral: the greater sciatic notch is 53 ± 7 mm from the PSIS, the superior gluteal artery 54 ± 10 mm (PubMed 23623198)",
+                    &format!(
+                        "low and lateral, into the {}: the greater sciatic notch is 53 ± 7 mm from the PSIS, the superior gluteal artery 54 ± 10 mm (PubMed 23623198)",
+                        crate::grading::scoring::hazard_name(hit)
+                    ),
                 ));
                 break;
             }
@@ -549,5 +553,16 @@ mod programme_tests {
             );
         }
         assert!(acts[1].captions.iter().any(|c| c.text.contains("Hirahara")));
+        let notch = acts[2].captions.iter().find(|c| c.error).unwrap();
+        assert!(
+            notch
+                .text
+                .starts_with("low and lateral, into the superior gluteal artery:")
+                || notch
+                    .text
+                    .starts_with("low and lateral, into the sciatic nerve:"),
+            "the caption names what the needle met: {}",
+            notch.text
+        );
     }
 }
