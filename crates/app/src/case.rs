@@ -159,6 +159,8 @@ pub(super) fn plugin(app: &mut App) {
             case_keys
                 .run_if(keyboard_free)
                 .run_if(not(resource_exists::<super::demo_view::Demo>))
+                // The instructor's board reviews trainees' attempts: not a case to retry.
+                .run_if(not(resource_exists::<super::class_view::ClassBoard>))
                 .in_set(AppSystems::Input),
             apply_case_commands.in_set(AppSystems::Case),
         )

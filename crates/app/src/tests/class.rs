@@ -121,3 +121,33 @@ fn the_score_card_keeps_its_points_in_view_at_a_projectors_text_size() {
         );
     }
 }
+
+/// R, N and Page Down retry, redraw or change a trainee's case; on the instructor's board they
+/// do nothing, as its score card offers no such buttons.
+#[test]
+fn the_case_keys_leave_the_board_alone() {
+    use bevy::prelude::KeyCode;
+    let dir = std::env::temp_dir().join(format!("marrowsim-board-keys-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    let scenario = Scenario::load(&ws("scenes/psis_standard.ron")).unwrap();
+    let mut app = headless_app(scenario).unwrap();
+    app.insert_resource(ClassBoard::new(
+        Box::new(History::open(&dir).unwrap()),
+        Filter::everything(),
+    ))
+    .add_plugins(crate::class_view::plugin);
+    let patient = |app: &bevy::prelude::App| {
+        app.world()
+            .resource::<crate::session::SessionState>()
+            .0
+            .anatomy
+            .patient
+            .clone()
+    };
+    app.update();
+    let before = patient(&app);
+    super::tap(&mut app, KeyCode::KeyN, &[]);
+    app.update();
+    assert_eq!(patient(&app), before, "N drew no new patient on the board");
+    std::fs::remove_dir_all(&dir).ok();
+}
