@@ -64,6 +64,14 @@ impl SectionView {
         self.texture.as_ref()
     }
 
+    /// Shows a section sampled on the frame with the next draw, whenever the last was shown:
+    /// a screenshot must show the needle's own section, not the one before.
+    fn show_now(&mut self, image: Option<egui::ColorImage>) {
+        self.image = image;
+        self.dirty = true;
+        self.uploaded = None;
+    }
+
     /// Whether no section is on its way: the one on show is the newest asked for.
     #[cfg(test)]
     pub fn settled(&self) -> bool {
@@ -148,8 +156,7 @@ pub(super) fn update_section(
     }
     view.asked = Some((pose, style));
     if shot.is_some() || style == Style::Hidden {
-        view.image = sample(&session.0.anatomy, pose, style);
-        view.dirty = true;
+        view.show_now(sample(&session.0.anatomy, pose, style));
         return;
     }
     let anatomy = session.0.anatomy.clone();
@@ -185,5 +192,24 @@ mod tests {
             "the same texture, its pixels replaced"
         );
         assert!(!view.dirty, "the newer section once the interval is over");
+    }
+
+    /// A section sampled on the frame for a screenshot shows on that frame, even right after
+    /// another was shown.
+    #[test]
+    fn a_section_sampled_for_a_shot_is_not_held_back() {
+        let ctx = egui::Context::default();
+        let mut view = SectionView::default();
+        view.show_now(Some(egui::ColorImage::new(
+            [4, 4],
+            vec![egui::Color32::BLACK; 16],
+        )));
+        assert!(view.texture(&ctx).is_some());
+        view.show_now(Some(egui::ColorImage::new(
+            [4, 4],
+            vec![egui::Color32::WHITE; 16],
+        )));
+        assert!(view.texture(&ctx).is_some());
+        assert!(!view.dirty, "the shot's section went up on this frame");
     }
 }
