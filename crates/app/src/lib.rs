@@ -286,11 +286,17 @@ fn build_anatomy(patient: &Patient) -> Result<Arc<Anatomy>, String> {
 const MAX_FRAME: std::time::Duration = std::time::Duration::from_secs(3);
 
 pub fn run(options: AppOptions) -> Result<(), String> {
-    run_with(options, |_| {})
+    let title = if options.demo.is_some() {
+        "marrowsim — demonstration"
+    } else {
+        "marrowsim — bone marrow harvest simulator"
+    };
+    run_with(options, title, |_| {})
 }
 
-/// The window, with `setup` adding what a mode of its own needs (the class board).
-fn run_with(options: AppOptions, setup: impl FnOnce(&mut App)) -> Result<(), String> {
+/// The window, with `setup` adding what a mode of its own needs (the class board). The
+/// title names the mode, so that a room's projector and its stations tell their windows apart.
+fn run_with(options: AppOptions, title: &str, setup: impl FnOnce(&mut App)) -> Result<(), String> {
     let anatomy = build_anatomy(&options.patient)?;
     let mut app = App::new();
     let present_mode = if options.probe.is_some() {
@@ -300,7 +306,7 @@ fn run_with(options: AppOptions, setup: impl FnOnce(&mut App)) -> Result<(), Str
     };
     app.add_plugins(DefaultPlugins.set(WindowPlugin {
         primary_window: Some(Window {
-            title: "marrowsim — bone marrow harvest simulator".into(),
+            title: title.into(),
             resolution: (options.width, options.height).into(),
             present_mode,
             ..default()
@@ -465,7 +471,7 @@ pub fn class(
     options.graphics = graphics;
     options.width = width;
     options.height = height;
-    run_with(options, move |app| {
+    run_with(options, "marrowsim — class board", move |app| {
         app.insert_resource(class_view::ClassBoard::new(store, filter));
     })
 }
