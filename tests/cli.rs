@@ -314,6 +314,17 @@ fn score_json_matches_the_library() {
     ]);
     let (out, _) = text(&t);
     assert!(out.starts_with("Unsafe:"), "{out}");
+    let line = |label: &str| {
+        out.lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} line: {out}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    // A count reads as a whole number, a measure with its unit.
+    assert_eq!(line("Cortex penetrations"), "Cortex penetrations 2 1.5/3.0");
+    assert_eq!(line("Path in tissue"), "Path in tissue 94.9 mm 1.0/1.0");
 }
 
 /// An output that cannot be written is refused before the sampling and the maps, which can

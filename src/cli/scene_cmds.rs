@@ -141,11 +141,13 @@ fn print_score(score: &Score) -> Result<(), String> {
     let label_w = width(|c| c.label.chars().count(), 44);
     let unit_w = width(|c| c.unit.chars().count(), 5);
     for c in &score.components {
+        let shown = c.shown_value();
+        let (value, unit) = shown.split_once(' ').unwrap_or((&shown, ""));
         out!(
-            "  {:<label_w$} {:>8.1} {:<unit_w$} {:>5.1}/{:<5.1}",
+            "  {:<label_w$} {:>8} {:<unit_w$} {:>5.1}/{:<5.1}",
             c.label,
-            c.value,
-            c.unit,
+            value,
+            unit,
             c.points,
             c.max_points
         );

@@ -278,7 +278,7 @@ pub(super) fn components_grid(
                         ui.label(&c.label);
                     }
                 }
-                ui.label(format!("{:.1} {}", c.value, c.unit));
+                ui.label(c.shown_value());
                 ui.label(format!("{:.1} / {:.1}", c.points, c.max_points));
                 ui.end_row();
             }

@@ -62,6 +62,16 @@ impl Severity {
 }
 
 impl Component {
+    /// The measured value as a score card shows it: a count as the whole number it is ("1",
+    /// not "1.0 count"), anything else to a tenth with its unit.
+    pub fn shown_value(&self) -> String {
+        if self.unit == "count" {
+            format!("{}", self.value.round())
+        } else {
+            format!("{:.1} {}", self.value, self.unit)
+        }
+    }
+
     /// A component earning `share` (0–1) of `max` points; below full marks it counts as lost points.
     pub(super) fn graded(
         key: &str,
@@ -450,4 +460,18 @@ pub(super) fn time_component(
         Severity::Met
     };
     Component::graded("time", "Elapsed time", t, "s", max, f, feedback).at_least(over)
+}
+
+#[cfg(test)]
+mod shown_value_tests {
+    use super::*;
+
+    #[test]
+    fn a_count_shows_as_a_whole_number_and_a_measure_with_its_unit() {
+        let c = |value, unit| Component::graded("k", "K", value, unit, 3.0, 1.0, String::new());
+        assert_eq!(c(1.0, "count").shown_value(), "1");
+        assert_eq!(c(0.0, "count").shown_value(), "0");
+        assert_eq!(c(12.04, "mm").shown_value(), "12.0 mm");
+        assert_eq!(c(8.63, "deg").shown_value(), "8.6 deg");
+    }
 }
