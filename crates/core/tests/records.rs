@@ -113,12 +113,20 @@ fn spawn_child(dir: &Path, count: usize, base: u32) -> Child {
 }
 
 fn committed(child: &mut Child) -> BTreeSet<i64> {
-    BufReader::new(child.stdout.take().unwrap())
-        .lines()
+    committed_lines(BufReader::new(child.stdout.take().unwrap()))
+}
+
+fn committed_lines(out: impl BufRead) -> BTreeSet<i64> {
+    out.lines()
         .map_while(Result::ok)
-        // With --nocapture the harness's "test NAME ... " leads the first line.
-        .filter_map(|l| l.split("committed ").nth(1)?.trim().parse().ok())
+        .filter_map(|l| committed_id(&l))
         .collect()
+}
+
+/// The id a child's line reports committed. With --nocapture the harness's "test NAME ... "
+/// leads the first line.
+fn committed_id(line: &str) -> Option<i64> {
+    line.split("committed ").nth(1)?.trim().parse().ok()
 }
 
 /// Every recorded attempt grades again, from the record alone, to the score it was recorded
@@ -152,10 +160,27 @@ fn attempts_committed_before_a_kill_survive_it() {
         rng ^= rng >> 7;
         rng ^= rng << 17;
         let mut child = spawn_child(&dir, 100_000, k);
-        // From before the record is opened to well into the loop.
-        std::thread::sleep(std::time::Duration::from_micros(rng % 60_000));
-        child.kill().expect("SIGKILL");
-        all.extend(committed(&mut child));
+        let pause = std::time::Duration::from_micros(rng % 60_000);
+        if k % 2 == 0 {
+            // From before the record is opened to well into the loop.
+            std::thread::sleep(pause);
+            child.kill().expect("SIGKILL");
+            all.extend(committed(&mut child));
+        } else {
+            // Within the loop, however long the child took to start on a loaded machine.
+            let mut out = BufReader::new(child.stdout.take().unwrap());
+            let mut line = String::new();
+            while out.read_line(&mut line).unwrap_or(0) > 0 {
+                if let Some(id) = committed_id(&line) {
+                    all.insert(id);
+                    break;
+                }
+                line.clear();
+            }
+            std::thread::sleep(pause);
+            child.kill().expect("SIGKILL");
+            all.extend(committed_lines(out));
+        }
         child.wait().unwrap();
     }
     let history = History::open(&dir).expect("the record opens after the kills");
