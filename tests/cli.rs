@@ -878,7 +878,7 @@ fn score_marks_the_harvest_of_an_aspiration_scene() {
     ]);
     let (out, _) = text(&o);
     assert!(
-        out.contains("Aspirate: 48.0 mL from 3 position(s) in 12 pull(s)"),
+        out.contains("Aspirate: 48.0 mL from 3 positions in 12 pulls"),
         "{out}"
     );
     assert!(out.contains("For reinjection: 6.0 mL"), "{out}");

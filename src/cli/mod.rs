@@ -144,9 +144,7 @@ static LAUNCHED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::
 
 /// When this process started (as near as `main` can tell).
 /// `n` and the noun, plural unless `n` is one: "1 attempt", "2 attempts".
-pub(crate) fn count(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
-}
+pub(crate) use marrowsim_core::words::count;
 
 pub fn launched() -> std::time::Instant {
     *LAUNCHED.get_or_init(std::time::Instant::now)

@@ -60,16 +60,18 @@ pub fn open_local(dir: PathBuf) -> Result<History, String> {
             history.dir.display(),
             if imported.bad_lines > 0 {
                 format!(
-                    "; {} damaged line(s) of history.jsonl were skipped",
-                    imported.bad_lines
+                    "; {} of history.jsonl {} skipped",
+                    super::count(imported.bad_lines, "damaged line"),
+                    marrowsim_core::words::was(imported.bad_lines)
                 )
             } else {
                 String::new()
             },
             if imported.unlisted_files > 0 {
                 format!(
-                    "; {} attempt file(s) no line names were left in attempts/",
-                    imported.unlisted_files
+                    "; {} no line names {} left in attempts/",
+                    super::count(imported.unlisted_files, "attempt file"),
+                    marrowsim_core::words::was(imported.unlisted_files)
                 )
             } else {
                 String::new()

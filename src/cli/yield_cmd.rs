@@ -149,10 +149,10 @@ fn text(model: &YieldModel, h: &Harvest, advice: &[String]) -> Result<(), String
     }
     let a = &h.aspirate;
     out!(
-        "aspirate: {:.1} mL from {} position(s) at {} entry(ies); {:.0} nucleated cells/uL, {:.0} progenitors ({:.0}/mL), {:.0}% blood",
+        "aspirate: {:.1} mL from {} at {}; {:.0} nucleated cells/uL, {:.0} progenitors ({:.0}/mL), {:.0}% blood",
         a.ml,
-        a.positions,
-        a.entries,
+        marrowsim_core::words::count(a.positions, "position"),
+        marrowsim_core::words::count_irregular(a.entries, "entry", "entries"),
         a.nucleated_per_ul,
         a.progenitors,
         a.progenitors_per_ml,

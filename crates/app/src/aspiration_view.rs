@@ -146,10 +146,10 @@ fn syringe(ui: &mut egui::Ui, spec: &AspirationSpec, h: &HarvestScore) {
 fn totals(ui: &mut egui::Ui, spec: &AspirationSpec, h: &HarvestScore) {
     let a = &h.harvest.aspirate;
     ui.label(format!(
-        "Collected {:.1} of {:.0} mL from {} position(s): {:.0} progenitors, {:.0}% blood",
+        "Collected {:.1} of {:.0} mL from {}: {:.0} progenitors, {:.0}% blood",
         a.ml,
         spec.target_ml,
-        a.positions,
+        marrowsim_core::words::count(a.positions, "position"),
         a.progenitors,
         a.blood_share * 100.0
     ));
@@ -167,8 +167,8 @@ fn wasted(ui: &mut egui::Ui, h: &HarvestScore) {
         ui.colored_label(
             egui::Color32::LIGHT_RED,
             format!(
-                "{} pull(s) with the tip outside the marrow (in {}) drew nothing useful",
-                h.wasted.len(),
+                "{} with the tip outside the marrow (in {}) drew nothing useful",
+                marrowsim_core::words::count(h.wasted.len(), "pull"),
                 first.tissue.name()
             ),
         );

@@ -261,8 +261,10 @@ pub fn section(
         }
         let over = taken > c_arm.free_shots as usize;
         let text = format!(
-            "{taken} shot(s); an expert needs {}, at most {}",
-            c_arm.free_shots, c_arm.max_shots
+            "{}; an expert needs {}, at most {}",
+            marrowsim_core::words::count(taken, "shot"),
+            c_arm.free_shots,
+            c_arm.max_shots
         );
         if over {
             ui.colored_label(egui::Color32::from_rgb(230, 160, 60), text);

@@ -10,6 +10,7 @@ use bevy::prelude::*;
 use bevy_egui::egui;
 use marrowsim_core::needle::session::Session;
 use marrowsim_core::preparation::{PrepStep, model};
+use marrowsim_core::words::count;
 
 /// The key that marks the skin under the cursor.
 pub const MARK_KEY: KeyCode = KeyCode::KeyM;
@@ -131,9 +132,9 @@ pub(super) fn section(ui: &mut egui::Ui, s: &Session, now: f32) -> Vec<NeedleCom
         .filter(|step| s.prepared(**step).is_some())
         .count();
     egui::CollapsingHeader::new(format!(
-        "Preparation: {done} of {} steps, {} mark(s)",
+        "Preparation: {done} of {} steps, {}",
         PrepStep::ALL.len(),
-        s.marks().len()
+        count(s.marks().len(), "mark")
     ))
     .default_open(false)
     .show(ui, |ui| checklist(ui, s, now, &mut out));
@@ -180,6 +181,6 @@ fn checklist(ui: &mut egui::Ui, s: &Session, now: f32, out: &mut Vec<NeedleComma
             "Mark the site: hold the cursor on the landmark and press M (within {:.0} mm of where the trocar goes in).",
             model().mark_tolerance_mm.value
         )),
-        n => ui.label(format!("{n} mark(s) on the skin (M marks again).")),
+        n => ui.label(format!("{} on the skin (M marks again).", count(n, "mark"))),
     };
 }

@@ -16,3 +16,4 @@ pub mod preparation;
 pub mod records;
 pub mod scenario;
 pub mod tissue;
+pub mod words;

@@ -99,7 +99,8 @@ pub fn score(spec: &AnaesthesiaSpec, anatomy: &Anatomy, attempt: &Attempt) -> An
                 m.onset_s.value
             ),
             Some(_) => format!(
-                "The patient felt the trocar at the {layer} ({n} time(s)): no lidocaine reached it. Infiltrate the {layer} where the trocar will pass."
+                "The patient felt the trocar at the {layer} ({}): no lidocaine reached it. Infiltrate the {layer} where the trocar will pass.",
+                crate::words::count(n, "time")
             ),
         };
         Component::graded(

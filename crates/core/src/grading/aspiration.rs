@@ -9,6 +9,7 @@ use crate::harvest::review;
 use crate::records::attempt::SiteAttempt;
 use crate::scenario::{Approach, AspirationSpec, Scenario};
 use crate::tissue::Tissue;
+use crate::words::count;
 use glam::Vec3;
 use serde::Serialize;
 
@@ -38,10 +39,10 @@ impl HarvestScore {
     pub fn report(&self) -> Vec<String> {
         let a = &self.harvest.aspirate;
         let mut out = vec![format!(
-            "Aspirate: {:.1} mL from {} position(s) in {} pull(s); {:.0} progenitors ({:.0}/mL); {:.0}% blood.",
+            "Aspirate: {:.1} mL from {} in {}; {:.0} progenitors ({:.0}/mL); {:.0}% blood.",
             a.ml,
-            a.positions,
-            self.harvest.pulls.len(),
+            count(a.positions, "position"),
+            count(self.harvest.pulls.len(), "pull"),
             a.progenitors,
             a.progenitors_per_ml,
             a.blood_share * 100.0
@@ -255,8 +256,8 @@ pub fn score(
                 0.0,
                 0.0,
                 format!(
-                    "{} pull(s) with the tip outside the marrow (the first in {}): nothing useful comes; aspirate only with the tip in the marrow.",
-                    wasted.len(),
+                    "{} with the tip outside the marrow (the first in {}): nothing useful comes; aspirate only with the tip in the marrow.",
+                    count(wasted.len(), "pull"),
                     first.tissue.name()
                 ),
             )

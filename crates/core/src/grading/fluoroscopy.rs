@@ -25,8 +25,9 @@ pub fn score(spec: &FluoroscopySpec, shots: &[XrayShot]) -> DoseScore {
     let views: std::collections::BTreeSet<usize> = shots.iter().map(|s| s.view).collect();
     let feedback = if n <= free {
         format!(
-            "{n:.0} X-ray shot(s) from {} view(s), within the {free:.0} an expert needs.",
-            views.len()
+            "{} from {}, within the {free:.0} an expert needs.",
+            crate::words::count(shots.len(), "X-ray shot"),
+            crate::words::count(views.len(), "view")
         )
     } else {
         format!(

@@ -244,8 +244,8 @@ pub fn score(
     match &c_arm {
         None if !attempt.shots.is_empty() => {
             return Err(ScoreError::Shots(format!(
-                "the attempt has {} X-ray shot(s), but this scene has no C-arm",
-                attempt.shots.len()
+                "the attempt has {}, but this scene has no C-arm",
+                crate::words::count(attempt.shots.len(), "X-ray shot")
             )));
         }
         Some(spec) if attempt.shots.len() > spec.max_shots as usize => {
