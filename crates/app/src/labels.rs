@@ -90,32 +90,116 @@ fn draw_labels(
     let painter = ctx.layer_painter(egui::LayerId::background());
     let font = egui::FontId::proportional(14.0);
     let scale = ctx.pixels_per_point();
+    let mut shown = Vec::new();
     for (name, p, visible) in &seen.labels {
         let Ok(px) = camera.world_to_viewport(cam_tf, frame.point(*p)) else {
             continue;
         };
-        let at = egui::pos2(px.x, px.y) / scale;
         let colour = if *visible {
             egui::Color32::WHITE
         } else {
             egui::Color32::from_gray(150)
         };
-        painter.circle_filled(at, 3.0, colour);
         let galley = painter.layout_no_wrap(label_text(name), font.clone(), colour);
-        let top_left = at + egui::vec2(6.0, -2.0 - galley.size().y);
+        shown.push((egui::pos2(px.x, px.y) / scale, galley, *visible, colour));
+    }
+    // The labels the camera sees claim their places first.
+    shown.sort_by_key(|(.., visible, _)| !*visible);
+    let boxes = place(
+        &shown
+            .iter()
+            .map(|(at, galley, ..)| (*at, galley.size()))
+            .collect::<Vec<_>>(),
+    );
+    for ((at, galley, visible, colour), (top_left, moved)) in shown.into_iter().zip(boxes) {
+        painter.circle_filled(at, 3.0, colour);
+        let rect = egui::Rect::from_min_size(top_left, galley.size()).expand(LABEL_PAD);
+        if moved {
+            let end = rect.clamp(at);
+            painter.line_segment(
+                [at, end],
+                egui::Stroke::new(1.0, colour.gamma_multiply(0.7)),
+            );
+        }
         painter.rect_filled(
-            egui::Rect::from_min_size(top_left, galley.size()).expand(2.0),
+            rect,
             3.0,
-            egui::Color32::from_black_alpha(if *visible { 170 } else { 90 }),
+            egui::Color32::from_black_alpha(if visible { 170 } else { 90 }),
         );
         painter.galley(top_left, galley, colour);
     }
     Ok(())
 }
 
+/// The margin drawn around a label's text (points).
+const LABEL_PAD: f32 = 2.0;
+
+/// Where each label's text goes, in order, so that no two overlap: beside its landmark, up
+/// and to the right, or else the first free place in a widening search around it. Each comes
+/// with whether it left its first place (it then gets a line to its landmark). `labels` are
+/// the landmarks' screen points and the texts' sizes, in the order they claim places.
+fn place(labels: &[(egui::Pos2, egui::Vec2)]) -> Vec<(egui::Pos2, bool)> {
+    let mut taken: Vec<egui::Rect> = Vec::new();
+    labels
+        .iter()
+        .map(|&(at, size)| {
+            let first = at + egui::vec2(6.0, -2.0 - size.y);
+            let step = size.y + 2.0 * LABEL_PAD + 1.0;
+            let left = -6.0 - size.x;
+            let candidates = std::iter::once(first).chain((1..=6).flat_map(|i| {
+                let dy = i as f32 * step;
+                [
+                    first + egui::vec2(0.0, dy),
+                    first + egui::vec2(0.0, -dy),
+                    egui::pos2(at.x + left, first.y + dy),
+                    egui::pos2(at.x + left, first.y - dy),
+                ]
+            }));
+            let free = |top_left: &egui::Pos2| {
+                let r = egui::Rect::from_min_size(*top_left, size).expand(LABEL_PAD);
+                !taken.iter().any(|t| t.intersects(r))
+            };
+            let top_left = candidates.clone().find(free).unwrap_or(first);
+            taken.push(egui::Rect::from_min_size(top_left, size).expand(LABEL_PAD));
+            (top_left, top_left != first)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::label_text;
+    use super::{LABEL_PAD, label_text, place};
+    use bevy_egui::egui;
+
+    /// Landmarks that project close together (the ischial spine and the symphysis in the
+    /// posterior view) get labels that do not overlap; a lone label stays beside its point.
+    #[test]
+    fn labels_of_nearby_landmarks_do_not_overlap() {
+        let size = egui::vec2(90.0, 16.0);
+        let points = [
+            egui::pos2(360.0, 530.0),
+            egui::pos2(365.0, 528.0),
+            egui::pos2(370.0, 532.0),
+            egui::pos2(600.0, 200.0),
+        ];
+        let placed = place(&points.map(|p| (p, size)));
+        let rects: Vec<_> = placed
+            .iter()
+            .map(|(tl, _)| egui::Rect::from_min_size(*tl, size).expand(LABEL_PAD))
+            .collect();
+        for i in 0..rects.len() {
+            for j in i + 1..rects.len() {
+                assert!(!rects[i].intersects(rects[j]), "{i} and {j} overlap");
+            }
+        }
+        assert!(!placed[0].1, "the first label keeps its place");
+        assert!(placed[1].1 && placed[2].1, "the crowded ones move");
+        assert_eq!(
+            placed[3],
+            (points[3] + egui::vec2(6.0, -2.0 - size.y), false),
+            "a lone label stays beside its point"
+        );
+    }
 
     #[test]
     fn labels_read_as_anatomy() {
