@@ -146,7 +146,7 @@ fn place(labels: &[(egui::Pos2, egui::Vec2)]) -> Vec<(egui::Pos2, bool)> {
             let first = at + egui::vec2(6.0, -2.0 - size.y);
             let step = size.y + 2.0 * LABEL_PAD + 1.0;
             let left = -6.0 - size.x;
-            let candidates = std::iter::once(first).chain((1..=6).flat_map(|i| {
+            let mut candidates = std::iter::once(first).chain((1..=6).flat_map(|i| {
                 let dy = i as f32 * step;
                 [
                     first + egui::vec2(0.0, dy),
@@ -159,7 +159,7 @@ fn place(labels: &[(egui::Pos2, egui::Vec2)]) -> Vec<(egui::Pos2, bool)> {
                 let r = egui::Rect::from_min_size(*top_left, size).expand(LABEL_PAD);
                 !taken.iter().any(|t| t.intersects(r))
             };
-            let top_left = candidates.clone().find(free).unwrap_or(first);
+            let top_left = candidates.find(free).unwrap_or(first);
             taken.push(egui::Rect::from_min_size(top_left, size).expand(LABEL_PAD));
             (top_left, top_left != first)
         })
