@@ -63,11 +63,10 @@ pub fn validate(args: &ValidateArgs) -> Result<(), String> {
     for file in &args.files {
         match Scenario::load(file) {
             Ok(s) => out!(
-                "ok    {}  ({}, {} site{})",
+                "ok    {}  ({}, {})",
                 file.display(),
                 s.title,
-                s.sites.len(),
-                if s.sites.len() == 1 { "" } else { "s" }
+                super::count(s.sites.len(), "site")
             ),
             Err(errors) => {
                 bad += 1;

@@ -13,6 +13,7 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use marrowsim_core::records::class::Board;
 use marrowsim_core::records::history::Entry;
 use marrowsim_core::records::store::{Filter, Store};
+use marrowsim_core::words::count;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -198,9 +199,8 @@ fn draw(
     );
     egui::CentralPanel::default().show(&mut background, |ui| {
         ui.heading(format!(
-            "Class board: {} attempt{}, {} passed ({})",
-            b.attempts,
-            if b.attempts == 1 { "" } else { "s" },
+            "Class board: {}, {} passed ({})",
+            count(b.attempts, "attempt"),
             b.passes,
             percent(b.passes, b.attempts)
         ));
@@ -224,10 +224,9 @@ fn draw(
         if let Some(worst) = b.most_frequent_error() {
             ui.label(
                 egui::RichText::new(format!(
-                    "Most frequent error: {} ({} attempt{})",
+                    "Most frequent error: {} ({})",
                     worst.label,
-                    worst.attempts,
-                    if worst.attempts == 1 { "" } else { "s" }
+                    count(worst.attempts, "attempt")
                 ))
                 .strong(),
             );

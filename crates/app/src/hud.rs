@@ -626,8 +626,8 @@ pub(super) fn sharing_line(ui: &mut egui::Ui, s: &marrowsim_core::records::store
         (None, 0) => format!("Class record: {} (all sent)", s.address),
         (None, n) => format!("Class record: {} ({n} sending)", s.address),
         (Some(_), n) => format!(
-            "Class record unreachable: {n} attempt{} kept here until it is back",
-            if n == 1 { "" } else { "s" }
+            "Class record unreachable: {} kept here until it is back",
+            marrowsim_core::words::count(n, "attempt")
         ),
     };
     let label = if s.error.is_some() {
