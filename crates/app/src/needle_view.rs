@@ -20,7 +20,8 @@ pub struct GuideGizmos;
 pub(super) fn plugin(app: &mut App) {
     app.init_gizmo_group::<GuideGizmos>()
         .init_resource::<ScoredTracks>()
-        .add_systems(Startup, configure_guides);
+        .add_systems(Startup, configure_guides)
+        .add_systems(PostUpdate, clear_the_entry);
     app.add_systems(
         Update,
         (
@@ -72,8 +73,18 @@ fn spawn_needle(
         unlit: true,
         ..default()
     });
+    let hub = Hub {
+        height: length + 8.0,
+        parts: vec![handle.clone(), stylet_cap.clone(), white.clone()],
+        faded: false,
+    };
     commands
-        .spawn((NeedleModel(spec), Transform::default(), Visibility::Hidden))
+        .spawn((
+            NeedleModel(spec),
+            hub,
+            Transform::default(),
+            Visibility::Hidden,
+        ))
         .with_children(|n| {
             // The cannula, its tip bevelled at 30° with the face toward +x.
             n.spawn((
@@ -110,6 +121,67 @@ fn spawn_needle(
 
 /// The bevel of the cannula's tip, from its axis (degrees): a Jamshidi needle's cutting tip.
 pub const BEVEL_DEG: f32 = 30.0;
+
+/// The handle, its cap and its mark: see-through while they stand between the eye and the
+/// skin entry, as they do in the view down the needle (5) at the start of a push, so that
+/// the trainee sees where the needle goes in rather than the back of the handle.
+#[derive(Component)]
+struct Hub {
+    /// The handle's centre, up the shaft from the tip (mm).
+    height: f32,
+    parts: Vec<Handle<StandardMaterial>>,
+    faded: bool,
+}
+
+/// How far from the handle's centre its bar reaches (half its 72 mm), and the entry zone's
+/// usual radius beyond: within this of the line of sight, the handle hides the entry.
+const HUB_REACH_MM: f32 = 36.0 + 10.0;
+
+/// The handle's opacity while it hides the entry: still there, but the skin shows through.
+const HUB_FADED_ALPHA: f32 = 0.3;
+
+/// Whether a ball of `radius` about `centre` crosses the sight line from `eye` to `target`,
+/// in front of the target.
+fn stands_between(eye: Vec3, target: Vec3, centre: Vec3, radius: f32) -> bool {
+    let sight = target - eye;
+    let along = (centre - eye).dot(sight) / sight.length_squared().max(f32::EPSILON);
+    if !(0.0..1.0).contains(&along) {
+        return false;
+    }
+    (eye + sight * along).distance(centre) < radius
+}
+
+fn clear_the_entry(
+    session: Res<SessionState>,
+    frame: Res<PatientFrame>,
+    cameras: Query<&Transform, With<Camera3d>>,
+    mut hubs: Query<(&Transform, &mut Hub), With<NeedleModel>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    let (Some(eye), Some(pose)) = (cameras.iter().next(), session.0.pose()) else {
+        return;
+    };
+    let entry = frame.point(pose.entry);
+    for (needle, mut hub) in &mut hubs {
+        let centre = needle.transform_point(Vec3::Y * hub.height);
+        let fade = stands_between(eye.translation, entry, centre, HUB_REACH_MM);
+        if fade == hub.faded {
+            continue;
+        }
+        hub.faded = fade;
+        for part in &hub.parts {
+            if let Some(mut m) = materials.get_mut(part) {
+                m.base_color
+                    .set_alpha(if fade { HUB_FADED_ALPHA } else { 1.0 });
+                m.alpha_mode = if fade {
+                    AlphaMode::Blend
+                } else {
+                    AlphaMode::Opaque
+                };
+            }
+        }
+    }
+}
 
 /// The stylet's cap on the handle, hidden while the stylet is out.
 #[derive(Component)]
@@ -288,6 +360,45 @@ fn draw_tracks(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_handle_hides_the_entry_only_from_behind_it() {
+        let entry = Vec3::ZERO;
+        let handle = Vec3::new(0.0, 100.0, 0.0);
+        // Down the needle from behind its handle, and a little off the axis.
+        assert!(stands_between(
+            Vec3::new(0.0, 480.0, 0.0),
+            entry,
+            handle,
+            46.0
+        ));
+        assert!(stands_between(
+            Vec3::new(60.0, 480.0, 0.0),
+            entry,
+            handle,
+            46.0
+        ));
+        // From the side, or from beneath the skin, the handle is off the sight line.
+        assert!(!stands_between(
+            Vec3::new(400.0, 50.0, 0.0),
+            entry,
+            handle,
+            46.0
+        ));
+        assert!(!stands_between(
+            Vec3::new(0.0, -400.0, 0.0),
+            entry,
+            handle,
+            46.0
+        ));
+        // An eye closer to the entry than the handle is not looking through it.
+        assert!(!stands_between(
+            Vec3::new(0.0, 60.0, 0.0),
+            entry,
+            handle,
+            46.0
+        ));
+    }
 
     #[test]
     fn a_turn_rolls_the_handle_and_the_bevel_about_the_shaft() {
