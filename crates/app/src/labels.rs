@@ -1,5 +1,5 @@
 //! Landmark labels on demand (L): each named landmark of the patient, drawn where it projects
-//! on screen, under the panels.
+//! on screen, beside the panels and the windows where there is room.
 
 use super::CurrentAnatomy;
 use super::UiSystems;
@@ -50,6 +50,7 @@ fn draw_labels(
     frame: Res<PatientFrame>,
     session: Option<Res<super::session::SessionState>>,
     cameras: Query<(&Camera, &GlobalTransform), With<Camera3d>>,
+    viewport: Option<Res<super::viewport::ViewportRect>>,
     mut seen: Local<LabelCache>,
 ) -> Result {
     let assessing = session.as_ref().is_some_and(|s| {
@@ -90,18 +91,24 @@ fn draw_labels(
     let painter = ctx.layer_painter(egui::LayerId::background());
     let font = egui::FontId::proportional(14.0);
     let scale = ctx.pixels_per_point();
+    let covered = covered(ctx, viewport.map(|v| v.0));
     let mut shown = Vec::new();
     for (name, p, visible) in &seen.labels {
         let Ok(px) = camera.world_to_viewport(cam_tf, frame.point(*p)) else {
             continue;
         };
+        // A landmark under a window or the panel is out of sight, and so is its label.
+        let at = egui::pos2(px.x, px.y) / scale;
+        if covered.iter().any(|r| r.contains(at)) {
+            continue;
+        }
         let colour = if *visible {
             egui::Color32::WHITE
         } else {
             egui::Color32::from_gray(150)
         };
         let galley = painter.layout_no_wrap(label_text(name), font.clone(), colour);
-        shown.push((egui::pos2(px.x, px.y) / scale, galley, *visible, colour));
+        shown.push((at, galley, *visible, colour));
     }
     // The labels the camera sees claim their places first.
     shown.sort_by_key(|(.., visible, _)| !*visible);
@@ -110,6 +117,7 @@ fn draw_labels(
             .iter()
             .map(|(at, galley, ..)| (*at, galley.size()))
             .collect::<Vec<_>>(),
+        &covered,
     );
     for ((at, galley, visible, colour), (top_left, moved)) in shown.into_iter().zip(boxes) {
         painter.circle_filled(at, 3.0, colour);
@@ -134,12 +142,33 @@ fn draw_labels(
 /// The margin drawn around a label's text (points).
 const LABEL_PAD: f32 = 2.0;
 
-/// Where each label's text goes, in order, so that no two overlap: beside its landmark, up
-/// and to the right, or else the first free place in a widening search around it. Each comes
-/// with whether it left its first place (it then gets a line to its landmark). `labels` are
-/// the landmarks' screen points and the texts' sizes, in the order they claim places.
-fn place(labels: &[(egui::Pos2, egui::Vec2)]) -> Vec<(egui::Pos2, bool)> {
-    let mut taken: Vec<egui::Rect> = Vec::new();
+/// What covers the 3D view (the labels are drawn beneath): the windows open last frame (the
+/// scene editor, the controls, the replay) and the side panel, right of the view's rect.
+fn covered(ctx: &egui::Context, view: Option<egui::Rect>) -> Vec<egui::Rect> {
+    let mut rects: Vec<egui::Rect> = ctx.memory(|m| {
+        m.areas()
+            .visible_layer_ids()
+            .into_iter()
+            .filter(|layer| layer.order == egui::Order::Middle)
+            .filter_map(|layer| m.area_rect(layer.id))
+            .collect()
+    });
+    if let Some(v) = view.filter(|v| v.max.x.is_finite()) {
+        rects.push(egui::Rect::from_min_max(
+            egui::pos2(v.max.x, f32::NEG_INFINITY),
+            egui::pos2(f32::INFINITY, f32::INFINITY),
+        ));
+    }
+    rects
+}
+
+/// Where each label's text goes, in order, so that no two overlap and none goes under what
+/// is `covered`: beside its landmark, up and to the right, or else the first free place in a
+/// widening search around it (beside its landmark if there is none). Each comes with whether
+/// it left its first place (it then gets a line to its landmark). `labels` are the
+/// landmarks' screen points and the texts' sizes, in the order they claim places.
+fn place(labels: &[(egui::Pos2, egui::Vec2)], covered: &[egui::Rect]) -> Vec<(egui::Pos2, bool)> {
+    let mut taken: Vec<egui::Rect> = covered.to_vec();
     labels
         .iter()
         .map(|&(at, size)| {
@@ -182,7 +211,7 @@ mod tests {
             egui::pos2(370.0, 532.0),
             egui::pos2(600.0, 200.0),
         ];
-        let placed = place(&points.map(|p| (p, size)));
+        let placed = place(&points.map(|p| (p, size)), &[]);
         let rects: Vec<_> = placed
             .iter()
             .map(|(tl, _)| egui::Rect::from_min_size(*tl, size).expand(LABEL_PAD))
@@ -199,6 +228,32 @@ mod tests {
             (points[3] + egui::vec2(6.0, -2.0 - size.y), false),
             "a lone label stays beside its point"
         );
+    }
+
+    /// A label whose first place is under a window (the scene editor) or the side panel
+    /// moves to a free place beside it, with a line back to its landmark.
+    #[test]
+    fn labels_keep_out_from_under_windows_and_the_panel() {
+        let size = egui::vec2(90.0, 16.0);
+        let editor = egui::Rect::from_min_max(egui::pos2(400.0, 100.0), egui::pos2(800.0, 500.0));
+        let panel = egui::Rect::from_min_max(
+            egui::pos2(1000.0, f32::NEG_INFINITY),
+            egui::pos2(f32::INFINITY, f32::INFINITY),
+        );
+        let points = [egui::pos2(340.0, 300.0), egui::pos2(950.0, 600.0)];
+        let placed = place(&points.map(|p| (p, size)), &[editor, panel]);
+        for ((top_left, moved), at) in placed.iter().zip(points) {
+            let r = egui::Rect::from_min_size(*top_left, size).expand(LABEL_PAD);
+            assert!(
+                !r.intersects(editor) && !r.intersects(panel),
+                "{at:?}: {r:?}"
+            );
+            assert!(*moved, "{at:?} left its first place");
+            assert!(
+                (r.center() - at).length() < 150.0,
+                "{at:?} stays near: {r:?}"
+            );
+        }
     }
 
     #[test]
