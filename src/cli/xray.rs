@@ -111,7 +111,9 @@ fn patient_and_needle(
         .and_then(|s| s.timeline.last())
         .map(|s| {
             let pose = s.pose();
-            (pose.entry, pose.tip())
+            let hub =
+                marrowsim_core::geometry::radiograph::hub_of(&pose, scenario.needle.length_mm);
+            (hub, pose.tip())
         });
     Ok((anatomy, needle))
 }

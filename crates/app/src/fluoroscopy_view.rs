@@ -7,8 +7,7 @@ use super::session::{NeedleCommand, SessionState};
 use bevy::prelude::*;
 use bevy::tasks::{Task, block_on, futures_lite::future::poll_once};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
-use marrowsim_core::geometry::radiograph::{Projection, drr, to_grey, with_needle};
-use marrowsim_core::needle::Pose;
+use marrowsim_core::geometry::radiograph::{Projection, drr, hub_of, to_grey, with_needle};
 use marrowsim_core::scenario::{FluoroscopySpec, Guidance, Side};
 use std::sync::Arc;
 
@@ -37,7 +36,7 @@ pub struct Fluoroscope {
     pub selected: usize,
     /// Shots of the session taken into account, and the newest one waiting for its view.
     seen: usize,
-    pending: Option<(usize, Option<Pose>, usize)>,
+    pending: Option<Pending>,
     shown: Option<Developed>,
     texture: Option<egui::TextureHandle>,
     dirty: bool,
@@ -48,6 +47,15 @@ struct ViewImage {
     projection: Projection,
     base: Option<Arc<Vec<f32>>>,
     task: Option<Task<Vec<f32>>>,
+}
+
+/// A shot taken, waiting for its view's image of the patient.
+#[derive(Clone, Copy)]
+struct Pending {
+    view: usize,
+    /// The needle's cannula when the shot was taken: its hub end and its tip.
+    needle: Option<(Vec3, Vec3)>,
+    number: usize,
 }
 
 /// A developed shot: which view, its number in the attempt, and the image.
@@ -173,10 +181,21 @@ fn develop(
     }
     if shots.len() > scope.seen {
         let last = shots[shots.len() - 1];
-        scope.pending = Some((last.view, s.pose(), shots.len()));
+        let length = s.scenario.needle.length_mm;
+        let needle = s.pose().map(|p| (hub_of(&p, length), p.tip()));
+        scope.pending = Some(Pending {
+            view: last.view,
+            needle,
+            number: shots.len(),
+        });
         scope.seen = shots.len();
     }
-    let Some((view, pose, number)) = scope.pending else {
+    let Some(Pending {
+        view,
+        needle,
+        number,
+    }) = scope.pending
+    else {
         return;
     };
     let Some(v) = scope.views.get(view) else {
@@ -186,8 +205,8 @@ fn develop(
     let Some(base) = v.base.clone() else {
         return;
     };
-    let sums = match pose {
-        Some(p) => with_needle(&base, &v.projection, p.entry, p.tip()),
+    let sums = match needle {
+        Some((hub, tip)) => with_needle(&base, &v.projection, hub, tip),
         None => base.to_vec(),
     };
     let grey = to_grey(&sums);
@@ -287,11 +306,12 @@ pub fn section(
 pub fn shot_grey(
     anatomy: &marrowsim_core::anatomy::Anatomy,
     projection: &Projection,
-    pose: Option<Pose>,
+    pose: Option<marrowsim_core::needle::Pose>,
+    needle_length: f32,
 ) -> Vec<u8> {
     let base = drr(anatomy, projection, None);
     let sums = match pose {
-        Some(p) => with_needle(&base, projection, p.entry, p.tip()),
+        Some(p) => with_needle(&base, projection, hub_of(&p, needle_length), p.tip()),
         None => base,
     };
     to_grey(&sums)

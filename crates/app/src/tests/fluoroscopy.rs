@@ -51,12 +51,47 @@ fn shots_by_key_show_the_needle_and_count_in_the_score() {
     assert_eq!(session(&app).shots().len(), 1);
     developed(&mut app, 1);
 
+    // The needle resting on the skin, as the scene's first step has it: the AP shot shows
+    // the whole cannula, most of it still outside the body, over the bone's outline.
     place_at_ideal_entry(&mut app);
+    tap(&mut app, KeyCode::KeyC, &[]);
+    developed(&mut app, 2);
+    {
+        let s = session(&app);
+        let pose = s.pose().expect("the needle is on the skin");
+        assert_eq!(pose.depth, 0.0);
+        let p =
+            s.scenario.c_arm().unwrap().views[0].projection(&s.anatomy, s.scenario.side, SHOT_PX);
+        let (col, row) = p.pixel(pose.tip()).expect("the tip is in the field");
+        let without = shot_grey(&s.anatomy, &p, None, s.scenario.needle.length_mm);
+        let shown: Vec<u8> = app
+            .world()
+            .resource::<Fluoroscope>()
+            .shown()
+            .unwrap()
+            .image
+            .pixels
+            .iter()
+            .map(|c| c.r())
+            .collect();
+        let around = |g: &[u8]| -> u32 {
+            (row - 2..=row + 2)
+                .flat_map(|r| (col - 2..=col + 2).map(move |c| u32::from(g[r * SHOT_PX + c])))
+                .sum()
+        };
+        assert!(
+            around(&shown) > around(&without) + 100,
+            "the needle on the skin shows: {} against {} without it",
+            around(&shown),
+            around(&without)
+        );
+    }
+
     aim_with_arrows(&mut app);
     push_into_marrow(&mut app, 20.0);
     app.world_mut().resource_mut::<Fluoroscope>().selected = 1;
     tap(&mut app, KeyCode::KeyC, &[]);
-    developed(&mut app, 2);
+    developed(&mut app, 3);
 
     let pose = session(&app).pose().expect("the needle is in");
     let (expected, tip_pixel) = {
@@ -64,7 +99,10 @@ fn shots_by_key_show_the_needle_and_count_in_the_score() {
         let c_arm = s.scenario.c_arm().unwrap();
         let p = c_arm.views[1].projection(&s.anatomy, s.scenario.side, SHOT_PX);
         let (col, row) = p.pixel(pose.tip()).expect("the tip is in the field");
-        (shot_grey(&s.anatomy, &p, Some(pose)), row * SHOT_PX + col)
+        (
+            shot_grey(&s.anatomy, &p, Some(pose), s.scenario.needle.length_mm),
+            row * SHOT_PX + col,
+        )
     };
     let scope = app.world().resource::<Fluoroscope>();
     let shown = scope.shown().unwrap();
@@ -89,8 +127,8 @@ fn shots_by_key_show_the_needle_and_count_in_the_score() {
         .iter()
         .find(|c| c.key == "fluoroscopy.shots")
         .expect("the shots are scored");
-    assert_eq!((dose.value, dose.points), (2.0, dose.max_points));
-    assert_eq!(session(&app).attempt().shots.len(), 2);
+    assert_eq!((dose.value, dose.points), (3.0, dose.max_points));
+    assert_eq!(session(&app).attempt().shots.len(), 3);
     assert_scores_as_the_cli_does(&app, scene, "fluoroscopy");
     std::fs::remove_dir_all(scene.parent().unwrap()).ok();
 }

@@ -126,7 +126,8 @@ const STEP_MM: f32 = 1.0;
 /// How far either side of the detector's plane the beam is followed (mm).
 const REACH_MM: f32 = 180.0;
 
-/// The line integrals of attenuation, row by row, with the needle (entry to tip) if given.
+/// The line integrals of attenuation, row by row, with the needle's cannula (hub end to tip)
+/// if given.
 /// Rows are shared out over the machine's cores; every pixel is its own, so the image is the
 /// same on any number of them.
 pub fn drr(anatomy: &Anatomy, p: &Projection, needle: Option<(Vec3, Vec3)>) -> Vec<f32> {
@@ -147,8 +148,8 @@ pub fn drr(anatomy: &Anatomy, p: &Projection, needle: Option<(Vec3, Vec3)>) -> V
                         .iter()
                         .map(|iv| attenuation(iv.tissue) * iv.length())
                         .sum();
-                    if let Some((entry, tip)) = needle {
-                        sum += steel_along(a, b, entry, tip);
+                    if let Some((hub, tip)) = needle {
+                        sum += steel_along(a, b, hub, tip);
                     }
                     *v = sum;
                 }
@@ -159,41 +160,61 @@ pub fn drr(anatomy: &Anatomy, p: &Projection, needle: Option<(Vec3, Vec3)>) -> V
 }
 
 /// The anatomy's line integrals `base` (from [`drr`] without a needle) with the needle's
-/// steel from `entry` to `tip` added: a shot costs only the needle once its view is known.
-pub fn with_needle(base: &[f32], p: &Projection, entry: Vec3, tip: Vec3) -> Vec<f32> {
+/// steel from `hub` to `tip` added: a shot costs only the needle once its view is known.
+pub fn with_needle(base: &[f32], p: &Projection, hub: Vec3, tip: Vec3) -> Vec<f32> {
     let mut out = base.to_vec();
     for (i, v) in out.iter_mut().enumerate() {
         let (a, b) = p.ray(i % p.width.max(1), i / p.width.max(1));
-        *v += steel_along(a, b, entry, tip);
+        *v += steel_along(a, b, hub, tip);
     }
     out
 }
 
-/// Steel the ray `a`→`b` crosses in the needle's shaft from `entry` to `tip` (1.5 mm radius).
-fn steel_along(a: Vec3, b: Vec3, entry: Vec3, tip: Vec3) -> f32 {
+/// Where the cannula of a needle `length` mm long ends at the hub, for a pose: a shot shows
+/// the whole of it, the part still outside the skin too.
+pub fn hub_of(pose: &crate::needle::Pose, length: f32) -> Vec3 {
+    pose.tip() - pose.direction.normalize_or_zero() * length
+}
+
+/// Steel the ray `a`→`b` crosses in the needle's cannula, a cylinder of 1.5 mm radius from
+/// `hub` to `tip`: the length of the ray inside it. A ray along the needle crosses all of it,
+/// so a needle aimed down the beam shows as a bright dot, as on a C-arm's monitor.
+fn steel_along(a: Vec3, b: Vec3, hub: Vec3, tip: Vec3) -> f32 {
     const RADIUS: f32 = 1.5;
-    let (d1, d2) = ((b - a).normalize_or_zero(), tip - entry);
-    let len = d2.length();
-    if len < 1e-3 {
+    let (ray, axis) = (b - a, tip - hub);
+    let (reach, len) = (ray.length(), axis.length());
+    if reach < 1e-6 || len < 1e-3 {
         return 0.0;
     }
-    let d2 = d2 / len;
-    let n = d1.cross(d2);
-    let gap = if n.length_squared() < 1e-8 {
-        return 0.0;
+    let (d, u) = (ray / reach, axis / len);
+    let (mut lo, mut hi) = (0.0f32, reach);
+    // Between the planes square to the axis at the hub and the tip.
+    let (w, du) = ((a - hub).dot(u), d.dot(u));
+    if du.abs() < 1e-7 {
+        if !(0.0..=len).contains(&w) {
+            return 0.0;
+        }
     } else {
-        (entry - a).dot(n.normalize()).abs()
-    };
-    if gap >= RADIUS {
-        return 0.0;
+        let (s0, s1) = (-w / du, (len - w) / du);
+        (lo, hi) = (lo.max(s0.min(s1)), hi.min(s0.max(s1)));
     }
-    // Where along the needle the ray passes closest: it must lie on the shaft.
-    let t = (entry - a).cross(d1).dot(n) / n.length_squared();
-    if !(0.0..=len).contains(&t) {
-        return 0.0;
+    // Within the radius of the axis: a quadratic in the distance along the ray.
+    let (m, e) = ((a - hub) - u * w, d - u * du);
+    let (qa, qb, qc) = (e.dot(e), 2.0 * m.dot(e), m.dot(m) - RADIUS * RADIUS);
+    if qa < 1e-12 {
+        if qc > 0.0 {
+            return 0.0;
+        }
+    } else {
+        let disc = qb * qb - 4.0 * qa * qc;
+        if disc <= 0.0 {
+            return 0.0;
+        }
+        let root = disc.sqrt();
+        lo = lo.max((-qb - root) / (2.0 * qa));
+        hi = hi.min((-qb + root) / (2.0 * qa));
     }
-    let sin = n.length().max(0.05);
-    STEEL * 2.0 * (RADIUS * RADIUS - gap * gap).sqrt() / sin
+    STEEL * (hi - lo).max(0.0)
 }
 
 /// 8-bit grey levels as a radiograph shows them (bone and steel white), windowed between the
@@ -277,6 +298,47 @@ mod tests {
             with,
             "a shot is the view's anatomy plus the needle"
         );
+    }
+
+    /// The steel a ray crosses is its length inside the cannula: the shaft's width across it,
+    /// the whole needle along it (the bull's-eye of a needle aimed down the beam), nothing
+    /// beside it or past its ends.
+    #[test]
+    fn steel_is_the_ray_inside_the_cannula() {
+        let (hub, tip) = (Vec3::new(0.0, 0.0, 100.0), Vec3::ZERO);
+        let through = |a: Vec3, b: Vec3| steel_along(a, b, hub, tip) / STEEL;
+        let close = |x: f32, want: f32| assert!((x - want).abs() < 1e-3, "{x} vs {want}");
+        // Across the shaft at its middle, through the axis and 1 mm off it.
+        let across = |y: f32| through(Vec3::new(-50.0, y, 50.0), Vec3::new(50.0, y, 50.0));
+        close(across(0.0), 3.0);
+        close(across(1.0), 2.0 * (1.5f32 * 1.5 - 1.0).sqrt());
+        close(across(1.6), 0.0);
+        // Down the axis, either way, and just beside the shaft.
+        let down = |x: f32| through(Vec3::new(x, 0.0, 300.0), Vec3::new(x, 0.0, -300.0));
+        close(down(0.0), 100.0);
+        close(
+            through(Vec3::new(0.5, 0.0, -300.0), Vec3::new(0.5, 0.0, 300.0)),
+            100.0,
+        );
+        close(down(1.6), 0.0);
+        // At 45° through the middle of the axis: the chord over the sine.
+        let s = std::f32::consts::FRAC_1_SQRT_2;
+        let slant = through(
+            Vec3::new(-100.0 * s, 0.0, 50.0 - 100.0 * s),
+            Vec3::new(100.0 * s, 0.0, 50.0 + 100.0 * s),
+        );
+        close(slant, 3.0 / s);
+        // Past the tip, and a ray stopping short of the needle.
+        close(
+            through(Vec3::new(-50.0, 0.0, -5.0), Vec3::new(50.0, 0.0, -5.0)),
+            0.0,
+        );
+        close(
+            through(Vec3::new(0.0, 0.0, 300.0), Vec3::new(0.0, 0.0, 150.0)),
+            0.0,
+        );
+        // A needle of no length is not there.
+        assert_eq!(steel_along(Vec3::ZERO, Vec3::X, tip, tip), 0.0);
     }
 
     #[test]
