@@ -152,13 +152,14 @@ fn stands_between(eye: Vec3, target: Vec3, centre: Vec3, radius: f32) -> bool {
 }
 
 fn clear_the_entry(
-    session: Res<SessionState>,
+    session: Option<Res<SessionState>>,
     frame: Res<PatientFrame>,
     cameras: Query<&Transform, With<Camera3d>>,
     mut hubs: Query<(&Transform, &mut Hub), With<NeedleModel>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
-    let (Some(eye), Some(pose)) = (cameras.iter().next(), session.0.pose()) else {
+    let pose = session.and_then(|s| s.0.pose());
+    let (Some(eye), Some(pose)) = (cameras.iter().next(), pose) else {
         return;
     };
     let entry = frame.point(pose.entry);
