@@ -75,7 +75,7 @@ fn force_label(pos: &HoverPosition<'_>) -> Option<String> {
 }
 
 pub(super) fn force_depth(ui: &mut egui::Ui, s: &Session) {
-    still_plot("force_depth", 170.0, "depth past the skin (mm)")
+    still_plot("force_depth", 140.0, "depth past the skin (mm)")
         .y_axis_label("force (N)")
         .include_x(0.0)
         .include_x(40.0)

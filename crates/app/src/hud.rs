@@ -319,8 +319,13 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
             }
         ));
     }
+    // Open while the trainee reads them; once the needle is on the skin they fold away (a
+    // header of their own, which the trainee may open again), so that the live section
+    // below fits a laptop's screen.
+    let placed = s.pose().is_some();
     egui::CollapsingHeader::new("Instructions")
-        .default_open(true)
+        .id_salt(("instructions", placed))
+        .default_open(!placed)
         .show(ui, |ui| {
             for line in &s.scenario.instructions {
                 ui.label(format!("• {line}"));
@@ -378,7 +383,7 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
         }
         (Style::Tissues, Some(tex)) => {
             ui.label("Section in the needle's plane");
-            ui.image((tex.id(), egui::vec2(360.0, 260.0)));
+            ui.image((tex.id(), egui::vec2(344.0, 248.0)));
         }
         (_, None) => {}
     }
