@@ -74,7 +74,7 @@ fn spawn_needle(
         ..default()
     });
     let hub = Hub {
-        height: length + 8.0,
+        length,
         parts: vec![handle.clone(), stylet_cap.clone(), white.clone()],
         faded: false,
     };
@@ -127,28 +127,77 @@ pub const BEVEL_DEG: f32 = 30.0;
 /// the trainee sees where the needle goes in rather than the back of the handle.
 #[derive(Component)]
 struct Hub {
-    /// The handle's centre, up the shaft from the tip (mm).
-    height: f32,
+    /// The cannula's length: the handle sits on its end.
+    length: f32,
     parts: Vec<Handle<StandardMaterial>>,
     faded: bool,
 }
 
-/// How far from the handle's centre its bar reaches (half its 72 mm), and the entry zone's
-/// usual radius beyond: within this of the line of sight, the handle hides the entry.
-const HUB_REACH_MM: f32 = 36.0 + 10.0;
+/// What the entry zone shows around the entry point (mm): within this of the line of sight,
+/// the handle hides it.
+const ENTRY_MARGIN_MM: f32 = 10.0;
 
 /// The handle's opacity while it hides the entry: still there, but the skin shows through.
 const HUB_FADED_ALPHA: f32 = 0.3;
 
-/// Whether a ball of `radius` about `centre` crosses the sight line from `eye` to `target`,
-/// in front of the target.
-fn stands_between(eye: Vec3, target: Vec3, centre: Vec3, radius: f32) -> bool {
-    let sight = target - eye;
-    let along = (centre - eye).dot(sight) / sight.length_squared().max(f32::EPSILON);
-    if !(0.0..1.0).contains(&along) {
-        return false;
-    }
-    (eye + sight * along).distance(centre) < radius
+/// The handle's solid parts in the needle's frame (tip at the origin, +y up the shaft), as
+/// capsules: the T bar across the hub (radius 8 mm, 72 mm end to end), and the column of the
+/// hub and the stylet's cap along the axis (radius 6.5 mm).
+fn handle_parts(length: f32) -> [(Vec3, Vec3, f32); 2] {
+    [
+        (
+            Vec3::new(-28.0, length + 8.0, 0.0),
+            Vec3::new(28.0, length + 8.0, 0.0),
+            8.0,
+        ),
+        (
+            Vec3::new(0.0, length - 6.0, 0.0),
+            Vec3::new(0.0, length + 22.0, 0.0),
+            6.5,
+        ),
+    ]
+}
+
+/// The shortest distance between the segments `a0`–`a1` and `b0`–`b1`.
+fn segment_distance(a0: Vec3, a1: Vec3, b0: Vec3, b1: Vec3) -> f32 {
+    let (d1, d2, r) = (a1 - a0, b1 - b0, a0 - b0);
+    let (aa, ee, f) = (d1.length_squared(), d2.length_squared(), d2.dot(r));
+    let (s, t) = if aa <= f32::EPSILON && ee <= f32::EPSILON {
+        (0.0, 0.0)
+    } else if aa <= f32::EPSILON {
+        (0.0, (f / ee).clamp(0.0, 1.0))
+    } else {
+        let c = d1.dot(r);
+        if ee <= f32::EPSILON {
+            ((-c / aa).clamp(0.0, 1.0), 0.0)
+        } else {
+            let b = d1.dot(d2);
+            let denom = aa * ee - b * b;
+            let mut s = if denom > f32::EPSILON {
+                ((b * f - c * ee) / denom).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let mut t = (b * s + f) / ee;
+            if t < 0.0 {
+                t = 0.0;
+                s = (-c / aa).clamp(0.0, 1.0);
+            } else if t > 1.0 {
+                t = 1.0;
+                s = ((b - c) / aa).clamp(0.0, 1.0);
+            }
+            (s, t)
+        }
+    };
+    (a0 + d1 * s).distance(b0 + d2 * t)
+}
+
+/// Whether any of the handle's `parts` (capsules in the world) comes within its radius and
+/// the entry's margin of the sight line from `eye` to `entry`.
+fn hides_entry(eye: Vec3, entry: Vec3, parts: &[(Vec3, Vec3, f32)]) -> bool {
+    parts
+        .iter()
+        .any(|&(a, b, r)| segment_distance(eye, entry, a, b) < r + ENTRY_MARGIN_MM)
 }
 
 fn clear_the_entry(
@@ -164,8 +213,9 @@ fn clear_the_entry(
     };
     let entry = frame.point(pose.entry);
     for (needle, mut hub) in &mut hubs {
-        let centre = needle.transform_point(Vec3::Y * hub.height);
-        let fade = stands_between(eye.translation, entry, centre, HUB_REACH_MM);
+        let parts = handle_parts(hub.length)
+            .map(|(a, b, r)| (needle.transform_point(a), needle.transform_point(b), r));
+        let fade = hides_entry(eye.translation, entry, &parts);
         if fade == hub.faded {
             continue;
         }
@@ -362,43 +412,62 @@ fn draw_tracks(
 mod tests {
     use super::*;
 
+    /// The handle hides the entry from behind it, down the needle; not from the side, not
+    /// from beside its bar's end, and not from beneath the skin.
     #[test]
     fn the_handle_hides_the_entry_only_from_behind_it() {
         let entry = Vec3::ZERO;
-        let handle = Vec3::new(0.0, 100.0, 0.0);
-        // Down the needle from behind its handle, and a little off the axis.
-        assert!(stands_between(
-            Vec3::new(0.0, 480.0, 0.0),
-            entry,
-            handle,
-            46.0
-        ));
-        assert!(stands_between(
-            Vec3::new(60.0, 480.0, 0.0),
-            entry,
-            handle,
-            46.0
-        ));
-        // From the side, or from beneath the skin, the handle is off the sight line.
-        assert!(!stands_between(
-            Vec3::new(400.0, 50.0, 0.0),
-            entry,
-            handle,
-            46.0
-        ));
-        assert!(!stands_between(
-            Vec3::new(0.0, -400.0, 0.0),
-            entry,
-            handle,
-            46.0
-        ));
-        // An eye closer to the entry than the handle is not looking through it.
-        assert!(!stands_between(
-            Vec3::new(0.0, 60.0, 0.0),
-            entry,
-            handle,
-            46.0
-        ));
+        let parts = handle_parts(100.0);
+        let hides = |eye: Vec3| hides_entry(eye, entry, &parts);
+        assert!(hides(Vec3::new(0.0, 480.0, 0.0)), "down the needle");
+        assert!(hides(Vec3::new(0.0, 480.0, 60.0)), "a little off the axis");
+        assert!(hides(Vec3::new(100.0, 480.0, 0.0)), "along the bar");
+        assert!(!hides(Vec3::new(0.0, 480.0, 150.0)), "square to the bar");
+        assert!(!hides(Vec3::new(400.0, 50.0, 0.0)), "from the side");
+        assert!(!hides(Vec3::new(0.0, -400.0, 0.0)), "from beneath");
+        assert!(!hides(Vec3::new(0.0, 60.0, 0.0)), "closer than the handle");
+    }
+
+    #[test]
+    fn segments_measure_their_closest_points() {
+        let d = segment_distance;
+        let close = |x: f32, want: f32| assert!((x - want).abs() < 1e-4, "{x} vs {want}");
+        close(
+            d(
+                Vec3::ZERO,
+                Vec3::X,
+                Vec3::new(0.5, 1.0, -1.0),
+                Vec3::new(0.5, 1.0, 1.0),
+            ),
+            1.0,
+        );
+        close(
+            d(
+                Vec3::ZERO,
+                Vec3::X,
+                Vec3::new(2.0, 0.0, 0.0),
+                Vec3::new(3.0, 0.0, 0.0),
+            ),
+            1.0,
+        );
+        close(
+            d(
+                Vec3::ZERO,
+                Vec3::X,
+                Vec3::new(0.0, 2.0, 0.0),
+                Vec3::new(1.0, 2.0, 0.0),
+            ),
+            2.0,
+        );
+        close(
+            d(
+                Vec3::ZERO,
+                Vec3::ZERO,
+                Vec3::new(0.0, 3.0, 0.0),
+                Vec3::new(0.0, 3.0, 0.0),
+            ),
+            3.0,
+        );
     }
 
     #[test]
