@@ -296,28 +296,31 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
         }
     });
     if software && s.scenario.mode == Mode::Practice && *m.skin_opacity < 1.0 {
-        ui.weak("The software profile hides a see-through skin; at opacity 1 it is drawn.");
+        ui.weak("Software profile: the skin shows only at opacity 1.");
     }
     if let Some(profile) = m.profile {
         use super::render_profile::RenderProfile;
-        egui::ComboBox::from_label("Graphics")
-            .selected_text(profile.name())
-            .show_ui(ui, |ui| {
-                for p in [RenderProfile::Full, RenderProfile::Software] {
-                    ui.selectable_value(profile, p, p.name());
-                }
-            });
-    }
-    if let Some((scale, adaptive)) = m.render_scale.filter(|(s, _)| *s < 1.0) {
-        ui.weak(format!(
-            "The 3D view is drawn at {:.0}% of the window's width and height{}.",
-            scale * 100.0,
-            if adaptive {
-                ", adapting to hold 15 frames a second"
-            } else {
-                ""
+        ui.horizontal(|ui| {
+            egui::ComboBox::from_label("Graphics")
+                .selected_text(profile.name())
+                .show_ui(ui, |ui| {
+                    for p in [RenderProfile::Full, RenderProfile::Software] {
+                        ui.selectable_value(profile, p, p.name());
+                    }
+                });
+            if let Some((scale, adaptive)) = m.render_scale.filter(|(s, _)| *s < 1.0) {
+                ui.weak(format!("· view at {:.0}%", scale * 100.0))
+                    .on_hover_text(format!(
+                        "The 3D view is drawn at {:.0}% of the window's width and height{}.",
+                        scale * 100.0,
+                        if adaptive {
+                            ", adapting to hold 15 frames a second"
+                        } else {
+                            ""
+                        }
+                    ));
             }
-        ));
+        });
     }
     // Open while the trainee reads them; once the needle is on the skin they fold away (a
     // header of their own, which the trainee may open again), so that the live section
