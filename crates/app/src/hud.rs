@@ -382,17 +382,34 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
         }
         (Style::Ultrasound, Some(tex)) => {
             ui.label("Ultrasound in the needle's plane (skin at the top)");
-            ui.image((tex.id(), egui::vec2(208.0, 288.0)));
+            let image = ui.image((tex.id(), egui::vec2(208.0, 288.0)));
+            bring_into_view_once(ui, &image);
         }
         (Style::Tissues, Some(tex)) => {
             ui.label("Section in the needle's plane");
-            ui.image((tex.id(), egui::vec2(344.0, 248.0)));
+            let image = ui.image((tex.id(), egui::vec2(344.0, 248.0)));
+            bring_into_view_once(ui, &image);
         }
-        (_, None) => {}
+        (_, None) => ui.data_mut(|d| d.remove::<bool>(egui::Id::new(LIVE_IMAGE_SEEN))),
     }
     ui.separator();
     ui.label("Press H for the controls.");
     actions
+}
+
+const LIVE_IMAGE_SEEN: &str = "live image brought into view";
+
+/// Scrolls the panel, once each time the live image appears (the needle put on the skin),
+/// so that all of it shows: on a laptop's screen it starts below the fold. The trainee may
+/// scroll back; the panel does not fight them.
+fn bring_into_view_once(ui: &mut egui::Ui, image: &egui::Response) {
+    let seen = egui::Id::new(LIVE_IMAGE_SEEN);
+    if !ui.data(|d| d.get_temp::<bool>(seen)).unwrap_or(false) {
+        // A margin below for the lines the readouts gain once the needle moves.
+        let below = image.rect.with_max_y(image.rect.max.y + 48.0);
+        ui.scroll_to_rect(below, Some(egui::Align::Max));
+        ui.data_mut(|d| d.insert_temp(seen, true));
+    }
 }
 
 /// In practice, where on the skin the site passes from; computed only while it is open.
