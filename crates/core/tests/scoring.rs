@@ -69,6 +69,36 @@ fn perpendicular_path_into_the_sacrum_fails() {
     assert!(component(&s, "angle").value > 20.0);
 }
 
+/// Straight down at the PSIS, never tilted toward the ASIS, the tip lands in marrow: the
+/// marrow was reached on another approach's track (26.2° off the aim, tolerance 10°), 2.2 mm
+/// from the SI joint. It fails, counted 10 under the pass mark, and says why first.
+#[test]
+fn straight_down_into_marrow_fails_on_the_angle() {
+    let s = grade(SCENE, "tests/golden/straight_down_into_marrow.ron");
+    assert_eq!(s.verdict, Verdict::Fail, "{:#?}", s.feedback);
+    assert_eq!(s.total, 60.0);
+    let site = &s.sites[0];
+    assert!(site.earned > 80.0, "earned {}", site.earned);
+    let angle = component(&s, "angle");
+    assert!(angle.value > 20.0 && angle.value < 30.0, "{}", angle.value);
+    assert!(
+        angle.points > 0.0,
+        "the angle is still graded: {}",
+        angle.points
+    );
+    assert_eq!(
+        component(&s, "depth").points,
+        component(&s, "depth").max_points
+    );
+    assert!(
+        s.feedback[0].contains("more than twice"),
+        "{:?}",
+        s.feedback
+    );
+    let note = site.cap_note().expect("the cap is explained");
+    assert!(note.contains("off the aim"), "{note}");
+}
+
 #[test]
 fn low_lateral_entry_toward_the_notch_is_unsafe() {
     let s = grade(SCENE, "tests/golden/low_lateral_toward_notch.ron");

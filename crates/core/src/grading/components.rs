@@ -168,6 +168,12 @@ pub(super) fn entry_component(
     Component::graded("entry", "Entry point", dist, "mm", max, f, feedback)
 }
 
+/// Beyond this many tolerances off the aim the site fails, whatever the tip reached: the
+/// track is another approach, not a variation of the taught one. At the PSIS, twice the 10°
+/// tolerance is the straight-in push the demonstration names a classic error, whose track
+/// meets the SI joint 32 mm in (Hirahara); reaching marrow on it is luck with the depth.
+pub const ANGLE_FAIL_TOLERANCES: f32 = 2.0;
+
 pub(super) fn angle_component(
     zone: &ResolvedSite,
     pose: &Pose,
@@ -176,10 +182,16 @@ pub(super) fn angle_component(
 ) -> Component {
     let angle = pose.direction.angle_between(zone.aim).to_degrees();
     let f = ramp(angle - zone.tolerance_deg, zone.tolerance_deg * 2.0);
+    let off_course = angle > ANGLE_FAIL_TOLERANCES * zone.tolerance_deg;
     let feedback = words.say(|| {
         if f >= 1.0 {
             format!(
                 "Needle {angle:.1}° off the aim, within the {:.0}° tolerance.",
+                zone.tolerance_deg
+            )
+        } else if off_course {
+            format!(
+                "Needle {angle:.1}° off the aim, more than twice the {:.0}° tolerance: that is another approach, whose track leaves the bone's safe corridor, and the site fails however deep the tip went. Angle toward the target landmark before the push.",
                 zone.tolerance_deg
             )
         } else {
@@ -189,7 +201,12 @@ pub(super) fn angle_component(
             )
         }
     });
-    Component::graded("angle", "Angle to the aim", angle, "deg", max, f, feedback)
+    let c = Component::graded("angle", "Angle to the aim", angle, "deg", max, f, feedback);
+    if off_course {
+        c.at_least(Severity::Failing)
+    } else {
+        c
+    }
 }
 
 pub(super) fn depth_component(

@@ -9,7 +9,7 @@ use crate::tissue::Tissue;
 use glam::Vec3;
 use serde::Serialize;
 
-pub use super::components::{Component, Severity, hazard_name};
+pub use super::components::{ANGLE_FAIL_TOLERANCES, Component, Severity, hazard_name};
 use super::components::{
     Words, angle_component, depth_component, entry_component, hazard_component,
     technique_components, time_component,
@@ -63,6 +63,9 @@ impl SiteScore {
         }
         let why = match (self.verdict, self.objective) {
             (Verdict::Unsafe, _) => "an unsafe placement counts at most half the pass mark",
+            (_, Objective::Reached) if off_course(&self.components) => {
+                "the needle was more than twice the tolerance off the aim"
+            }
             (_, Objective::NotEntered) => "the needle never went into the body",
             (_, Objective::NoBone) => "the needle never reached bone",
             (_, Objective::OnBone) => "the needle never crossed the cortex",
@@ -773,6 +776,10 @@ fn assemble(
     let raw: f32 = out.iter().map(|c| c.points).sum();
     let stage = objective(replay, shaft, in_window);
     let mut cap = stage.cap(scenario.pass_mark);
+    let off_course = off_course(&out);
+    if off_course {
+        cap = cap.min(Objective::MissedTarget.cap(scenario.pass_mark));
+    }
     if unsafe_contact {
         cap = cap.min(UNSAFE_CAP_SHARE * scenario.pass_mark);
     }
@@ -782,7 +789,7 @@ fn assemble(
         && scenario.time_limit_s.is_some_and(|l| replay.elapsed > l);
     let verdict = if unsafe_contact {
         Verdict::Unsafe
-    } else if stage != Objective::Reached || total < scenario.pass_mark || over_time {
+    } else if stage != Objective::Reached || off_course || total < scenario.pass_mark || over_time {
         Verdict::Fail
     } else {
         Verdict::Pass
@@ -796,6 +803,13 @@ fn assemble(
         objective: stage,
         components: out,
     }
+}
+
+/// Whether the site's angle to the aim fails it (see `components::ANGLE_FAIL_TOLERANCES`).
+fn off_course(components: &[Component]) -> bool {
+    components
+        .iter()
+        .any(|c| c.key == "angle" && c.severity >= Severity::Failing)
 }
 
 /// What `score_files` does with an attempt that was made in another scene, on another
