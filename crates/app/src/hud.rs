@@ -11,6 +11,7 @@ use super::viewport::ViewportRect;
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use marrowsim_core::grading::scoring::ANGLE_FAIL_TOLERANCES;
 use marrowsim_core::needle::session::{Session, Tool};
 use marrowsim_core::scenario::Mode;
 
@@ -567,7 +568,19 @@ fn readouts(ui: &mut egui::Ui, s: &Session) {
             && let Some(a) = s.angle_to_aim()
         {
             ui.label("Angle to the aim");
-            ui.label(format!("{a:.1}°"));
+            let site = &s.scenario.sites[s.site.min(s.scenario.sites.len() - 1)];
+            let tolerance = site.trajectory.tolerance_deg;
+            let shown = format!("{a:.1}°");
+            if a > ANGLE_FAIL_TOLERANCES * tolerance {
+                ui.colored_label(egui::Color32::LIGHT_RED, format!("{shown}: off course, fails"))
+                    .on_hover_text(format!(
+                        "More than twice the {tolerance:.0}° tolerance: another approach's track. The site fails wherever the tip ends."
+                    ));
+            } else if a > tolerance {
+                ui.colored_label(egui::Color32::from_rgb(240, 190, 80), shown);
+            } else {
+                ui.label(shown);
+            }
             ui.end_row();
         }
         if let Some(o) = s.last {
