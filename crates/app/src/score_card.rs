@@ -5,6 +5,7 @@
 use super::UiSystems;
 use super::case::{CaseCommand, fresh_draw};
 use super::hud::right_panel;
+use super::hud::verdict_colour;
 use super::section_image::{IDEAL_GREEN, NEEDLE_CYAN, Track, section_image};
 use super::session::SessionState;
 use super::viewport::ViewportRect;
@@ -12,7 +13,7 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use glam::Vec3;
 use marrowsim_core::geometry::section::SectionPlane;
-use marrowsim_core::grading::scoring::Verdict;
+use marrowsim_core::grading::scoring::{Severity, Verdict};
 use marrowsim_core::needle::session::Session;
 
 pub(super) fn plugin(app: &mut App) {
@@ -173,7 +174,7 @@ fn score_card(
         return Ok(());
     };
     right_panel(ctx, "score", CARD_WIDTH, &mut viewport, |ui| {
-        let colour = super::hud::verdict_colour(score.verdict);
+        let colour = verdict_colour(score.verdict);
         let word = match score.verdict {
             Verdict::Pass => "PASS",
             Verdict::Fail => "FAIL",
@@ -279,7 +280,13 @@ pub(super) fn components_grid(
                     }
                 }
                 ui.label(c.shown_value());
-                ui.label(format!("{:.1} / {:.1}", c.points, c.max_points));
+                // What fails the site, or makes it unsafe, shows in its verdict's colour.
+                let points = format!("{:.1} / {:.1}", c.points, c.max_points);
+                match c.severity {
+                    Severity::Unsafe => ui.colored_label(verdict_colour(Verdict::Unsafe), points),
+                    Severity::Failing => ui.colored_label(verdict_colour(Verdict::Fail), points),
+                    _ => ui.label(points),
+                };
                 ui.end_row();
             }
         });
