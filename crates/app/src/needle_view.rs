@@ -430,44 +430,20 @@ mod tests {
 
     #[test]
     fn segments_measure_their_closest_points() {
-        let d = segment_distance;
-        let close = |x: f32, want: f32| assert!((x - want).abs() < 1e-4, "{x} vs {want}");
-        close(
-            d(
-                Vec3::ZERO,
-                Vec3::X,
-                Vec3::new(0.5, 1.0, -1.0),
-                Vec3::new(0.5, 1.0, 1.0),
-            ),
-            1.0,
-        );
-        close(
-            d(
-                Vec3::ZERO,
-                Vec3::X,
-                Vec3::new(2.0, 0.0, 0.0),
-                Vec3::new(3.0, 0.0, 0.0),
-            ),
-            1.0,
-        );
-        close(
-            d(
-                Vec3::ZERO,
-                Vec3::X,
-                Vec3::new(0.0, 2.0, 0.0),
-                Vec3::new(1.0, 2.0, 0.0),
-            ),
-            2.0,
-        );
-        close(
-            d(
-                Vec3::ZERO,
-                Vec3::ZERO,
-                Vec3::new(0.0, 3.0, 0.0),
-                Vec3::new(0.0, 3.0, 0.0),
-            ),
-            3.0,
-        );
+        let x = |x: f32, y: f32, z: f32| Vec3::new(x, y, z);
+        // (second segment's ends, distance) from the unit segment along x; the last from a
+        // point to a point.
+        let cases = [
+            (x(0.5, 1.0, -1.0), x(0.5, 1.0, 1.0), 1.0),
+            (x(2.0, 0.0, 0.0), x(3.0, 0.0, 0.0), 1.0),
+            (x(0.0, 2.0, 0.0), x(1.0, 2.0, 0.0), 2.0),
+        ];
+        for (b0, b1, want) in cases {
+            let got = segment_distance(Vec3::ZERO, Vec3::X, b0, b1);
+            assert!((got - want).abs() < 1e-4, "{b0} {b1}: {got} vs {want}");
+        }
+        let point = segment_distance(Vec3::ZERO, Vec3::ZERO, x(0.0, 3.0, 0.0), x(0.0, 3.0, 0.0));
+        assert!((point - 3.0).abs() < 1e-4, "{point}");
     }
 
     #[test]
