@@ -518,6 +518,10 @@ fn perf_lines_counts_the_insertions_feasibility_draws() {
         .expect("the skin's row");
     assert_eq!(skin["crossings"], 600, "{skin}");
     assert!(stdout.contains("air → skin"), "{stdout}");
+    assert!(
+        stdout.contains("by the tissue each found: air "),
+        "{stdout}"
+    );
 
     let f = run(&["feasibility", scene, "--samples", "300", "--seed", "4"]);
     let (out, _) = text(&f);

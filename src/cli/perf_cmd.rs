@@ -8,6 +8,7 @@ use marrowsim_app::SceneSource;
 use marrowsim_app::{FrameProbe, IdleProbe, IdleReport, WindowReport, headless_budget};
 use marrowsim_core::scenario::Scenario;
 use marrowsim_core::scenario::default_scenario;
+use marrowsim_core::tissue::Tissue;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -127,6 +128,16 @@ fn lines(scene: Option<&PathBuf>, samples: usize, runs: u32, seed: u64) -> Resul
         each(p.field_reads),
         each(tally.skid_tests),
         each(tally.scored)
+    );
+    let by_tissue: Vec<String> = Tissue::ALL
+        .iter()
+        .zip(p.steps_in)
+        .filter(|(_, n)| *n > 0)
+        .map(|(t, n)| format!("{} {:.1}", t.name(), each(n)))
+        .collect();
+    out!(
+        "  stepping probes per insertion, by the tissue each found: {}",
+        by_tissue.join(", ")
     );
     out!(
         "  boundaries, per insertion: crossed; placed by the grid alone; exact evaluations; the interpolant's uncertain band (median half-width)"

@@ -34,6 +34,8 @@ pub struct PathTally {
     pub paths: usize,
     /// Probes that step along a line, each with how far its tissue holds ahead.
     pub steps: usize,
+    /// [`PathTally::steps`] by the tissue each found, in the order of [`Tissue::ALL`].
+    pub steps_in: [usize; Tissue::ALL.len()],
     /// Probes that narrow a bracket around a boundary.
     pub bracket_probes: usize,
     /// Analytic probes made for the steps: outside the grid, in cells it cannot model, and
@@ -78,6 +80,9 @@ impl PathTally {
     pub fn add(&mut self, other: &PathTally) {
         self.paths += other.paths;
         self.steps += other.steps;
+        for (mine, theirs) in self.steps_in.iter_mut().zip(other.steps_in) {
+            *mine += theirs;
+        }
         self.bracket_probes += other.bracket_probes;
         self.analytic_in_steps += other.analytic_in_steps;
         self.analytic_in_brackets += other.analytic_in_brackets;
@@ -350,13 +355,15 @@ impl Along for Tallied<'_> {
     }
 
     fn probe_ahead(&self, p: Vec3, dir: Vec3) -> (Probe, Ahead) {
-        self.count(
+        let out = self.count(
             || self.exact.anatomy.grid.probe_ahead(p, dir, &self.exact),
             |t, analytic| {
                 t.steps += 1;
                 t.analytic_in_steps += analytic;
             },
-        )
+        );
+        self.tally.borrow_mut().steps_in[out.0.tissue as usize] += 1;
+        out
     }
 
     fn split(&self, a: Vec3, b: Vec3) -> Option<Split> {

@@ -566,6 +566,16 @@ mod tests {
             p.steps > 20 * t.samples && p.bracket_probes > 4 * t.samples,
             "{p:?}"
         );
+        assert_eq!(p.steps_in.iter().sum::<usize>(), p.steps, "{p:?}");
+        for layer in [
+            Tissue::Air,
+            Tissue::Skin,
+            Tissue::Fat,
+            Tissue::Muscle,
+            Tissue::Cortex,
+        ] {
+            assert!(p.steps_in[layer as usize] >= t.samples, "{layer:?}: {p:?}");
+        }
         // Every exact evaluation made in a bracket is charged to the boundary it placed, and
         // every line comes in through the skin.
         let boundaries = &p.boundaries;
