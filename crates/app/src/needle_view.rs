@@ -93,28 +93,28 @@ fn spawn_needle(
             ));
             // The T handle: a rounded bar across the hub.
             n.spawn((
-                Mesh3d(meshes.add(Capsule3d::new(8.0, 56.0))),
+                Mesh3d(meshes.add(Capsule3d::new(BAR.radius, 2.0 * BAR.half))),
                 MeshMaterial3d(handle.clone()),
-                Transform::from_xyz(0.0, length + 8.0, 0.0)
+                Transform::from_xyz(0.0, length + BAR.above, 0.0)
                     .with_rotation(Quat::from_rotation_z(std::f32::consts::FRAC_PI_2)),
             ));
             n.spawn((
-                Mesh3d(meshes.add(Cylinder::new(6.0, 10.0))),
+                Mesh3d(meshes.add(Cylinder::new(HUB.radius, 2.0 * HUB.half))),
                 MeshMaterial3d(handle),
-                Transform::from_xyz(0.0, length - 1.0, 0.0),
+                Transform::from_xyz(0.0, length + HUB.above, 0.0),
             ));
             // The stylet's cap, locked into the top of the handle; gone with the stylet.
             n.spawn((
                 StyletCap,
-                Mesh3d(meshes.add(Cylinder::new(6.5, 8.0))),
+                Mesh3d(meshes.add(Cylinder::new(CAP.radius, 2.0 * CAP.half))),
                 MeshMaterial3d(stylet_cap),
-                Transform::from_xyz(0.0, length + 18.0, 0.0),
+                Transform::from_xyz(0.0, length + CAP.above, 0.0),
             ));
             // Which way the bevel faces: a mark on the handle's side toward the bevel's face.
             n.spawn((
                 Mesh3d(meshes.add(Cuboid::new(3.0, 10.0, 3.0))),
                 MeshMaterial3d(white),
-                Transform::from_xyz(7.0, length + 8.0, 0.0),
+                Transform::from_xyz(HUB.radius + 1.0, length + BAR.above, 0.0),
             ));
         });
 }
@@ -140,20 +140,49 @@ const ENTRY_MARGIN_MM: f32 = 10.0;
 /// The handle's opacity while it hides the entry: still there, but the skin shows through.
 const HUB_FADED_ALPHA: f32 = 0.3;
 
-/// The handle's solid parts in the needle's frame (tip at the origin, +y up the shaft), as
-/// capsules: the T bar across the hub (radius 8 mm, 72 mm end to end), and the column of the
-/// hub and the stylet's cap along the axis (radius 6.5 mm).
+/// One round part of the handle, in the needle's frame (tip at the origin, +y up the shaft):
+/// its radius, half its length along its own axis, and how far its centre sits above the
+/// cannula's end (mm).
+struct Part {
+    radius: f32,
+    half: f32,
+    above: f32,
+}
+
+/// The T bar across the hub, a capsule whose straight part is `2 × half` long.
+const BAR: Part = Part {
+    radius: 8.0,
+    half: 28.0,
+    above: 8.0,
+};
+/// The hub the cannula is set in.
+const HUB: Part = Part {
+    radius: 6.0,
+    half: 5.0,
+    above: -1.0,
+};
+/// The stylet's cap, locked into the top of the handle.
+const CAP: Part = Part {
+    radius: 6.5,
+    half: 4.0,
+    above: 18.0,
+};
+
+/// The handle's solid parts in the needle's frame, as capsules: the T bar across the hub,
+/// and the column of the hub and the stylet's cap along the axis.
 fn handle_parts(length: f32) -> [(Vec3, Vec3, f32); 2] {
+    let bar = Vec3::new(0.0, length + BAR.above, 0.0);
+    let column = (length + HUB.above - HUB.half, length + CAP.above + CAP.half);
     [
         (
-            Vec3::new(-28.0, length + 8.0, 0.0),
-            Vec3::new(28.0, length + 8.0, 0.0),
-            8.0,
+            bar - Vec3::X * BAR.half,
+            bar + Vec3::X * BAR.half,
+            BAR.radius,
         ),
         (
-            Vec3::new(0.0, length - 6.0, 0.0),
-            Vec3::new(0.0, length + 22.0, 0.0),
-            6.5,
+            Vec3::new(0.0, column.0, 0.0),
+            Vec3::new(0.0, column.1, 0.0),
+            HUB.radius.max(CAP.radius),
         ),
     ]
 }
