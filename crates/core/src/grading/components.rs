@@ -295,10 +295,11 @@ pub(super) fn hazard_component(
                 };
                 format!("The needle reached the {name}: {what}.")
             }),
+            // A penalty is the scene's choice to charge points, not to fail the site.
             if consequence == Consequence::Fail {
                 Severity::Unsafe
             } else {
-                Severity::Failing
+                Severity::LostPoints
             },
         )
     } else if margin > 0.0 && closest < margin {
@@ -480,8 +481,29 @@ pub(super) fn time_component(
 }
 
 #[cfg(test)]
-mod shown_value_tests {
+mod tests {
     use super::*;
+
+    #[test]
+    fn a_touched_hazard_is_unsafe_only_where_the_scene_fails_it() {
+        let touched = |consequence| {
+            hazard_component(
+                Hazard::SiJoint,
+                0.0,
+                true,
+                3.0,
+                consequence,
+                10.0,
+                Words::Said,
+            )
+        };
+        let fail = touched(Consequence::Fail);
+        assert_eq!((fail.severity, fail.points), (Severity::Unsafe, 0.0));
+        let penalty = touched(Consequence::Penalty(25.0));
+        assert_eq!(penalty.severity, Severity::LostPoints);
+        assert_eq!(penalty.points, 0.0);
+        assert!(penalty.feedback.contains("costs 25 points"), "{penalty:?}");
+    }
 
     #[test]
     fn a_count_shows_as_a_whole_number_and_a_measure_with_its_unit() {
