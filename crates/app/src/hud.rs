@@ -12,6 +12,7 @@ use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use marrowsim_core::grading::scoring::ANGLE_FAIL_TOLERANCES;
+use marrowsim_core::needle::Pose;
 use marrowsim_core::needle::session::{Session, Tool};
 use marrowsim_core::scenario::Mode;
 
@@ -384,14 +385,14 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
         (Style::Ultrasound, Some(tex)) => {
             ui.label("Ultrasound in the needle's plane (skin at the top)");
             let image = ui.image((tex.id(), egui::vec2(208.0, 288.0)));
-            bring_into_view_once(ui, &image);
+            keep_in_view(ui, &image, s.pose());
         }
         (Style::Tissues, Some(tex)) => {
             ui.label("Section in the needle's plane");
             let image = ui.image((tex.id(), egui::vec2(344.0, 248.0)));
-            bring_into_view_once(ui, &image);
+            keep_in_view(ui, &image, s.pose());
         }
-        (_, None) => ui.data_mut(|d| d.remove::<bool>(egui::Id::new(LIVE_IMAGE_SEEN))),
+        (_, None) => ui.data_mut(|d| d.remove::<Option<SeenPose>>(egui::Id::new(LIVE_IMAGE_SEEN))),
     }
     ui.separator();
     ui.label("Press H for the controls.");
@@ -400,16 +401,45 @@ pub fn trainee_panel(ui: &mut egui::Ui, m: PanelModel) -> PanelActions {
 
 const LIVE_IMAGE_SEEN: &str = "live image brought into view";
 
-/// Scrolls the panel, once each time the live image appears (the needle put on the skin),
-/// so that all of it shows: on a laptop's screen it starts below the fold. The trainee may
-/// scroll back; the panel does not fight them.
-fn bring_into_view_once(ui: &mut egui::Ui, image: &egui::Response) {
-    let seen = egui::Id::new(LIVE_IMAGE_SEEN);
-    if !ui.data(|d| d.get_temp::<bool>(seen)).unwrap_or(false) {
-        // A margin below for the lines the readouts gain once the needle moves.
-        let below = image.rect.with_max_y(image.rect.max.y + 48.0);
-        ui.scroll_to_rect(below, Some(egui::Align::Max));
-        ui.data_mut(|d| d.insert_temp(seen, true));
+/// The needle's pose, as the panel last saw it beside the live image.
+type SeenPose = [f32; 7];
+
+fn seen_pose(pose: Option<Pose>) -> Option<SeenPose> {
+    pose.map(|p| {
+        let (e, d) = (p.entry, p.direction);
+        [e.x, e.y, e.z, d.x, d.y, d.z, p.depth]
+    })
+}
+
+/// Scrolls the panel so that all of the live image shows: when it first appears (the needle
+/// put on the skin; on a laptop's screen it starts below the fold), and again whenever the
+/// needle moves while part of the image is out of sight, as the readouts above it grow with
+/// the push. While the needle is still, the trainee may scroll away; the panel does not
+/// fight them.
+fn keep_in_view(ui: &mut egui::Ui, image: &egui::Response, pose: Option<Pose>) {
+    let id = egui::Id::new(LIVE_IMAGE_SEEN);
+    let before = ui.data(|d| d.get_temp::<Option<SeenPose>>(id));
+    let now = seen_pose(pose);
+    // A margin below for a line or two that the readouts may gain on the next frame.
+    let wanted = image.rect.with_max_y(image.rect.max.y + 24.0);
+    if must_scroll(before, now, wanted, ui.clip_rect()) {
+        ui.scroll_to_rect(wanted, Some(egui::Align::Max));
+    }
+    ui.data_mut(|d| d.insert_temp(id, now));
+}
+
+/// Whether to scroll `wanted` into the `visible` part of the panel: the first time it shows
+/// (`before` is `None`), or when the needle has moved since the last frame and `wanted` is
+/// not all in sight.
+fn must_scroll(
+    before: Option<Option<SeenPose>>,
+    now: Option<SeenPose>,
+    wanted: egui::Rect,
+    visible: egui::Rect,
+) -> bool {
+    match before {
+        None => true,
+        Some(before) => before != now && !visible.contains_rect(wanted),
     }
 }
 
@@ -706,4 +736,34 @@ fn recent_attempts(
                 });
             }
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_live_image_follows_a_moving_needle_but_not_a_still_one() {
+        let visible = egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(400.0, 800.0));
+        let in_sight = egui::Rect::from_min_max(egui::pos2(0.0, 500.0), egui::pos2(344.0, 772.0));
+        let cut = in_sight.translate(egui::vec2(0.0, 50.0));
+        let at = |depth: f32| Some([0.0, 0.0, 0.0, 0.0, -1.0, 0.0, depth]);
+        assert!(must_scroll(None, at(0.0), in_sight, visible), "first shown");
+        assert!(
+            must_scroll(Some(at(20.0)), at(21.0), cut, visible),
+            "pushed, cut off"
+        );
+        assert!(
+            !must_scroll(Some(at(20.0)), at(21.0), in_sight, visible),
+            "pushed, in sight"
+        );
+        assert!(
+            !must_scroll(Some(at(21.0)), at(21.0), cut, visible),
+            "still: the trainee scrolled"
+        );
+        assert!(
+            must_scroll(Some(None), at(0.0), cut, visible),
+            "put on the skin again"
+        );
+    }
 }
