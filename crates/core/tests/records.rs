@@ -352,6 +352,82 @@ fn a_schema_1_record_gains_trainees_and_keeps_its_attempts() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A record of schema 3 (before rubric versions) opens as schema 4: its attempts have no
+/// rubric, and each is marked again by the current rubric beside the mark it keeps. An old
+/// pass that the current rubric fails says so; an attempt without its scene cannot be marked
+/// again, and says why. Attempts recorded now carry the current rubric and are not marked
+/// again.
+#[test]
+fn marks_given_by_an_older_rubric_are_shown_beside_the_current_rubrics() {
+    use marrowsim_core::grading::scoring::{RUBRIC, Verdict};
+    use marrowsim_core::records::regrade::{Now, mark_stale};
+    let dir = scratch("rubric");
+    let (scenario, attempts) = fixtures();
+    let who = Identity::default();
+    {
+        let mut h = History::open(&dir).unwrap();
+        for (i, (a, s)) in attempts.iter().enumerate() {
+            h.record(a, s, &scenario, None, &who, i as u64).unwrap();
+        }
+    }
+    {
+        // As a schema 3 record held them: no rubric column. The fail is kept as an older
+        // rubric's pass, and the unsafe one has lost its scene (an older folder's import).
+        let conn = rusqlite::Connection::open(History::db_path(&dir)).unwrap();
+        conn.execute_batch(
+            "ALTER TABLE attempts DROP COLUMN rubric;
+             UPDATE attempts SET total = 82, verdict = 'pass' WHERE id = 3;
+             UPDATE attempts SET scene_ron = NULL WHERE id = 2;
+             PRAGMA user_version = 3;",
+        )
+        .unwrap();
+    }
+    let mut h = History::open(&dir).expect("a schema 3 record opens");
+    let entries = h.entries().unwrap();
+    assert!(entries.iter().all(|e| e.rubric.is_none()));
+    let (a, s) = &attempts[0];
+    let mut again = a.clone();
+    again.version = marrowsim_core::records::attempt::VERSION;
+    again.marks.push(Touch {
+        t: 0.5,
+        at: (1.0, 2.0, 3.0),
+    });
+    let new = h.record(&again, s, &scenario, None, &who, 9).unwrap();
+    assert_eq!(new.rubric, Some(RUBRIC));
+    let entries = h.entries().unwrap();
+    assert_eq!(entries[3].rubric, Some(RUBRIC), "kept across openings");
+    let now = mark_stale(&mut h, &entries).unwrap();
+    assert_eq!(now.keys().copied().collect::<Vec<_>>(), vec![1, 2, 3]);
+    assert_eq!(
+        now[&1],
+        Now::Marked {
+            total: attempts[0].1.total,
+            verdict: Verdict::Pass
+        }
+    );
+    assert!(!now[&1].differs(&entries[0]));
+    assert!(
+        matches!(&now[&2], Now::Unmarkable { reason } if reason.contains("no scene")),
+        "{:?}",
+        now[&2]
+    );
+    assert!(now[&2].differs(&entries[1]));
+    assert_eq!(
+        entries[2].verdict,
+        Verdict::Pass,
+        "the record keeps its mark"
+    );
+    assert_eq!(
+        now[&3],
+        Now::Marked {
+            total: attempts[2].1.total,
+            verdict: Verdict::Fail
+        }
+    );
+    assert!(now[&3].differs(&entries[2]));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// A replay's clock: nothing before the first sample, a straight push between two samples
 /// shown part of the way, and the moments in time order with the needle's events among them.
 #[test]

@@ -317,9 +317,47 @@ fn same(a: &serde_json::Value, b: &serde_json::Value, at: &str) -> Result<(), St
     }
 }
 
+/// A snapshot's total or verdict that changed while the rubric's version did not: a record
+/// would then show a mark the current rubric no longer gives, without saying so.
+fn mark_moved_within_a_rubric(
+    before: &serde_json::Value,
+    now: &serde_json::Value,
+    name: &str,
+) -> Option<String> {
+    if before.get("rubric") != now.get("rubric") {
+        return None;
+    }
+    let moved = ["total", "verdict"]
+        .into_iter()
+        .find(|k| before.get(k) != now.get(k))?;
+    Some(format!(
+        "{name}: the {moved} moved from {} to {} under rubric {}; raise \
+         marrowsim_core::grading::scoring::RUBRIC and say why under \"Rubric versions\" in \
+         docs/scoring.md before blessing",
+        before[moved], now[moved], now["rubric"]
+    ))
+}
+
+#[test]
+fn a_mark_cannot_move_without_a_new_rubric() {
+    let snapshot = |rubric: u32, total: f32, verdict: &str| serde_json::json!({"rubric": rubric, "total": total, "verdict": verdict});
+    let moved =
+        mark_moved_within_a_rubric(&snapshot(1, 82.0, "pass"), &snapshot(1, 61.0, "fail"), "g");
+    assert!(moved.is_some_and(|e| e.contains("total moved from 82.0 to 61.0 under rubric 1")));
+    assert!(
+        mark_moved_within_a_rubric(&snapshot(1, 82.0, "pass"), &snapshot(2, 61.0, "fail"), "g")
+            .is_none()
+    );
+    assert!(
+        mark_moved_within_a_rubric(&snapshot(1, 82.0, "pass"), &snapshot(1, 82.0, "pass"), "g")
+            .is_none()
+    );
+}
+
 /// Every golden's whole score, pinned. A change to the rubric shows here as a diff to review;
 /// after a change made on purpose, `MARROWSIM_BLESS=1 cargo test -p marrowsim-core --test
-/// scoring` rewrites the snapshots in tests/snapshots/.
+/// scoring` rewrites the snapshots in tests/snapshots/. It refuses to where a total or a
+/// verdict moved and `RUBRIC` did not.
 #[test]
 fn every_golden_scores_as_its_snapshot() {
     let bless = std::env::var_os("MARROWSIM_BLESS").is_some();
@@ -340,6 +378,13 @@ fn every_golden_scores_as_its_snapshot() {
             serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
         let file = snapshots.join(format!("{name}.json"));
         if bless {
+            let before = std::fs::read_to_string(&file)
+                .ok()
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+            if let Some(e) = before.and_then(|b| mark_moved_within_a_rubric(&b, &now, &name)) {
+                problems.push(e);
+                continue;
+            }
             std::fs::write(&file, serde_json::to_string_pretty(&now).unwrap() + "\n").unwrap();
             continue;
         }

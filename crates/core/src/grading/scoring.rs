@@ -133,8 +133,16 @@ fn objective(replay: &Replay, shaft: &FinalShaft, in_window: bool) -> Objective 
     }
 }
 
+/// The rubric this build marks by. Raise it whenever a change to the marking can change an
+/// attempt's total or verdict, and say why under "Rubric versions" in docs/scoring.md: a
+/// record keeps the version it was marked by, so a mark given by an older rubric can be shown
+/// beside what the current one gives the same attempt.
+pub const RUBRIC: u32 = 1;
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Score {
+    /// The rubric that marked it (`RUBRIC`).
+    pub rubric: u32,
     pub total: f32,
     pub verdict: Verdict,
     pub pass_mark: f32,
@@ -466,6 +474,7 @@ pub fn score(
         feedback.push("Clean placement: every part of the attempt is within its zone.".into());
     }
     Ok(Score {
+        rubric: RUBRIC,
         total: (total * 10.0).round() / 10.0,
         verdict,
         pass_mark: scenario.pass_mark,
@@ -545,6 +554,7 @@ fn evaluation_only(
         feedback.push(format!("Right plan. {}", ev.why));
     }
     Score {
+        rubric: RUBRIC,
         total: (total * 10.0).round() / 10.0,
         verdict,
         pass_mark: scenario.pass_mark,

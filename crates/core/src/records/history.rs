@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 /// The database's file name inside the data folder.
 pub const DB_FILE: &str = "marrowsim.db";
 /// The schema this build writes (`PRAGMA user_version`); older ones are upgraded on open.
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 4;
 /// A trainee's or course's name longer than this is refused (characters).
 pub const MAX_NAME_CHARS: usize = 80;
 /// A `history.jsonl` from the older versions larger than this is not imported.
@@ -50,6 +50,10 @@ pub struct Entry {
     pub total: f32,
     pub pass_mark: f32,
     pub verdict: crate::grading::scoring::Verdict,
+    /// The rubric that marked it (schema 4; `None` before, and for attempts imported from an
+    /// older folder).
+    #[serde(default)]
+    pub rubric: Option<u32>,
     /// `app` for attempts marked as they happened, `import` for those read from an older
     /// folder, `collected` for those `marrowsim import` graded again.
     pub source: String,
@@ -220,7 +224,8 @@ CREATE TABLE IF NOT EXISTS attempts (
     trainee TEXT,
     station TEXT,
     course TEXT,
-    attempt_hash TEXT
+    attempt_hash TEXT,
+    rubric INTEGER
 );
 CREATE TABLE IF NOT EXISTS components (
     attempt_id INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,
@@ -255,6 +260,11 @@ ALTER TABLE attempts ADD COLUMN course TEXT;
 const TO_SCHEMA_3: &str = "
 ALTER TABLE attempts ADD COLUMN attempt_hash TEXT;
 ALTER TABLE components ADD COLUMN severity TEXT;
+";
+
+/// Schema 3 to 4: the rubric that marked each attempt (unknown for earlier attempts).
+const TO_SCHEMA_4: &str = "
+ALTER TABLE attempts ADD COLUMN rubric INTEGER;
 ";
 
 impl History {
@@ -318,6 +328,9 @@ impl History {
             if (1..=2).contains(&version) {
                 tx.execute_batch(TO_SCHEMA_3).map_err(sql(&path))?;
                 fill_hashes(&tx).map_err(sql(&path))?;
+            }
+            if (1..=3).contains(&version) {
+                tx.execute_batch(TO_SCHEMA_4).map_err(sql(&path))?;
             }
             tx.execute_batch(SCHEMA).map_err(sql(&path))?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)
@@ -435,6 +448,7 @@ impl History {
             total: entry.total,
             pass_mark: entry.pass_mark,
             verdict: entry.verdict,
+            rubric: entry.rubric,
             source: entry.source,
             who: Identity {
                 trainee: entry.trainee,
@@ -502,7 +516,7 @@ impl History {
             .prepare(&format!(
                 "SELECT id, recorded_at, scene_title, scene_file, scene_hash, preset, sex, bmi,
                         scale, seed, total, pass_mark, verdict, source, trainee, station, course,
-                        attempt_hash
+                        attempt_hash, rubric
                  FROM attempts {condition} ORDER BY id"
             ))
             .map_err(sql(&path))?;
@@ -527,6 +541,9 @@ impl History {
                     station: r.get(15)?,
                     course: r.get(16)?,
                     attempt_hash: r.get(17)?,
+                    rubric: r
+                        .get::<_, Option<i64>>(18)?
+                        .and_then(|v| u32::try_from(v).ok()),
                 })
             })
             .map_err(sql(&path))?;
@@ -718,8 +735,9 @@ fn insert(tx: &Transaction<'_>, r: &Recorded) -> Result<i64, rusqlite::Error> {
     tx.execute(
         "INSERT INTO attempts (recorded_at, scene_title, scene_file, scene_ron, scene_hash,
             preset, sex, bmi, scale, seed, total, pass_mark, verdict, attempt_ron, source,
-            trainee, station, course, attempt_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+            trainee, station, course, attempt_hash, rubric)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+            ?20)",
         params![
             r.when.min(i64::MAX as u64) as i64,
             r.scene,
@@ -740,6 +758,7 @@ fn insert(tx: &Transaction<'_>, r: &Recorded) -> Result<i64, rusqlite::Error> {
             r.who.station,
             r.who.course,
             r.attempt_hash,
+            r.rubric,
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -862,6 +881,7 @@ fn import_legacy(tx: &Transaction<'_>, dir: &Path) -> Result<Imported, String> {
             total: legacy.total,
             pass_mark: legacy.pass_mark,
             verdict: legacy.verdict,
+            rubric: None,
             source: "import".into(),
             who: Identity::default(),
             components: Vec::new(),

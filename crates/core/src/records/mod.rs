@@ -4,4 +4,5 @@
 pub mod attempt;
 pub mod class;
 pub mod history;
+pub mod regrade;
 pub mod store;

@@ -33,6 +33,9 @@ pub struct Recorded {
     pub total: f32,
     pub pass_mark: f32,
     pub verdict: Verdict,
+    /// The rubric that marked it (`scoring::RUBRIC`); `None` for attempts recorded before
+    /// records kept it.
+    pub rubric: Option<u32>,
     /// `app` (marked as it happened), `import` (an older folder) or `collected` (`marrowsim
     /// import`, graded again).
     pub source: String,
@@ -96,6 +99,7 @@ impl Recorded {
             total: score.total,
             pass_mark: score.pass_mark,
             verdict: score.verdict,
+            rubric: Some(score.rubric),
             source: source.to_string(),
             who: who.clone(),
             components: score
@@ -130,6 +134,7 @@ impl Recorded {
             total: self.total,
             pass_mark: self.pass_mark,
             verdict: self.verdict,
+            rubric: self.rubric,
             source: self.source.clone(),
             trainee: self.who.trainee.clone(),
             station: self.who.station.clone(),

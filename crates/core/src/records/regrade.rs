@@ -1,0 +1,143 @@
+//! What the current rubric gives an attempt that an older one marked. A record keeps the mark
+//! an attempt was given, as it was given: that is what the trainee was told and what an
+//! instructor may have certified. When the rubric has changed since, the views show beside it
+//! what the current rubric gives the same attempt on the same scene, from the attempt and the
+//! scene the record holds.
+
+use super::history::Entry;
+use super::store::Store;
+use crate::grading::scoring::{Admission, RUBRIC, Verdict, score_text_with};
+use crate::scenario::{Scenario, errors_text};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Whether the current rubric marked this entry.
+pub fn is_current(e: &Entry) -> bool {
+    e.rubric == Some(RUBRIC)
+}
+
+/// An older mark, marked again by the current rubric.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Now {
+    /// The current rubric's total and verdict.
+    Marked { total: f32, verdict: Verdict },
+    /// Why it cannot be marked again.
+    Unmarkable { reason: String },
+}
+
+impl Now {
+    /// Whether the current rubric gives `e` another verdict or total (to the 0.1 the record
+    /// shows), or cannot mark it at all.
+    pub fn differs(&self, e: &Entry) -> bool {
+        match self {
+            Now::Marked { total, verdict } => {
+                *verdict != e.verdict || (total - e.total).abs() >= 0.05
+            }
+            Now::Unmarkable { .. } => true,
+        }
+    }
+
+    /// Short words for a table: `pass 84.0`, or `cannot mark`.
+    pub fn brief(&self) -> String {
+        match self {
+            Now::Marked { total, verdict } => {
+                format!("{} {total:.1}", format!("{verdict:?}").to_lowercase())
+            }
+            Now::Unmarkable { .. } => "cannot mark".into(),
+        }
+    }
+}
+
+/// The attempt (RON, as the record keeps it) marked by the current rubric against the scene
+/// the record holds, with the integrity checks of `marrowsim score`.
+pub fn mark_again(attempt_ron: &str, scene_ron: Option<&str>) -> Now {
+    let Some(scene_ron) = scene_ron else {
+        return Now::Unmarkable {
+            reason: "the record holds no scene for it (imported from an older folder)".into(),
+        };
+    };
+    let scenario = match Scenario::parse(scene_ron, "the recorded scene") {
+        Ok(s) => s,
+        Err(errors) => {
+            return Now::Unmarkable {
+                reason: errors_text(&errors),
+            };
+        }
+    };
+    match score_text_with(
+        &scenario,
+        "the recorded scene",
+        attempt_ron,
+        "the recorded attempt",
+        Admission::Strict,
+    ) {
+        Ok(graded) => Now::Marked {
+            total: graded.score.total,
+            verdict: graded.score.verdict,
+        },
+        Err(reason) => Now::Unmarkable { reason },
+    }
+}
+
+/// An attempt an older rubric marked, as the record holds it.
+#[derive(Clone, Debug)]
+pub struct Stale {
+    pub id: i64,
+    pub attempt_ron: String,
+    pub scene_ron: Option<String>,
+}
+
+/// The attempts among `entries` that an older rubric (or an unknown one) marked, read from
+/// the record.
+pub fn stale(store: &mut dyn Store, entries: &[Entry]) -> Result<Vec<Stale>, String> {
+    entries
+        .iter()
+        .filter(|e| !is_current(e))
+        .map(|e| {
+            Ok(Stale {
+                id: e.id,
+                attempt_ron: store.attempt_text(e.id)?,
+                scene_ron: store.scene_text(e.id)?,
+            })
+        })
+        .collect()
+}
+
+/// Each of them marked by the current rubric, by id, on every core.
+pub fn mark(stale: &[Stale]) -> BTreeMap<i64, Now> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = stale.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = stale
+            .chunks(chunk)
+            .map(|part| {
+                let handle = scope.spawn(move || {
+                    part.iter()
+                        .map(|s| (s.id, mark_again(&s.attempt_ron, s.scene_ron.as_deref())))
+                        .collect::<Vec<_>>()
+                });
+                (part, handle)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|(part, h)| {
+                h.join().unwrap_or_else(|_| {
+                    part.iter()
+                        .map(|s| {
+                            let reason = "marking it again failed inside marrowsim".to_string();
+                            (s.id, Now::Unmarkable { reason })
+                        })
+                        .collect()
+                })
+            })
+            .collect()
+    })
+}
+
+/// Every entry that an older rubric (or an unknown one) marked, marked again by the current
+/// rubric, by id. Entries the current rubric marked are left out.
+pub fn mark_stale(store: &mut dyn Store, entries: &[Entry]) -> Result<BTreeMap<i64, Now>, String> {
+    Ok(mark(&stale(store, entries)?))
+}
