@@ -19,7 +19,7 @@ use marrowsim_core::records::store::{
 use postgres::Client;
 
 /// The schema `setup` writes (in `meta`); a server with a newer one is refused.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// The two roles a login can be given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +66,8 @@ CREATE TABLE IF NOT EXISTS attempts (
     attempt_hash TEXT NOT NULL UNIQUE,
     sent_by TEXT NOT NULL DEFAULT current_user
 );
+-- Schema 2: the rubric that marked each attempt (unknown for earlier attempts).
+ALTER TABLE attempts ADD COLUMN IF NOT EXISTS rubric INTEGER;
 CREATE TABLE IF NOT EXISTS components (
     attempt_id BIGINT NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,
     position INTEGER NOT NULL,
@@ -97,7 +99,7 @@ REVOKE ALL ON meta, attempts, components FROM PUBLIC;
 GRANT SELECT ON meta, attempts, components TO marrowsim_station, marrowsim_instructor;
 GRANT INSERT (recorded_at, scene_title, scene_file, scene_ron, scene_hash, preset, sex, bmi,
               scale, seed, total, pass_mark, verdict, attempt_ron, source, trainee, station,
-              course, attempt_hash)
+              course, attempt_hash, rubric)
     ON attempts TO marrowsim_station;
 GRANT INSERT ON components TO marrowsim_station;
 GRANT SELECT, INSERT, UPDATE, DELETE ON attempts, components TO marrowsim_instructor;
@@ -115,7 +117,13 @@ CREATE POLICY components_instructor ON components FOR ALL TO marrowsim_instructo
 ";
 
 const ENTRY_COLUMNS: &str = "id, recorded_at, scene_title, scene_file, scene_hash, preset, sex,
-    bmi, scale, seed, total, pass_mark, verdict, source, trainee, station, course, attempt_hash";
+    bmi, scale, seed, total, pass_mark, verdict, source, trainee, station, course, attempt_hash,
+    rubric";
+/// The same on a server set up before schema 2, which has no rubric column until `setup`
+/// runs again.
+const ENTRY_COLUMNS_1: &str = "id, recorded_at, scene_title, scene_file, scene_hash, preset, sex,
+    bmi, scale, seed, total, pass_mark, verdict, source, trainee, station, course, attempt_hash,
+    NULL::integer";
 
 const FILTER: &str = "($1::text IS NULL OR trainee = $1) AND ($2::text IS NULL OR course = $2)
     AND ($3::text IS NULL OR strpos(scene_title, $3) > 0)";
@@ -124,6 +132,9 @@ const FILTER: &str = "($1::text IS NULL OR trainee = $1) AND ($2::text IS NULL O
 pub struct Server {
     client: Client,
     address: String,
+    /// The schema the server was set up with (an older one keeps working, without the newer
+    /// columns).
+    schema: i32,
     /// To connect again after the server went away (a board open through a restart).
     remote: Remote,
 }
@@ -159,6 +170,7 @@ impl Server {
             Some(v) if v <= SCHEMA_VERSION => Ok(Server {
                 client,
                 address,
+                schema: v,
                 remote: remote.clone(),
             }),
             Some(v) => Err(format!(
@@ -255,10 +267,21 @@ fn entry(r: &postgres::Row) -> Entry {
         station: r.get(15),
         course: r.get(16),
         attempt_hash: r.get(17),
+        rubric: r
+            .get::<_, Option<i32>>(18)
+            .and_then(|v| u32::try_from(v).ok()),
     }
 }
 
 impl Server {
+    fn entry_columns(&self) -> &'static str {
+        if self.schema >= 2 {
+            ENTRY_COLUMNS
+        } else {
+            ENTRY_COLUMNS_1
+        }
+    }
+
     /// The connection, made again if the server closed the last one.
     fn live(&mut self) -> Result<&mut Client, String> {
         if self.client.is_closed() {
@@ -288,45 +311,55 @@ impl Store for Server {
 
     fn add(&mut self, r: &Recorded) -> Result<Added, String> {
         let address = self.address.clone();
+        let columns = self.entry_columns();
+        let rubric = r.rubric.and_then(|v| i32::try_from(v).ok());
+        // A server of schema 1 has no rubric column; the rubric is then not kept there.
+        let (rubric_column, rubric_value, count) = if self.schema >= 2 {
+            (", rubric", ", $20", 20)
+        } else {
+            ("", "", 19)
+        };
+        let insert = format!(
+            "INSERT INTO attempts (recorded_at, scene_title, scene_file, scene_ron, scene_hash,
+                preset, sex, bmi, scale, seed, total, pass_mark, verdict, attempt_ron, source,
+                trainee, station, course, attempt_hash{rubric_column})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                $17, $18, $19{rubric_value})
+             ON CONFLICT (attempt_hash) DO NOTHING
+             RETURNING id"
+        );
         let mut tx = self.live()?.transaction().map_err(err(&address))?;
+        let values: [&(dyn postgres::types::ToSql + Sync); 20] = [
+            &(r.when.min(i64::MAX as u64) as i64),
+            &r.scene,
+            &r.scene_file,
+            &r.scene_ron,
+            &r.scene_ron
+                .as_deref()
+                .map(marrowsim_core::records::history::hash_text),
+            &r.preset,
+            &sex_text(r.sex),
+            &(r.bmi as f64),
+            &(r.scale as f64),
+            &r.seed.map(|s| s as i64),
+            &(r.total as f64),
+            &(r.pass_mark as f64),
+            &verdict_text(r.verdict),
+            &r.attempt_ron,
+            &r.source,
+            &r.who.trainee,
+            &r.who.station,
+            &r.who.course,
+            &r.attempt_hash,
+            &rubric,
+        ];
         let inserted = tx
-            .query_opt(
-                "INSERT INTO attempts (recorded_at, scene_title, scene_file, scene_ron, scene_hash,
-                    preset, sex, bmi, scale, seed, total, pass_mark, verdict, attempt_ron, source,
-                    trainee, station, course, attempt_hash)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                    $17, $18, $19)
-                 ON CONFLICT (attempt_hash) DO NOTHING
-                 RETURNING id",
-                &[
-                    &(r.when.min(i64::MAX as u64) as i64),
-                    &r.scene,
-                    &r.scene_file,
-                    &r.scene_ron,
-                    &r.scene_ron
-                        .as_deref()
-                        .map(marrowsim_core::records::history::hash_text),
-                    &r.preset,
-                    &sex_text(r.sex),
-                    &(r.bmi as f64),
-                    &(r.scale as f64),
-                    &r.seed.map(|s| s as i64),
-                    &(r.total as f64),
-                    &(r.pass_mark as f64),
-                    &verdict_text(r.verdict),
-                    &r.attempt_ron,
-                    &r.source,
-                    &r.who.trainee,
-                    &r.who.station,
-                    &r.who.course,
-                    &r.attempt_hash,
-                ],
-            )
+            .query_opt(&insert, &values[..count])
             .map_err(err(&address))?;
         let Some(row) = inserted else {
             let row = tx
                 .query_one(
-                    &format!("SELECT {ENTRY_COLUMNS} FROM attempts WHERE attempt_hash = $1"),
+                    &format!("SELECT {columns} FROM attempts WHERE attempt_hash = $1"),
                     &[&r.attempt_hash],
                 )
                 .map_err(err(&address))?;
@@ -369,7 +402,8 @@ impl Store for Server {
     }
 
     fn entries(&mut self, f: &Filter) -> Result<Vec<Entry>, String> {
-        let sql = format!("SELECT {ENTRY_COLUMNS} FROM attempts WHERE {FILTER} ORDER BY id");
+        let columns = self.entry_columns();
+        let sql = format!("SELECT {columns} FROM attempts WHERE {FILTER} ORDER BY id");
         let rows = self.read(|c| c.query(&sql, &[&f.trainee, &f.course, &f.scene]))?;
         Ok(rows.iter().map(entry).collect())
     }

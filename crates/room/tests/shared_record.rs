@@ -433,3 +433,46 @@ fn a_server_without_the_record_is_named_as_such() {
     assert!(e.contains("marrowsim room setup"), "{e}");
     assert!(!e.contains(common::ADMIN_PASSWORD));
 }
+
+/// A room set up before rubric versions (schema 1) keeps taking attempts from a station of
+/// this build, without the rubric; `setup` run again adds the column, and from then on each
+/// attempt keeps the rubric that marked it.
+#[test]
+fn a_room_of_schema_1_takes_attempts_until_setup_upgrades_it() {
+    if common::skipped() {
+        return;
+    }
+    let cluster = room("schema1");
+    cluster
+        .sql()
+        .batch_execute(
+            "ALTER TABLE attempts DROP COLUMN rubric;
+             UPDATE meta SET value = '1' WHERE key = 'schema';",
+        )
+        .unwrap();
+    let attempts = class_attempts();
+    let station = cluster.remote("station1", "station1-password");
+    let mut one = Server::connect(&station).expect("a schema 1 room is read");
+    let first = one.add(&attempts[0]).expect("and written").entry;
+    assert_eq!(first.rubric, attempts[0].rubric);
+    let listed = one.entries(&Filter::everything()).unwrap();
+    assert_eq!(listed[0].rubric, None, "a schema 1 room does not keep it");
+    drop(one);
+
+    Server::setup(&cluster.admin()).expect("setup upgrades the room");
+    let schema: String = cluster
+        .sql()
+        .query_one("SELECT value FROM meta WHERE key = 'schema'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(schema, marrowsim_room::server::SCHEMA_VERSION.to_string());
+    let mut one = Server::connect(&station).unwrap();
+    one.add(&attempts[1]).unwrap();
+    let listed = one.entries(&Filter::everything()).unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].rubric, None, "the older attempt stays unknown");
+    assert_eq!(
+        listed[1].rubric,
+        Some(marrowsim_core::grading::scoring::RUBRIC)
+    );
+}
