@@ -207,3 +207,78 @@ fn the_report_draws_a_learning_curve_per_trainee_in_a_real_browser() {
     }
     std::fs::remove_dir_all(&root).ok();
 }
+
+/// An attempt an older rubric passed, which the current rubric fails: the report keeps the
+/// mark as given, says so at the top, and shows the current rubric's mark beside it.
+#[test]
+fn the_report_shows_what_the_current_rubric_gives_an_older_mark() {
+    use marrowsim_core::grading::scoring::RUBRIC;
+    use marrowsim_core::records::store::{Recorded, Store};
+    let root = std::env::temp_dir().join(format!("marrowsim-report-old-{}", std::process::id()));
+    std::fs::remove_dir_all(&root).ok();
+    let data = root.join("data");
+    let path = Path::new("scenes/psis_standard.ron");
+    let scenario = Scenario::load(path).unwrap();
+    let novices = subjects(&scenario, Skill::Novice, 12, 11).unwrap();
+    let (attempt, s) = novices
+        .iter()
+        .map(|(anatomy, attempt)| (attempt, score(&scenario, anatomy, attempt).unwrap()))
+        .find(|(_, s)| s.verdict == Verdict::Fail)
+        .expect("a novice who fails");
+    let who = Identity {
+        trainee: Some("Dora".into()),
+        station: None,
+        course: Some("Old course".into()),
+    };
+    let mut old = Recorded::new(
+        attempt,
+        &s,
+        &scenario,
+        Some(path),
+        &who,
+        1_796_083_200,
+        "app",
+    )
+    .unwrap();
+    old.rubric = None;
+    old.total = 82.0;
+    old.verdict = Verdict::Pass;
+    let mut history = History::open(&data).unwrap();
+    history.add(&old).unwrap();
+    drop(history);
+    let html = root.join("report.html");
+    let (ok, out, err) = marrowsim(&[
+        "report",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        html.to_str().unwrap(),
+    ]);
+    assert!(ok, "{out}{err}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("Passed<b>1</b>"),
+        "the count is the mark as given"
+    );
+    assert!(
+        page.contains(&format!(
+            "1 attempt was marked by an older rubric, or before records kept one. The counts and curves above are the marks as given. This marrowsim's rubric (version {RUBRIC}) gives 1 of them another mark"
+        )),
+        "the notice"
+    );
+    assert!(
+        page.contains(&format!(
+            r#"<td class="n">82.0</td><td class="pass">pass</td><td class="fail">fail {:.1}</td>"#,
+            s.total
+        )),
+        "the row shows both marks"
+    );
+    let (ok, out, _) = marrowsim(&["history", "--data", data.to_str().unwrap()]);
+    assert!(ok);
+    assert!(
+        out.contains(&format!("pass   * now fail {:.1}", s.total)),
+        "{out}"
+    );
+    assert!(out.contains(&format!("rubric (version {RUBRIC})")), "{out}");
+    std::fs::remove_dir_all(&root).ok();
+}

@@ -2,8 +2,10 @@
 //! CSV; and any attempt exported back to a file for `marrowsim score`.
 
 use clap::{Args, ValueEnum};
+use marrowsim_core::grading::scoring::RUBRIC;
 use marrowsim_core::records::attempt::{self, Attempt};
 use marrowsim_core::records::history::{Entry, Identity};
+use marrowsim_core::records::regrade::{self, Now};
 use marrowsim_core::records::store::{Filter, Store};
 use std::path::PathBuf;
 
@@ -132,10 +134,22 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
     }
     let mine: Vec<&Entry> = entries.iter().collect();
     let format = if args.json { Format::Json } else { args.format };
+    let now = if format == Format::Csv {
+        Default::default()
+    } else {
+        regrade::mark_stale(store, &entries)?
+    };
     match format {
         Format::Json => {
             for e in &mine {
-                out!("{}", serde_json::to_string(e).map_err(|e| e.to_string())?);
+                let line = Listed {
+                    entry: e,
+                    now: now.get(&e.id),
+                };
+                out!(
+                    "{}",
+                    serde_json::to_string(&line).map_err(|e| e.to_string())?
+                );
             }
         }
         Format::Csv => {
@@ -177,6 +191,12 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
                 "pass"
             );
             for e in &mine {
+                let then = format!("{:?}", e.verdict).to_lowercase();
+                let verdict = match now.get(&e.id) {
+                    None => then,
+                    Some(n) if n.differs(e) => format!("{then:<7}* now {}", n.brief()),
+                    Some(_) => format!("{then:<7}* the same now"),
+                };
                 out!(
                     "{:>5} {:<20} {:<20} {:<40} {:>6.1} {:>5.0}  {}",
                     e.id,
@@ -185,10 +205,41 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
                     e.scene,
                     e.total,
                     e.pass_mark,
-                    format!("{:?}", e.verdict).to_lowercase(),
+                    verdict,
                 );
+            }
+            if !now.is_empty() {
+                out!("");
+                out!("{}", older_rubric_note(&now));
             }
         }
     }
     Ok(())
+}
+
+/// One attempt as `--json` lists it: the entry, and what the current rubric gives it when an
+/// older one marked it.
+#[derive(serde::Serialize)]
+struct Listed<'a> {
+    #[serde(flatten)]
+    entry: &'a Entry,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    now: Option<&'a Now>,
+}
+
+/// What the `*` in the table means, and why any attempt could not be marked again.
+fn older_rubric_note(now: &std::collections::BTreeMap<i64, Now>) -> String {
+    let mut note = format!(
+        "* marked by an older rubric, or before records kept one. `now` is what this marrowsim's \
+         rubric (version {RUBRIC}) gives the same attempt on the same scene; the record keeps the \
+         mark as it was given. docs/scoring.md lists what each version changed."
+    );
+    for (id, n) in now {
+        if let Now::Unmarkable { reason } = n {
+            note.push_str(&format!(
+                "\n  attempt {id} cannot be marked again: {reason}"
+            ));
+        }
+    }
+    note
 }

@@ -1,14 +1,18 @@
 //! The report page.
 
 use super::{escape, svg};
-use marrowsim_core::grading::scoring::Verdict;
+use marrowsim_core::grading::scoring::{RUBRIC, Verdict};
 use marrowsim_core::records::class::Board;
 use marrowsim_core::records::history::Entry;
+use marrowsim_core::records::regrade::Now;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 pub struct Page<'a> {
     pub board: &'a Board,
     pub entries: &'a [Entry],
+    /// What the current rubric gives the attempts an older one marked, by id.
+    pub now: &'a BTreeMap<i64, Now>,
     pub course: Option<&'a str>,
     pub trainee: Option<&'a str>,
     pub source: &'a str,
@@ -60,6 +64,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .pass { color: #2e7d32; font-weight: 600; }
 .fail { color: #e65100; font-weight: 600; }
 .unsafe { color: #c62828; font-weight: 700; }
+.notice { background: #fff4d6; border-left: 5px solid #b7791f; padding: 10px 14px; margin-top: 18px; }
 select { font: inherit; padding: 2px 6px; }
 .hidden { display: none; }
 "#;
@@ -126,6 +131,10 @@ pub fn page(p: &Page<'_>) -> String {
         b.trainees.len(),
         escape(&worst)
     );
+
+    if let Some(notice) = older_rubric_notice(p) {
+        let _ = write!(s, r#"<p class="notice" id="older-rubric">{notice}</p>"#);
+    }
 
     s.push_str("<h2>Learning curves</h2>");
     if b.trainees.is_empty() {
@@ -194,15 +203,34 @@ pub fn page(p: &Page<'_>) -> String {
         s.push_str("</table>");
     }
 
+    let now_head = if p.now.is_empty() {
+        String::new()
+    } else {
+        format!("<th>Now (rubric {RUBRIC})</th>")
+    };
     let _ = write!(
         s,
-        r#"<h2>Attempts</h2><details><summary>All {}</summary><table><tr><th>#</th><th>When</th><th>Trainee</th><th>Station</th><th>Scene</th><th>Total</th><th>Verdict</th></tr>"#,
+        r#"<h2>Attempts</h2><details{}><summary>All {}</summary><table><tr><th>#</th><th>When</th><th>Trainee</th><th>Station</th><th>Scene</th><th>Total</th><th>Verdict</th>{now_head}</tr>"#,
+        if any_differs(p) { " open" } else { "" },
         crate::cli::count(p.entries.len(), "attempt")
     );
     for e in p.entries {
+        let now = match p.now.get(&e.id) {
+            _ if p.now.is_empty() => String::new(),
+            None => "<td>–</td>".into(),
+            Some(n) if !n.differs(e) => "<td>the same</td>".into(),
+            Some(Now::Marked { total, verdict }) => format!(
+                r#"<td class="{}">{} {total:.1}</td>"#,
+                verdict_class(*verdict),
+                verdict_class(*verdict)
+            ),
+            Some(Now::Unmarkable { reason }) => {
+                format!("<td>cannot mark again: {}</td>", escape(reason))
+            }
+        };
         let _ = write!(
             s,
-            r#"<tr><td class="n">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="n">{:.1}</td><td class="{}">{}</td></tr>"#,
+            r#"<tr><td class="n">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="n">{:.1}</td><td class="{}">{}</td>{now}</tr>"#,
             e.id,
             utc(e.when),
             escape(e.trainee.as_deref().unwrap_or("–")),
@@ -219,6 +247,49 @@ pub fn page(p: &Page<'_>) -> String {
     }
     s.push_str("</main></body></html>\n");
     s
+}
+
+fn any_differs(p: &Page<'_>) -> bool {
+    p.entries
+        .iter()
+        .any(|e| p.now.get(&e.id).is_some_and(|n| n.differs(e)))
+}
+
+/// The line that tells an instructor that some marks came from an older rubric, and how many
+/// of them the current one would change.
+fn older_rubric_notice(p: &Page<'_>) -> Option<String> {
+    let older = p
+        .entries
+        .iter()
+        .filter(|e| p.now.contains_key(&e.id))
+        .count();
+    if older == 0 {
+        return None;
+    }
+    let (mut changed, mut unmarkable) = (0, 0);
+    for e in p.entries {
+        match p.now.get(&e.id) {
+            Some(Now::Unmarkable { .. }) => unmarkable += 1,
+            Some(n) if n.differs(e) => changed += 1,
+            _ => {}
+        }
+    }
+    let what = match (changed, unmarkable) {
+        (0, 0) => "gives each of them the same mark".to_string(),
+        (0, u) => format!("cannot mark {u} of them again; the table of attempts says why"),
+        (c, 0) => format!("gives {c} of them another mark; the table of attempts shows both"),
+        (c, u) => format!(
+            "gives {c} of them another mark and cannot mark {u} again; the table of attempts shows both, and why"
+        ),
+    };
+    Some(format!(
+        "{} marked by an older rubric, or before records kept one. The counts and curves above are the marks as given. This marrowsim's rubric (version {RUBRIC}) {what}.",
+        if older == 1 {
+            "1 attempt was".to_string()
+        } else {
+            format!("{older} attempts were")
+        }
+    ))
 }
 
 #[cfg(test)]

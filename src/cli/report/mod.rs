@@ -61,7 +61,7 @@ pub fn escape(text: &str) -> String {
 /// The metric table (PerkTutor's layout: one row per metric of each attempt).
 pub fn csv(entries: &[Entry], components: &[ComponentRow]) -> String {
     let mut out = String::from(
-        "attempt,when,trainee,station,course,scene,total,verdict,metric,label,unit,value,points,max_points,severity\n",
+        "attempt,when,trainee,station,course,scene,total,verdict,metric,label,unit,value,points,max_points,severity,rubric\n",
     );
     let by_id: std::collections::HashMap<i64, &Entry> = entries.iter().map(|e| (e.id, e)).collect();
     for c in components {
@@ -88,6 +88,7 @@ pub fn csv(entries: &[Entry], components: &[ComponentRow]) -> String {
             c.points.to_string(),
             c.max_points.to_string(),
             c.severity.map(|s| s.key().to_string()).unwrap_or_default(),
+            e.rubric.map(|r| r.to_string()).unwrap_or_default(),
         ];
         out.push_str(&row.join(","));
         out.push('\n');
@@ -108,9 +109,11 @@ pub fn run(args: &ReportArgs) -> Result<(), String> {
         Format::Csv => csv(&entries, &components),
         Format::Html => {
             let board = Board::build(&entries, &components);
+            let now = marrowsim_core::records::regrade::mark_stale(store.as_mut(), &entries)?;
             html::page(&html::Page {
                 board: &board,
                 entries: &entries,
+                now: &now,
                 course: filter.course.as_deref(),
                 trainee: filter.trainee.as_deref(),
                 source: &store.describe(),
