@@ -9,9 +9,12 @@ use egui_plot::{
     AxisHints, GridInput, GridMark, HLine, HoverPosition, Line, Plot, PlotPoints, Points,
     uniform_grid_spacer,
 };
-use marrowsim_core::grading::scoring::Verdict;
+use marrowsim_core::grading::scoring::{RUBRIC, Verdict};
 use marrowsim_core::needle::session::Session;
 use marrowsim_core::tissue::Tissue;
+
+/// Marks an older rubric gave that the current one would not.
+pub(super) const OLDER_RUBRIC: egui::Color32 = egui::Color32::from_rgb(240, 190, 90);
 
 /// A chart that reads out but does not move: the panel is no place to pan or zoom. Its x
 /// ticks are short numbers, so they are labelled closer together than egui_plot's default,
@@ -140,6 +143,29 @@ pub(super) fn progress(ui: &mut egui::Ui, store: &HistoryStore, title: &str) {
                 mine.len(),
                 last.total
             ));
+            let remarked: Vec<_> = mine
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| {
+                    let now = store.now.get(&e.id).filter(|n| n.differs(e))?;
+                    Some((i, e, now))
+                })
+                .collect();
+            if !remarked.is_empty() {
+                let list: Vec<String> = remarked
+                    .iter()
+                    .map(|(_, e, now)| format!("#{} {}", e.id, now.brief()))
+                    .collect();
+                ui.colored_label(
+                    OLDER_RUBRIC,
+                    format!("Marked by an older rubric; marked now: {}", list.join(", ")),
+                )
+                .on_hover_text(format!(
+                    "The record keeps each mark as it was given. This version's rubric \
+                     (version {RUBRIC}) gives these attempts, on the same scene, the marks \
+                     shown. Ringed on the chart."
+                ));
+            }
             let totals: Vec<[f64; 2]> = mine
                 .iter()
                 .enumerate()
@@ -164,6 +190,16 @@ pub(super) fn progress(ui: &mut egui::Ui, store: &HistoryStore, title: &str) {
                             .color(egui::Color32::from_gray(200))
                             .width(1.5),
                     );
+                    if !remarked.is_empty() {
+                        let rings: Vec<[f64; 2]> =
+                            remarked.iter().map(|(i, _, _)| totals[*i]).collect();
+                        plot.points(
+                            Points::new("marked differently now", PlotPoints::new(rings))
+                                .color(OLDER_RUBRIC)
+                                .filled(false)
+                                .radius(7.0),
+                        );
+                    }
                     for v in [Verdict::Pass, Verdict::Fail, Verdict::Unsafe] {
                         let points: Vec<[f64; 2]> = mine
                             .iter()

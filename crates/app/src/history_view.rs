@@ -6,9 +6,12 @@ use super::AppSystems;
 use super::case::Case;
 use super::session::SessionState;
 use bevy::prelude::*;
+use bevy::tasks::{Task, block_on, futures_lite::future::poll_once};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use marrowsim_core::records::history::{self, Entry, History, Identity};
+use marrowsim_core::records::regrade::{self, Now};
 use marrowsim_core::records::store::{Filter, Recorded, Sharing, Store};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 /// A function from the data folder to the record opened there.
@@ -41,6 +44,10 @@ pub struct HistoryStore {
     history: Option<Mutex<Box<dyn Store>>>,
     /// Every entry so far, oldest first.
     pub entries: Vec<Entry>,
+    /// What the current rubric gives the entries an older one marked, by id, once marked.
+    pub now: BTreeMap<i64, Now>,
+    /// The marking of those entries, on its way.
+    regrading: Option<Task<BTreeMap<i64, Now>>>,
     /// What happened to the last marked attempt: its entry, or why it was not saved.
     pub last: Option<Result<Entry, String>>,
     /// Show the record without adding to it (screenshots of a replayed attempt).
@@ -71,18 +78,25 @@ impl HistoryStore {
             if let Some(n) = name.as_ref().filter(|n| !known.contains(n)) {
                 known.push(n.clone());
             }
-            Ok((h.entries(&Filter::everything())?, known, name, h))
+            let entries = h.entries(&Filter::everything())?;
+            let stale = regrade::stale(h.as_mut(), &entries)?;
+            Ok((entries, known, name, h, stale))
         });
-        let (history, entries, trainees, name, last) = match opened {
-            Ok((entries, trainees, name, h)) => {
-                (Some(Mutex::new(h)), entries, trainees, name, None)
+        let (history, entries, trainees, name, last, stale) = match opened {
+            Ok((entries, trainees, name, h, stale)) => {
+                (Some(Mutex::new(h)), entries, trainees, name, None, stale)
             }
-            Err(e) => (None, Vec::new(), Vec::new(), None, Some(Err(e))),
+            Err(e) => (None, Vec::new(), Vec::new(), None, Some(Err(e)), Vec::new()),
         };
+        // Marking older attempts again takes about 25 ms each: not on the launch's path.
+        let regrading = (!stale.is_empty())
+            .then(|| super::work::pool().spawn(async move { regrade::mark(&stale) }));
         HistoryStore {
             dir,
             history,
             entries,
+            now: BTreeMap::new(),
+            regrading,
             last,
             read_only: false,
             identity: Identity::here(name, course),
@@ -105,9 +119,17 @@ impl HistoryStore {
         Ok(())
     }
 
-    /// The entries for one scene (by title), oldest first.
+    /// This trainee's entries for one scene (by title), oldest first, with those recorded
+    /// before the record kept names (a personal station's earlier attempts).
     pub fn for_scene<'a>(&'a self, title: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
-        self.entries.iter().filter(move |e| e.scene == title)
+        self.entries.iter().filter(move |e| {
+            e.scene == title && (e.trainee.is_none() || e.trainee == self.identity.trainee)
+        })
+    }
+
+    /// Whether older attempts are still being marked by the current rubric.
+    pub fn busy(&self) -> bool {
+        self.regrading.is_some()
     }
 
     /// The database the record lives in.
@@ -136,8 +158,7 @@ impl HistoryStore {
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
         Update,
-        record_scored
-            .in_set(AppSystems::Follow)
+        (record_scored.in_set(AppSystems::Follow), take_regrades)
             .run_if(resource_exists::<HistoryStore>),
     )
     .add_systems(
@@ -190,6 +211,16 @@ fn ask_who(mut contexts: EguiContexts, mut store: ResMut<HistoryStore>) -> Resul
         }
     }
     Ok(())
+}
+
+/// Takes the current rubric's marks of older attempts once they are ready.
+fn take_regrades(mut store: ResMut<HistoryStore>) {
+    if let Some(task) = store.regrading.as_mut()
+        && let Some(now) = block_on(poll_once(task))
+    {
+        store.regrading = None;
+        store.now = now;
+    }
 }
 
 fn record_scored(

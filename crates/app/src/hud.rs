@@ -730,6 +730,18 @@ fn recent_attempts(
                         e.total,
                         format!("{:?}", e.verdict).to_lowercase()
                     ));
+                    if let Some(now) = store.now.get(&e.id).filter(|n| n.differs(e)) {
+                        let label = ui.colored_label(
+                            super::charts::OLDER_RUBRIC,
+                            format!("now {}", now.brief()),
+                        );
+                        if let marrowsim_core::records::regrade::Now::Unmarkable { reason } = now
+                        {
+                            label.on_hover_text(reason.as_str());
+                        } else {
+                            label.on_hover_text("Marked by an older rubric; this is the mark the current one gives.");
+                        }
+                    }
                     if ui.small_button("Replay").clicked() {
                         actions.replay = Some(e.id);
                     }

@@ -3,7 +3,7 @@
 //! needs its battery and a shared virtual desktop its CPU. So the window draws every frame
 //! only while something is happening: a key or a button held, an input in the last
 //! [`ACTIVE_AFTER_INPUT`], a replay or demonstration playing, a background task (a section, a
-//! success map, a radiograph, the class board's read) on its way, or pipelines still
+//! success map, a radiograph, the class board's read, older marks marked again) on its way, or pipelines still
 //! compiling. Otherwise it sleeps until an input, a scene file's change or [`IDLE_WAIT`]
 //! wakes it, so the clocks on screen still count.
 //!
@@ -12,6 +12,7 @@
 use super::class_view::ClassBoard;
 use super::demo_view::Demo;
 use super::fluoroscopy_view::Fluoroscope;
+use super::history_view::HistoryStore;
 use super::live_section::SectionView;
 use super::replay_view::Replay;
 use super::screenshot::PipelineStatus;
@@ -147,6 +148,7 @@ struct Running<'w> {
     maps: Option<Res<'w, SuccessMapView>>,
     fluoroscope: Option<Res<'w, Fluoroscope>>,
     board: Option<Res<'w, ClassBoard>>,
+    history: Option<Res<'w, HistoryStore>>,
     pipelines: Option<Res<'w, PipelineStatus>>,
 }
 
@@ -158,6 +160,7 @@ impl Running<'_> {
             || self.maps.as_ref().is_some_and(|m| m.busy())
             || self.fluoroscope.as_ref().is_some_and(|f| f.busy())
             || self.board.as_ref().is_some_and(|b| b.busy())
+            || self.history.as_ref().is_some_and(|h| h.busy())
             || self.pipelines.as_ref().is_some_and(|p| !p.ready())
     }
 }

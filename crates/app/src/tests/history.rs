@@ -139,3 +139,66 @@ fn an_attempt_from_the_record_replays_without_being_recorded_again() {
         "Retry ends it"
     );
 }
+
+/// An attempt an older rubric passed, which the current rubric fails: the app marks it again
+/// in the background after launch and shows both marks; the progress lists only the trainee
+/// at the station (and attempts from before names were kept), not another trainee's.
+#[test]
+fn the_panel_shows_what_the_current_rubric_gives_an_older_mark() {
+    use marrowsim_core::grading::scoring::Verdict;
+    use marrowsim_core::records::history::Identity;
+    use marrowsim_core::records::regrade::Now;
+    use marrowsim_core::records::store::{Recorded, Store};
+    let data = scratch("rubric");
+    let scenario = Scenario::load(&ws("scenes/psis_standard.ron")).unwrap();
+    let record = |golden: &str, trainee: &str| {
+        let a = Attempt::load(&ws(&format!("tests/golden/{golden}.ron"))).unwrap();
+        let s = score(&scenario, &Anatomy::build(&a.patient).unwrap(), &a).unwrap();
+        let who = Identity {
+            trainee: Some(trainee.into()),
+            ..Identity::default()
+        };
+        (
+            Recorded::new(&a, &s, &scenario, None, &who, 5, "app").unwrap(),
+            s,
+        )
+    };
+    let (mut old, fails) = record("shallow_in_cortex", "Ada");
+    assert_eq!(fails.verdict, Verdict::Fail);
+    old.rubric = None;
+    old.total = 82.0;
+    old.verdict = Verdict::Pass;
+    let (other, _) = record("expert_psis_to_asis", "Ben");
+    {
+        let mut h = History::open(&data).unwrap();
+        h.add(&old).unwrap();
+        h.add(&other).unwrap();
+    }
+    let mut app = recording_app(&data);
+    for _ in 0..2000 {
+        app.update();
+        if !app.world().resource::<HistoryStore>().busy() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let store = app.world().resource::<HistoryStore>();
+    assert!(!store.busy(), "marked within 10 s");
+    let ada = store.entries[0].clone();
+    assert_eq!(
+        store.now.get(&ada.id),
+        Some(&Now::Marked {
+            total: fails.total,
+            verdict: Verdict::Fail
+        })
+    );
+    assert!(store.now[&ada.id].differs(&ada));
+    assert_eq!(
+        store.now.len(),
+        1,
+        "Ben's attempt carries the current rubric"
+    );
+    let mine: Vec<i64> = store.for_scene(&scenario.title).map(|e| e.id).collect();
+    assert_eq!(mine, vec![ada.id], "Ada's progress, not Ben's");
+    std::fs::remove_dir_all(&data).ok();
+}
