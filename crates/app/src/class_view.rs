@@ -12,8 +12,10 @@ use bevy::tasks::{Task, block_on, futures_lite::future::poll_once};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use marrowsim_core::records::class::Board;
 use marrowsim_core::records::history::Entry;
+use marrowsim_core::records::regrade::{self, Now};
 use marrowsim_core::records::store::{Filter, Store};
 use marrowsim_core::words::count;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,7 +26,9 @@ const NEW_FOR: Duration = Duration::from_secs(20);
 /// The rows of recent attempts shown.
 const RECENT_ROWS: usize = 12;
 
-type Read = Result<(Vec<Entry>, Board), String>;
+/// A read: the entries, their summary, and the current rubric's marks of the older rubric's
+/// entries that no earlier read marked.
+type Read = Result<(Vec<Entry>, Board, BTreeMap<i64, Now>), String>;
 
 #[derive(Resource)]
 pub struct ClassBoard {
@@ -34,6 +38,8 @@ pub struct ClassBoard {
     pub source: String,
     pub entries: Vec<Entry>,
     pub board: Board,
+    /// What the current rubric gives the entries an older one marked, by id.
+    pub now: BTreeMap<i64, Now>,
     pub error: Option<String>,
     /// Shown over the window; a replay hides it.
     pub shown: bool,
@@ -60,6 +66,7 @@ impl ClassBoard {
             filter,
             entries: Vec::new(),
             board: Board::default(),
+            now: BTreeMap::new(),
             error: None,
             shown: true,
             replaying: None,
@@ -109,7 +116,7 @@ fn poll(time: Res<Time<Real>>, mut board: ResMut<ClassBoard>) {
         board.task = None;
         board.reads += 1;
         match read {
-            Ok((entries, summary)) => {
+            Ok((entries, summary, remarked)) => {
                 for e in &entries {
                     if !board.arrived.iter().any(|(id, _)| *id == e.id) {
                         // The first read is the past, not news.
@@ -123,6 +130,7 @@ fn poll(time: Res<Time<Real>>, mut board: ResMut<ClassBoard>) {
                 }
                 board.entries = entries;
                 board.board = summary;
+                board.now.extend(remarked);
                 board.error = None;
             }
             Err(e) => board.error = Some(e),
@@ -132,6 +140,7 @@ fn poll(time: Res<Time<Real>>, mut board: ResMut<ClassBoard>) {
         board.next_poll = now + POLL;
         let store = board.store.clone();
         let filter = board.filter.clone();
+        let marked: Vec<i64> = board.now.keys().copied().collect();
         board.task = Some(super::work::pool().spawn(async move {
             let mut store = store
                 .lock()
@@ -139,7 +148,14 @@ fn poll(time: Res<Time<Real>>, mut board: ResMut<ClassBoard>) {
             let entries = store.entries(&filter)?;
             let components = store.components(&filter)?;
             let summary = Board::build(&entries, &components);
-            Ok((entries, summary))
+            let unmarked: Vec<Entry> = entries
+                .iter()
+                .filter(|e| marked.binary_search(&e.id).is_err())
+                .cloned()
+                .collect();
+            let stale = regrade::stale(store.as_mut(), &unmarked)?;
+            drop(store);
+            Ok((entries, summary, regrade::mark(&stale)))
         }));
     }
 }
@@ -256,11 +272,14 @@ fn draw(
                     }
                 });
             cols[1].label(egui::RichText::new("Pass rate by scene").heading());
+            // A long title wraps in its column instead of running off a projector's edge.
+            let title_width = cols[1].available_width() * 0.6;
             egui::Grid::new("scenes")
                 .striped(true)
+                .max_col_width(title_width)
                 .show(&mut cols[1], |ui| {
                     for s in &b.scenes {
-                        ui.label(&s.scene);
+                        ui.add(egui::Label::new(&s.scene).wrap());
                         ui.label(format!(
                             "{}/{} ({})",
                             s.passes,
@@ -273,6 +292,28 @@ fn draw(
         });
         ui.separator();
         ui.label(egui::RichText::new("Latest attempts").heading());
+        let older = board
+            .entries
+            .iter()
+            .filter(|e| board.now.contains_key(&e.id))
+            .count();
+        if older > 0 {
+            let differ = board
+                .entries
+                .iter()
+                .filter(|e| board.now.get(&e.id).is_some_and(|n| n.differs(e)))
+                .count();
+            ui.add(
+                egui::Label::new(
+                    egui::RichText::new(format!(
+                        "{} marked by an older rubric; the current one marks {differ} of them differently (shown as \"now\"). The counts above are the marks as given.",
+                        count(older, "attempt")
+                    ))
+                    .color(super::charts::OLDER_RUBRIC),
+                )
+                .wrap(),
+            );
+        }
         if board.entries.is_empty() && board.reads > 0 {
             ui.weak(format!(
                 "None yet: a station's attempt appears here within {} s of its score card.",
@@ -311,6 +352,17 @@ fn draw(
                         format!("{:?}", e.verdict).to_lowercase()
                     ),
                 );
+                match board.now.get(&e.id).filter(|n| n.differs(e)) {
+                    Some(n) => {
+                        ui.colored_label(
+                            super::charts::OLDER_RUBRIC,
+                            format!("now {}", n.brief()),
+                        );
+                    }
+                    None => {
+                        ui.label("");
+                    }
+                }
                 if ui.button("Replay this").clicked() {
                     replay = Some(e.id);
                 }

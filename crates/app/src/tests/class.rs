@@ -151,3 +151,47 @@ fn the_case_keys_leave_the_board_alone() {
     assert_eq!(patient(&app), before, "N drew no new patient on the board");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// An attempt an older rubric passed reaches the board with the current rubric's mark beside
+/// it; attempts the current rubric marked are not marked again.
+#[test]
+fn the_board_shows_what_the_current_rubric_gives_an_older_mark() {
+    use marrowsim_core::grading::scoring::Verdict;
+    use marrowsim_core::records::regrade::Now;
+    use marrowsim_core::records::store::{Recorded, Store};
+    let dir = std::env::temp_dir().join(format!("marrowsim-board-old-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    let scenario = Scenario::load(&ws("scenes/psis_standard.ron")).unwrap();
+    let mut writer = History::open(&dir).unwrap();
+    record(&mut writer, &scenario, 0, "Ada");
+    let a = Attempt::load(&ws("tests/golden/shallow_in_cortex.ron")).unwrap();
+    let s = score(&scenario, &Anatomy::build(&a.patient).unwrap(), &a).unwrap();
+    let mut old = Recorded::new(&a, &s, &scenario, None, &Identity::default(), 5, "app").unwrap();
+    old.rubric = None;
+    old.total = 82.0;
+    old.verdict = Verdict::Pass;
+    let old_id = writer.add(&old).unwrap().entry.id;
+    let mut app = headless_app(scenario.clone()).unwrap();
+    app.insert_resource(ClassBoard::new(
+        Box::new(History::open(&dir).unwrap()),
+        Filter::everything(),
+    ))
+    .add_plugins(crate::class_view::plugin);
+    let deadline = std::time::Instant::now() + POLL * 4;
+    while app.world().resource::<ClassBoard>().reads < 1 {
+        assert!(std::time::Instant::now() < deadline, "the board read");
+        app.update();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let board = app.world().resource::<ClassBoard>();
+    assert_eq!(board.board.passes, 2, "the counts are the marks as given");
+    assert_eq!(board.now.len(), 1, "only the older mark is marked again");
+    assert_eq!(
+        board.now[&old_id],
+        Now::Marked {
+            total: s.total,
+            verdict: Verdict::Fail
+        }
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
