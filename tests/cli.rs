@@ -930,6 +930,51 @@ fn replay_without_a_matching_scene_says_how_to_name_it() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// An attempt recorded in an older format (version 1 here) is exported in the current one;
+/// imported back, it is the same attempt, not a second one that would count twice in a
+/// class's report.
+#[test]
+fn an_attempt_exported_in_a_newer_format_imports_as_the_same_attempt() {
+    let root = std::env::temp_dir().join(format!("marrowsim-reexport-{}", std::process::id()));
+    std::fs::remove_dir_all(&root).ok();
+    let data = root.join("data");
+    let d = data.to_str().unwrap();
+    let golden = "tests/golden/expert_psis_to_asis.ron";
+    assert!(
+        std::fs::read_to_string(golden)
+            .unwrap()
+            .contains("version: 1,")
+    );
+    let (out, err) = text(&run(&["import", golden, "--data", d, "--trainee", "Ada"]));
+    assert!(out.contains("1 file: 1 recorded"), "{out}{err}");
+    let exported = root.join("exported");
+    let o = run(&[
+        "history",
+        "--data",
+        d,
+        "--export-all",
+        exported.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let file = std::fs::read_dir(&exported)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        !written.contains("version: 1,"),
+        "written in the current format"
+    );
+    let (out, _) = text(&run(&["import", exported.to_str().unwrap(), "--data", d]));
+    assert!(
+        out.contains("1 file: 0 recorded, 1 already in the record"),
+        "{out}"
+    );
+    std::fs::remove_dir_all(&root).ok();
+}
+
 /// `import` grades collected files again, records each attempt once (a second import of the
 /// same folder adds nothing), names what it refused and why, and takes the trainee's name
 /// from the file; `history --export-all` writes files that import back to the same attempts.

@@ -55,11 +55,24 @@ pub fn run(args: &RoomArgs) -> Result<(), String> {
     match &args.command {
         RoomCommand::Setup { records } => {
             let r = remote(records)?;
-            Server::setup(&r)?;
+            let upgraded = Server::setup(&r)?;
             out!(
                 "the record and its roles (marrowsim_station, marrowsim_instructor) are set up on {}",
                 r.address
             );
+            if upgraded.rehashed > 0 {
+                out!(
+                    "{} given the identity this marrowsim computes (without the format version)",
+                    super::count(upgraded.rehashed, "attempt")
+                );
+            }
+            if !upgraded.duplicates.is_empty() {
+                let ids: Vec<String> = upgraded.duplicates.iter().map(|i| i.to_string()).collect();
+                out!(
+                    "kept twice by an older export, the same attempt as an earlier one: {} (remove each with `marrowsim history --records … --remove ID`)",
+                    ids.join(", ")
+                );
+            }
         }
         RoomCommand::Login {
             name,

@@ -378,6 +378,7 @@ fn marks_given_by_an_older_rubric_are_shown_beside_the_current_rubrics() {
             "ALTER TABLE attempts DROP COLUMN rubric;
              UPDATE attempts SET total = 82, verdict = 'pass' WHERE id = 3;
              UPDATE attempts SET scene_ron = NULL WHERE id = 2;
+             UPDATE attempts SET attempt_hash = 'older' || id;
              PRAGMA user_version = 3;",
         )
         .unwrap();
@@ -385,6 +386,14 @@ fn marks_given_by_an_older_rubric_are_shown_beside_the_current_rubrics() {
     let mut h = History::open(&dir).expect("a schema 3 record opens");
     let entries = h.entries().unwrap();
     assert!(entries.iter().all(|e| e.rubric.is_none()));
+    for e in &entries {
+        let a = Attempt::parse(&h.attempt_text(e.id).unwrap(), "record").unwrap();
+        assert_eq!(
+            e.attempt_hash,
+            Some(marrowsim_core::records::store::attempt_hash(&a).unwrap()),
+            "schema 4 computes every identity again"
+        );
+    }
     let (a, s) = &attempts[0];
     let mut again = a.clone();
     again.version = marrowsim_core::records::attempt::VERSION;

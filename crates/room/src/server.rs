@@ -12,9 +12,10 @@
 
 use crate::settings::{Remote, describe};
 use marrowsim_core::grading::scoring::Severity;
+use marrowsim_core::records::attempt::Attempt;
 use marrowsim_core::records::history::{ComponentRow, Entry, clean_name};
 use marrowsim_core::records::store::{
-    Added, Filter, Recorded, Store, sex_of, sex_text, verdict_of, verdict_text,
+    Added, Filter, Recorded, Store, attempt_hash, sex_of, sex_text, verdict_of, verdict_text,
 };
 use postgres::Client;
 
@@ -183,20 +184,37 @@ impl Server {
     }
 
     /// Creates the tables and the two roles (once, as the database's owner; running it again
-    /// changes nothing).
-    pub fn setup(remote: &Remote) -> Result<(), String> {
+    /// changes nothing, except to bring a room set up by an older marrowsim up to date).
+    pub fn setup(remote: &Remote) -> Result<Upgraded, String> {
         let mut client = remote.connect()?;
         let address = remote.address.clone();
         let mut tx = client.transaction().map_err(err(&address))?;
+        let has_meta: bool = tx
+            .query_one("SELECT to_regclass('meta') IS NOT NULL", &[])
+            .map_err(err(&address))?
+            .get(0);
+        let before: Option<i32> = if has_meta {
+            tx.query_opt("SELECT value FROM meta WHERE key = 'schema'", &[])
+                .map_err(err(&address))?
+                .and_then(|r| r.get::<_, String>(0).parse().ok())
+        } else {
+            None
+        };
         tx.batch_execute(SCHEMA).map_err(err(&address))?;
         tx.batch_execute(ROLES).map_err(err(&address))?;
+        let upgraded = if before.is_some_and(|v| v < 2) {
+            rehash(&mut tx).map_err(err(&address))?
+        } else {
+            Upgraded::default()
+        };
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('schema', $1)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             &[&SCHEMA_VERSION.to_string()],
         )
         .map_err(err(&address))?;
-        tx.commit().map_err(err(&address))
+        tx.commit().map_err(err(&address))?;
+        Ok(upgraded)
     }
 
     /// Creates a login in one of the roles, or gives an existing one a new password. The
@@ -227,6 +245,44 @@ impl Server {
             ))
             .map_err(err(&address))
     }
+}
+
+/// What `setup` changed in a room set up by an older marrowsim.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Upgraded {
+    /// Attempts whose identity was computed again (schema 2 leaves out the format version).
+    pub rehashed: usize,
+    /// Attempts that, so computed, are the same attempt as an earlier one: kept twice because
+    /// an older marrowsim's export changed the version. Each keeps its old identity; an
+    /// instructor can remove it (`history --remove ID`).
+    pub duplicates: Vec<i64>,
+}
+
+/// Computes every attempt's identity again, oldest first; a later attempt whose identity an
+/// earlier one already holds keeps its old one and is listed.
+fn rehash(tx: &mut postgres::Transaction<'_>) -> Result<Upgraded, postgres::Error> {
+    let rows = tx.query("SELECT id, attempt_ron FROM attempts ORDER BY id", &[])?;
+    let mut out = Upgraded::default();
+    for row in rows {
+        let (id, text): (i64, String) = (row.get(0), row.get(1));
+        let Some(hash) = Attempt::parse(&text, "the record")
+            .ok()
+            .and_then(|a| attempt_hash(&a).ok())
+        else {
+            continue;
+        };
+        let updated = tx.execute(
+            "UPDATE attempts SET attempt_hash = $1 WHERE id = $2
+               AND NOT EXISTS (SELECT 1 FROM attempts WHERE attempt_hash = $1 AND id <> $2)",
+            &[&hash, &id],
+        )?;
+        if updated == 1 {
+            out.rehashed += 1;
+        } else {
+            out.duplicates.push(id);
+        }
+    }
+    Ok(out)
 }
 
 /// A login's name: letters, digits, `_` and `-`, as PostgreSQL identifiers allow unquoted

@@ -457,9 +457,40 @@ fn a_room_of_schema_1_takes_attempts_until_setup_upgrades_it() {
     assert_eq!(first.rubric, attempts[0].rubric);
     let listed = one.entries(&Filter::everything()).unwrap();
     assert_eq!(listed[0].rubric, None, "a schema 1 room does not keep it");
+    // As an older marrowsim identified attempts (with the format version), and the same
+    // attempt again, as its export in a newer format was imported.
+    let mut twice = attempts[0].clone();
+    twice.attempt_hash = "exported".into();
+    let second = one.add(&twice).unwrap().entry.id;
     drop(one);
+    cluster
+        .sql()
+        .batch_execute(&format!(
+            "UPDATE attempts SET attempt_hash = 'older' WHERE id = {}",
+            first.id
+        ))
+        .unwrap();
 
-    Server::setup(&cluster.admin()).expect("setup upgrades the room");
+    let upgraded = Server::setup(&cluster.admin()).expect("setup upgrades the room");
+    assert_eq!(upgraded.rehashed, 1);
+    assert_eq!(upgraded.duplicates, vec![second], "listed, not removed");
+    let hashes: Vec<String> = cluster
+        .sql()
+        .query("SELECT attempt_hash FROM attempts ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        hashes,
+        vec![attempts[0].attempt_hash.clone(), "exported".into()]
+    );
+    let again = Server::setup(&cluster.admin()).unwrap();
+    assert_eq!(
+        again,
+        Default::default(),
+        "once upgraded, setup changes nothing"
+    );
     let schema: String = cluster
         .sql()
         .query_one("SELECT value FROM meta WHERE key = 'schema'", &[])
@@ -468,11 +499,15 @@ fn a_room_of_schema_1_takes_attempts_until_setup_upgrades_it() {
     assert_eq!(schema, marrowsim_room::server::SCHEMA_VERSION.to_string());
     let mut one = Server::connect(&station).unwrap();
     one.add(&attempts[1]).unwrap();
+    assert!(
+        !one.add(&attempts[0]).unwrap().new,
+        "known by its new identity"
+    );
     let listed = one.entries(&Filter::everything()).unwrap();
-    assert_eq!(listed.len(), 2);
+    assert_eq!(listed.len(), 3);
     assert_eq!(listed[0].rubric, None, "the older attempt stays unknown");
     assert_eq!(
-        listed[1].rubric,
+        listed[2].rubric,
         Some(marrowsim_core::grading::scoring::RUBRIC)
     );
 }

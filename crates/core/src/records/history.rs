@@ -64,7 +64,8 @@ pub struct Entry {
     pub station: Option<String>,
     #[serde(default)]
     pub course: Option<String>,
-    /// BLAKE3 of the attempt's canonical RON (schema 3): its identity in every store.
+    /// `store::attempt_hash` of the attempt (schema 3; without the format version since
+    /// schema 4): its identity in every store.
     #[serde(default)]
     pub attempt_hash: Option<String>,
 }
@@ -255,14 +256,16 @@ ALTER TABLE attempts ADD COLUMN station TEXT;
 ALTER TABLE attempts ADD COLUMN course TEXT;
 ";
 
-/// Schema 2 to 3: each attempt's identity (filled in by `fill_hashes`) and each component's
-/// severity (unknown for earlier attempts).
+/// Schema 2 to 3: each attempt's identity (filled in by `fill_hashes` on the way to schema 4)
+/// and each component's severity (unknown for earlier attempts).
 const TO_SCHEMA_3: &str = "
 ALTER TABLE attempts ADD COLUMN attempt_hash TEXT;
 ALTER TABLE components ADD COLUMN severity TEXT;
 ";
 
-/// Schema 3 to 4: the rubric that marked each attempt (unknown for earlier attempts).
+/// Schema 3 to 4: the rubric that marked each attempt (unknown for earlier attempts). Every
+/// identity is computed again (`fill_hashes`): since schema 4 it leaves out the attempt's
+/// format version.
 const TO_SCHEMA_4: &str = "
 ALTER TABLE attempts ADD COLUMN rubric INTEGER;
 ";
@@ -327,10 +330,10 @@ impl History {
             }
             if (1..=2).contains(&version) {
                 tx.execute_batch(TO_SCHEMA_3).map_err(sql(&path))?;
-                fill_hashes(&tx).map_err(sql(&path))?;
             }
             if (1..=3).contains(&version) {
                 tx.execute_batch(TO_SCHEMA_4).map_err(sql(&path))?;
+                fill_hashes(&tx).map_err(sql(&path))?;
             }
             tx.execute_batch(SCHEMA).map_err(sql(&path))?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)

@@ -2,7 +2,8 @@
 //! (`history::History`) and the room's PostgreSQL server (the `marrowsim-room` crate). Both
 //! pass the same test suite.
 //!
-//! An attempt is kept once: its identity is the BLAKE3 of its canonical RON, so the same
+//! An attempt is kept once: its identity is the BLAKE3 of its canonical RON, whatever format
+//! version it was written in, so the same
 //! attempt sent twice (a station that retries after a lost reply, an instructor importing a
 //! folder again) adds nothing the second time.
 
@@ -23,7 +24,7 @@ pub struct Recorded {
     /// The scene as marked (RON), which `score` re-parses to grade again.
     pub scene_ron: Option<String>,
     pub attempt_ron: String,
-    /// BLAKE3 of the attempt's canonical RON: the attempt's identity in every store.
+    /// `attempt_hash`: the attempt's identity in every store.
     pub attempt_hash: String,
     pub preset: String,
     pub sex: Sex,
@@ -56,10 +57,15 @@ pub struct Marked {
     pub severity: Option<Severity>,
 }
 
-/// The identity of an attempt: BLAKE3 of its canonical RON (the form `to_ron` writes, so a
-/// file and the record of the same attempt agree).
+/// The identity of an attempt: BLAKE3 of its canonical RON (the form `to_ron` writes) with
+/// the version set to 0. The version says which format the file was written in, not what
+/// happened: `history --export` writes an older record's attempt in the current format, and
+/// the station's record (or the room's, which the station filled) must know it as the same
+/// attempt when an instructor imports the file.
 pub fn attempt_hash(attempt: &Attempt) -> Result<String, String> {
-    Ok(hash_text(&canonical(attempt)?))
+    let mut a = attempt.clone();
+    a.version = 0;
+    Ok(hash_text(&canonical(&a)?))
 }
 
 /// The attempt as a record keeps it: without `who`, which the record holds in columns of
@@ -89,7 +95,7 @@ impl Recorded {
             scene: scenario.title.clone(),
             scene_file: scene_file.map(|p| p.display().to_string()),
             scene_ron: Some(scene_ron),
-            attempt_hash: hash_text(&attempt_ron),
+            attempt_hash: attempt_hash(attempt)?,
             attempt_ron,
             preset: p.preset.clone(),
             sex: p.sex,
