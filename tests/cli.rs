@@ -932,7 +932,7 @@ fn replay_without_a_matching_scene_says_how_to_name_it() {
 
 /// An attempt recorded in an older format (version 1 here) is exported in the current one;
 /// imported back, it is the same attempt, not a second one that would count twice in a
-/// class's report.
+/// class's report. Imported elsewhere, it keeps the time it was marked.
 #[test]
 fn an_attempt_exported_in_a_newer_format_imports_as_the_same_attempt() {
     let root = std::env::temp_dir().join(format!("marrowsim-reexport-{}", std::process::id()));
@@ -972,6 +972,24 @@ fn an_attempt_exported_in_a_newer_format_imports_as_the_same_attempt() {
         out.contains("1 file: 0 recorded, 1 already in the record"),
         "{out}"
     );
+    // Dated by when it was marked, not by the file's time, which a copy changes.
+    let recorded_at = |data: &str| {
+        let (json, _) = text(&run(&["history", "--data", data, "--json"]));
+        let row: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
+        row["when"].as_u64().unwrap()
+    };
+    let when = recorded_at(d);
+    assert!(
+        written.contains(&format!("when: Some({when})")),
+        "{written}"
+    );
+    let copied = root.join("copied.ron");
+    std::fs::write(&copied, &written).unwrap();
+    let elsewhere = root.join("elsewhere");
+    let e = elsewhere.to_str().unwrap();
+    let (out, _) = text(&run(&["import", copied.to_str().unwrap(), "--data", e]));
+    assert!(out.contains("1 file: 1 recorded"), "{out}");
+    assert_eq!(recorded_at(e), when);
     std::fs::remove_dir_all(&root).ok();
 }
 

@@ -64,7 +64,7 @@ pub(super) fn csv_field(s: &str) -> String {
     }
 }
 
-/// The attempt as the record holds it, naming who made it, ready to be collected.
+/// The attempt as the record holds it, naming who made it and when, ready to be collected.
 fn attempt_file(store: &mut dyn Store, e: &Entry) -> Result<String, String> {
     let text = store.attempt_text(e.id)?;
     let mut attempt =
@@ -75,6 +75,7 @@ fn attempt_file(store: &mut dyn Store, e: &Entry) -> Result<String, String> {
         station: e.station.clone(),
         course: e.course.clone(),
     });
+    attempt.when = Some(e.when.min(attempt::MAX_WHEN));
     attempt.to_ron().map_err(|err| err.to_string())
 }
 

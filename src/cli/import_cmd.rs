@@ -141,11 +141,13 @@ pub fn run(args: &ImportArgs) -> Result<(), String> {
                 station: named.station,
                 course: named.course.or_else(|| course.clone()),
             };
-            let when = std::fs::metadata(file)
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_secs());
+            let when = graded.attempt.when.unwrap_or_else(|| {
+                std::fs::metadata(file)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_secs())
+            });
             let record = Recorded::new(
                 &graded.attempt,
                 &graded.score,

@@ -28,6 +28,7 @@ fn write(a: &Anatomy, scene: &Scenario, name: &str, entry: Vec3, dir: Vec3, dept
         preparation: Vec::new(),
         marks: Vec::new(),
         who: None,
+        when: None,
         shots: Vec::new(),
         sites: vec![SiteAttempt {
             site: 0,

@@ -301,6 +301,7 @@ fn single(like: &Attempt, timeline: Vec<Sample>, pulls: Vec<Pull>) -> Attempt {
         preparation: Vec::new(),
         marks: Vec::new(),
         who: None,
+        when: None,
         shots: Vec::new(),
         sites: vec![SiteAttempt {
             site: 0,

@@ -108,6 +108,7 @@ fn not_today_passes_when_deferred_and_is_unsafe_when_done() {
         preparation: Vec::new(),
         marks: Vec::new(),
         who: None,
+        when: None,
         shots: Vec::new(),
         sites: Vec::new(),
     };
@@ -141,6 +142,7 @@ fn not_today_passes_when_deferred_and_is_unsafe_when_done() {
         preparation: Vec::new(),
         marks: Vec::new(),
         who: None,
+        when: None,
         shots: Vec::new(),
         ..deferred
     };

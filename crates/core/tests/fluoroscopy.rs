@@ -127,9 +127,11 @@ fn a_session_counts_its_shots_to_the_scenes_most_and_saves_them() {
     assert_eq!(back.shots, attempt.shots);
 
     // Shots in an attempt older than the format that carries them are refused at their line.
-    let text = std::fs::read_to_string(&file)
-        .unwrap()
-        .replacen("version: 7", "version: 6", 1);
+    let text = std::fs::read_to_string(&file).unwrap().replacen(
+        &format!("version: {}", marrowsim_core::records::attempt::VERSION),
+        "version: 6",
+        1,
+    );
     std::fs::write(&file, &text).unwrap();
     let e = Attempt::load(&file).unwrap_err().to_string();
     let line = text.lines().position(|l| l.contains("shots:")).unwrap() + 1;

@@ -471,3 +471,26 @@ fn an_attempt_replays_between_its_samples_and_lists_its_moments() {
         "{names:?}"
     );
 }
+
+/// The time an attempt was marked travels in its file (version 8), range-checked, and leaves
+/// the attempt's identity alone: the same attempt with and without it hashes the same.
+#[test]
+fn an_attempt_file_carries_when_it_was_marked() {
+    use marrowsim_core::records::attempt::{MAX_WHEN, VERSION};
+    use marrowsim_core::records::store::attempt_hash;
+    let mut a = Attempt::load(&ws("tests/golden/expert_psis_to_asis.ron")).unwrap();
+    let plain = attempt_hash(&a).unwrap();
+    a.version = VERSION;
+    a.when = Some(1_796_083_200);
+    let text = a.to_ron().unwrap();
+    let back = Attempt::parse(&text, "a.ron").unwrap();
+    assert_eq!(back.when, Some(1_796_083_200));
+    assert_eq!(attempt_hash(&back).unwrap(), plain, "the same attempt");
+    let v7 = text.replacen(&format!("version: {VERSION}"), "version: 7", 1);
+    let e = Attempt::parse(&v7, "a.ron").unwrap_err().to_string();
+    assert!(e.contains("needs attempt version 8"), "{e}");
+    assert!(e.starts_with("a.ron:"), "{e}");
+    let late = text.replacen("1796083200", &(MAX_WHEN + 1).to_string(), 1);
+    let e = Attempt::parse(&late, "a.ron").unwrap_err().to_string();
+    assert!(e.contains("after the year 9999"), "{e}");
+}

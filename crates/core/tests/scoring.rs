@@ -445,6 +445,7 @@ mod quick_agrees {
         preparation: Vec::new(),
         marks: Vec::new(),
         who: None,
+        when: None,
         shots: Vec::new(),
                 sites: vec![SiteAttempt {
                     site: 0,

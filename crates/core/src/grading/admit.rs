@@ -180,6 +180,7 @@ mod tests {
             preparation: Vec::new(),
             marks: Vec::new(),
             who: None,
+            when: None,
             shots: Vec::new(),
             sites: vec![SiteAttempt {
                 site: 0,

@@ -468,6 +468,7 @@ fn best_attempt(
         preparation: Vec::new(),
         marks: Vec::new(),
         who: None,
+        when: None,
         shots: Vec::new(),
         sites: sites
             .iter()

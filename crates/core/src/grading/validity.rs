@@ -297,6 +297,7 @@ pub fn subjects(
             preparation: Vec::new(),
             marks: Vec::new(),
             who: None,
+            when: None,
             shots: Vec::new(),
             sites,
         };

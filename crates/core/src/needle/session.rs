@@ -812,6 +812,7 @@ impl Session {
                 })
                 .collect(),
             who: None,
+            when: None,
             shots: self
                 .shots
                 .iter()

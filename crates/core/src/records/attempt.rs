@@ -6,10 +6,11 @@ use crate::scenario::locate::Step;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-pub const VERSION: u32 = 7;
+pub const VERSION: u32 = 8;
 /// Attempts written before the aspiration phase (version 1, without pulls), before palpation
-/// (version 2), before the evaluation (version 3), before the preparation (version 4) and
-/// before the trainee's name (version 5) and before fluoroscopy (version 6) still load.
+/// (version 2), before the evaluation (version 3), before the preparation (version 4),
+/// before the trainee's name (version 5), before fluoroscopy (version 6) and before the time
+/// it was marked (version 7) still load.
 pub const OLDEST_VERSION: u32 = 1;
 /// A site's palpation is recorded every 2 mm the finger moves; a long search is a few hundred.
 pub const MAX_TOUCHES: usize = 5_000;
@@ -26,6 +27,8 @@ pub const MAX_COORD_MM: f32 = 500.0;
 pub const MAX_DEPTH_MM: f32 = 200.0;
 /// A day: no attempt lasts longer.
 pub const MAX_TIME_S: f32 = 86_400.0;
+/// The last second of the year 9999 (UTC): no attempt was marked later.
+pub const MAX_WHEN: u64 = 253_402_300_799;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,6 +54,11 @@ pub struct Attempt {
     /// beside the attempt; `history --export` writes it in, and `marrowsim import` reads it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub who: Option<crate::records::history::Identity>,
+    /// When it was marked, in seconds since 1970 (UTC) (version 8). Like `who`, the record
+    /// keeps this in a column of its own; `history --export` writes it in, and `marrowsim
+    /// import` dates the attempt by it rather than by the file's time, which a copy changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<u64>,
     /// The X-ray shots taken, over every site (version 7).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shots: Vec<XrayShot>,
@@ -227,6 +235,23 @@ impl Attempt {
                         format!("the {field}: {e}"),
                     ));
                 }
+            }
+        }
+        if let Some(when) = a.when {
+            if a.version < 8 {
+                return Err(invalid(
+                    &[Step::Field("when")],
+                    format!(
+                        "the time it was marked needs attempt version 8, not {}",
+                        a.version
+                    ),
+                ));
+            }
+            if when > MAX_WHEN {
+                return Err(invalid(
+                    &[Step::Field("when")],
+                    format!("{when} s since 1970 is after the year 9999"),
+                ));
             }
         }
         check_deposits(&a).map_err(|(path, message)| invalid(&path, message))?;

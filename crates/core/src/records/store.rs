@@ -68,11 +68,12 @@ pub fn attempt_hash(attempt: &Attempt) -> Result<String, String> {
     Ok(hash_text(&canonical(&a)?))
 }
 
-/// The attempt as a record keeps it: without `who`, which the record holds in columns of
-/// its own, so an exported file (which names the trainee) and its record share one hash.
+/// The attempt as a record keeps it: without `who` and `when`, which the record holds in
+/// columns of its own, so an exported file (which names them) and its record share one hash.
 fn canonical(attempt: &Attempt) -> Result<String, String> {
     let mut a = attempt.clone();
     a.who = None;
+    a.when = None;
     a.to_ron().map_err(|e| format!("the attempt: {e}"))
 }
 
