@@ -6,7 +6,7 @@ use marrowsim_core::grading::scoring::RUBRIC;
 use marrowsim_core::records::attempt::{self, Attempt};
 use marrowsim_core::records::history::{Entry, Identity};
 use marrowsim_core::records::regrade::{self, Now};
-use marrowsim_core::records::store::{Filter, Store};
+use marrowsim_core::records::store::{self, Filter, Store};
 use std::path::PathBuf;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -135,6 +135,7 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
     }
     let mine: Vec<&Entry> = entries.iter().collect();
     let format = if args.json { Format::Json } else { args.format };
+    let twins = store::twins(&entries);
     let now = if format == Format::Csv {
         Default::default()
     } else {
@@ -146,6 +147,7 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
                 let line = Listed {
                     entry: e,
                     now: now.get(&e.id),
+                    same_as: twins.get(&e.id).copied(),
                 };
                 out!(
                     "{}",
@@ -193,11 +195,14 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
             );
             for e in &mine {
                 let then = format!("{:?}", e.verdict).to_lowercase();
-                let verdict = match now.get(&e.id) {
+                let mut verdict = match now.get(&e.id) {
                     None => then,
                     Some(n) if n.differs(e) => format!("{then:<7}* now {}", n.brief()),
                     Some(_) => format!("{then:<7}* the same now"),
                 };
+                if let Some(first) = twins.get(&e.id) {
+                    verdict.push_str(&format!("  (the same attempt as #{first})"));
+                }
                 out!(
                     "{:>5} {:<20} {:<20} {:<40} {:>6.1} {:>5.0}  {}",
                     e.id,
@@ -213,6 +218,14 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
                 out!("");
                 out!("{}", older_rubric_note(&now));
             }
+            if !twins.is_empty() {
+                let ids: Vec<String> = twins.keys().map(|i| i.to_string()).collect();
+                out!("");
+                out!(
+                    "Kept twice, and counted twice until removed (an attempt exported by an older marrowsim and imported again): {}. Remove each with `marrowsim history --remove ID`.",
+                    ids.join(", ")
+                );
+            }
         }
     }
     Ok(())
@@ -226,6 +239,9 @@ struct Listed<'a> {
     entry: &'a Entry,
     #[serde(skip_serializing_if = "Option::is_none")]
     now: Option<&'a Now>,
+    /// The earlier entry this one is the same attempt as.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    same_as: Option<i64>,
 }
 
 /// What the `*` in the table means, and why any attempt could not be marked again.

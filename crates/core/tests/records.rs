@@ -379,6 +379,14 @@ fn marks_given_by_an_older_rubric_are_shown_beside_the_current_rubrics() {
              UPDATE attempts SET total = 82, verdict = 'pass' WHERE id = 3;
              UPDATE attempts SET scene_ron = NULL WHERE id = 2;
              UPDATE attempts SET attempt_hash = 'older' || id;
+             INSERT INTO attempts (recorded_at, scene_title, scene_file, scene_ron, scene_hash,
+                preset, sex, bmi, scale, seed, total, pass_mark, verdict, attempt_ron, source,
+                trainee, station, course, attempt_hash)
+                SELECT recorded_at + 60, scene_title, scene_file, scene_ron, scene_hash, preset,
+                    sex, bmi, scale, seed, total, pass_mark, verdict,
+                    replace(attempt_ron, 'version: 1,', 'version: 7,'), 'collected', trainee,
+                    station, course, 'exported'
+                FROM attempts WHERE id = 1;
              PRAGMA user_version = 3;",
         )
         .unwrap();
@@ -386,6 +394,12 @@ fn marks_given_by_an_older_rubric_are_shown_beside_the_current_rubrics() {
     let mut h = History::open(&dir).expect("a schema 3 record opens");
     let entries = h.entries().unwrap();
     assert!(entries.iter().all(|e| e.rubric.is_none()));
+    assert_eq!(
+        marrowsim_core::records::store::twins(&entries),
+        [(4, 1)].into(),
+        "the same attempt in an older format, kept twice"
+    );
+    assert!(h.attempt_text(4).unwrap().contains("version: 7,"));
     for e in &entries {
         let a = Attempt::parse(&h.attempt_text(e.id).unwrap(), "record").unwrap();
         assert_eq!(
@@ -404,9 +418,9 @@ fn marks_given_by_an_older_rubric_are_shown_beside_the_current_rubrics() {
     let new = h.record(&again, s, &scenario, None, &who, 9).unwrap();
     assert_eq!(new.rubric, Some(RUBRIC));
     let entries = h.entries().unwrap();
-    assert_eq!(entries[3].rubric, Some(RUBRIC), "kept across openings");
+    assert_eq!(entries[4].rubric, Some(RUBRIC), "kept across openings");
     let now = mark_stale(&mut h, &entries).unwrap();
-    assert_eq!(now.keys().copied().collect::<Vec<_>>(), vec![1, 2, 3]);
+    assert_eq!(now.keys().copied().collect::<Vec<_>>(), vec![1, 2, 3, 4]);
     assert_eq!(
         now[&1],
         Now::Marked {

@@ -135,6 +135,18 @@ pub fn page(p: &Page<'_>) -> String {
     if let Some(notice) = older_rubric_notice(p) {
         let _ = write!(s, r#"<p class="notice" id="older-rubric">{notice}</p>"#);
     }
+    let twins = marrowsim_core::records::store::twins(p.entries);
+    if !twins.is_empty() {
+        let pairs: Vec<String> = twins
+            .iter()
+            .map(|(later, first)| format!("#{later} is #{first}"))
+            .collect();
+        let _ = write!(
+            s,
+            r#"<p class="notice" id="twins">Kept twice, and counted twice here until removed (an attempt exported by an older marrowsim and imported again): {}. Remove the later one with <code>marrowsim history --remove ID</code>.</p>"#,
+            pairs.join(", ")
+        );
+    }
 
     s.push_str("<h2>Learning curves</h2>");
     if b.trainees.is_empty() {

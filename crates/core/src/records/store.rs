@@ -151,6 +151,23 @@ impl Recorded {
     }
 }
 
+/// Entries that are the same attempt as an earlier entry (the same identity), by id, each
+/// with the earliest entry's id. A record gets them only from before identities left out the
+/// format version (an older export imported again); they count twice until removed.
+pub fn twins(entries: &[Entry]) -> std::collections::BTreeMap<i64, i64> {
+    let mut first = std::collections::HashMap::new();
+    let mut out = std::collections::BTreeMap::new();
+    for e in entries {
+        if let Some(hash) = &e.attempt_hash {
+            let earliest = *first.entry(hash.as_str()).or_insert(e.id);
+            if earliest != e.id {
+                out.insert(e.id, earliest);
+            }
+        }
+    }
+    out
+}
+
 /// What `Store::add` did.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Added {
