@@ -31,6 +31,19 @@ fn record(history: &mut History, scenario: &Scenario, k: usize, trainee: &str) {
         .unwrap();
 }
 
+/// Runs the app until the board has finished `n` reads of the record.
+fn wait_reads(app: &mut bevy::prelude::App, n: usize) {
+    let deadline = std::time::Instant::now() + POLL * 4;
+    while app.world().resource::<ClassBoard>().reads < n {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the board read the record"
+        );
+        app.update();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn the_board_follows_the_record_as_attempts_arrive() {
     let dir = std::env::temp_dir().join(format!("marrowsim-board-{}", std::process::id()));
@@ -46,17 +59,6 @@ fn the_board_follows_the_record_as_attempts_arrive() {
         Filter::everything(),
     ))
     .add_plugins(crate::class_view::plugin);
-    let wait_reads = |app: &mut bevy::prelude::App, n: usize| {
-        let deadline = std::time::Instant::now() + POLL * 4;
-        while app.world().resource::<ClassBoard>().reads < n {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the board read the record"
-            );
-            app.update();
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-    };
     wait_reads(&mut app, 1);
     let board = app.world().resource::<ClassBoard>();
     let (entries, components) = (writer.entries().unwrap(), writer.components().unwrap());
@@ -177,12 +179,7 @@ fn the_board_shows_what_the_current_rubric_gives_an_older_mark() {
         Filter::everything(),
     ))
     .add_plugins(crate::class_view::plugin);
-    let deadline = std::time::Instant::now() + POLL * 4;
-    while app.world().resource::<ClassBoard>().reads < 1 {
-        assert!(std::time::Instant::now() < deadline, "the board read");
-        app.update();
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_reads(&mut app, 1);
     let board = app.world().resource::<ClassBoard>();
     assert_eq!(board.board.passes, 2, "the counts are the marks as given");
     assert_eq!(board.now.len(), 1, "only the older mark is marked again");
