@@ -31,6 +31,18 @@ fn record(history: &mut History, scenario: &Scenario, k: usize, trainee: &str) {
         .unwrap();
 }
 
+/// The board on the record in `dir`, after its first read.
+fn board_app(scenario: &Scenario, dir: &std::path::Path) -> bevy::prelude::App {
+    let mut app = headless_app(scenario.clone()).unwrap();
+    app.insert_resource(ClassBoard::new(
+        Box::new(History::open(dir).unwrap()),
+        Filter::everything(),
+    ))
+    .add_plugins(crate::class_view::plugin);
+    wait_reads(&mut app, 1);
+    app
+}
+
 /// Runs the app until the board has finished `n` reads of the record.
 fn wait_reads(app: &mut bevy::prelude::App, n: usize) {
     let deadline = std::time::Instant::now() + POLL * 4;
@@ -53,13 +65,7 @@ fn the_board_follows_the_record_as_attempts_arrive() {
     for k in 0..6 {
         record(&mut writer, &scenario, k, ["Ada", "Ben"][k % 2]);
     }
-    let mut app = headless_app(scenario.clone()).unwrap();
-    app.insert_resource(ClassBoard::new(
-        Box::new(History::open(&dir).unwrap()),
-        Filter::everything(),
-    ))
-    .add_plugins(crate::class_view::plugin);
-    wait_reads(&mut app, 1);
+    let mut app = board_app(&scenario, &dir);
     let board = app.world().resource::<ClassBoard>();
     let (entries, components) = (writer.entries().unwrap(), writer.components().unwrap());
     assert_eq!(
@@ -173,13 +179,7 @@ fn the_board_shows_what_the_current_rubric_gives_an_older_mark() {
     old.total = 82.0;
     old.verdict = Verdict::Pass;
     let old_id = writer.add(&old).unwrap().entry.id;
-    let mut app = headless_app(scenario.clone()).unwrap();
-    app.insert_resource(ClassBoard::new(
-        Box::new(History::open(&dir).unwrap()),
-        Filter::everything(),
-    ))
-    .add_plugins(crate::class_view::plugin);
-    wait_reads(&mut app, 1);
+    let app = board_app(&scenario, &dir);
     let board = app.world().resource::<ClassBoard>();
     assert_eq!(board.board.passes, 2, "the counts are the marks as given");
     assert_eq!(board.now.len(), 1, "only the older mark is marked again");
