@@ -314,6 +314,13 @@ fn score_json_matches_the_library() {
     ]);
     let (out, _) = text(&t);
     assert!(out.starts_with("Unsafe:"), "{out}");
+    assert!(
+        out.lines().next().unwrap().ends_with(&format!(
+            "(pass mark 70; rubric {})",
+            marrowsim_core::grading::scoring::RUBRIC
+        )),
+        "the mark names the rubric that gave it: {out}"
+    );
     let line = |label: &str| {
         out.lines()
             .find(|l| l.trim_start().starts_with(label))

@@ -128,10 +128,11 @@ pub fn score(args: &ScoreArgs) -> Result<(), String> {
 
 fn print_score(score: &Score) -> Result<(), String> {
     out!(
-        "{:?}: {:.1} / 100 (pass mark {:.0})",
+        "{:?}: {:.1} / 100 (pass mark {:.0}; rubric {})",
         score.verdict,
         score.total,
-        score.pass_mark
+        score.pass_mark,
+        score.rubric
     );
     out!("");
     let width = |f: fn(&marrowsim_core::grading::scoring::Component) -> usize, least: usize| {
