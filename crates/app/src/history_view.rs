@@ -41,7 +41,8 @@ impl RecordOpener {
 pub struct HistoryStore {
     pub dir: std::path::PathBuf,
     /// The open record; `None` if it could not be opened (the reason is in `last`).
-    history: Option<Mutex<Box<dyn Store>>>,
+    /// Shared with the task that marks older attempts again, which reads their text.
+    history: Option<Arc<Mutex<Box<dyn Store>>>>,
     /// Every entry so far, oldest first.
     pub entries: Vec<Entry>,
     /// What the current rubric gives the entries an older one marked, by id, once marked.
@@ -79,18 +80,28 @@ impl HistoryStore {
                 known.push(n.clone());
             }
             let entries = h.entries(&Filter::everything())?;
-            let stale = regrade::stale(h.as_mut(), &entries)?;
-            Ok((entries, known, name, h, stale))
+            Ok((entries, known, name, h))
         });
-        let (history, entries, trainees, name, last, stale) = match opened {
-            Ok((entries, trainees, name, h, stale)) => {
-                (Some(Mutex::new(h)), entries, trainees, name, None, stale)
+        let (history, entries, trainees, name, last) = match opened {
+            Ok((entries, trainees, name, h)) => {
+                (Some(Arc::new(Mutex::new(h))), entries, trainees, name, None)
             }
-            Err(e) => (None, Vec::new(), Vec::new(), None, Some(Err(e)), Vec::new()),
+            Err(e) => (None, Vec::new(), Vec::new(), None, Some(Err(e))),
         };
-        // Marking older attempts again takes about 25 ms each: not on the launch's path.
-        let regrading = (!stale.is_empty())
-            .then(|| super::work::pool().spawn(async move { regrade::mark(&stale) }));
+        // Reading older attempts and marking them again takes about 25 ms each: not on the
+        // launch's path.
+        let older: Vec<Entry> = entries
+            .iter()
+            .filter(|e| !regrade::is_current(e))
+            .cloned()
+            .collect();
+        let regrading = history
+            .as_ref()
+            .filter(|_| !older.is_empty())
+            .map(|shared| {
+                let shared = Arc::clone(shared);
+                super::work::pool().spawn(async move { regrade_older(&shared, &older) })
+            });
         HistoryStore {
             dir,
             history,
@@ -211,6 +222,25 @@ fn ask_who(mut contexts: EguiContexts, mut store: ResMut<HistoryStore>) -> Resul
         }
     }
     Ok(())
+}
+
+/// The current rubric's marks of `older`, from their text in the record. An attempt whose
+/// text cannot be read says so rather than keeping its old mark silently.
+fn regrade_older(shared: &Mutex<Box<dyn Store>>, older: &[Entry]) -> BTreeMap<i64, Now> {
+    let read = shared
+        .lock()
+        .map_err(|_| "the record is unavailable after an earlier failure".to_string())
+        .and_then(|mut h| regrade::stale(h.as_mut(), older));
+    match read {
+        Ok(stale) => regrade::mark(&stale),
+        Err(e) => older
+            .iter()
+            .map(|o| {
+                let reason = format!("its record could not be read: {e}");
+                (o.id, Now::Unmarkable { reason })
+            })
+            .collect(),
+    }
 }
 
 /// Takes the current rubric's marks of older attempts once they are ready.

@@ -140,50 +140,64 @@ fn an_attempt_from_the_record_replays_without_being_recorded_again() {
     );
 }
 
+/// `golden`, marked against `scenario` by the current rubric, as a record keeps it for
+/// `trainee`, and its score.
+fn recorded_golden(
+    scenario: &Scenario,
+    golden: &str,
+    trainee: &str,
+) -> (
+    marrowsim_core::records::store::Recorded,
+    marrowsim_core::grading::scoring::Score,
+) {
+    use marrowsim_core::records::history::Identity;
+    let a = Attempt::load(&ws(&format!("tests/golden/{golden}.ron"))).unwrap();
+    let s = score(scenario, &Anatomy::build(&a.patient).unwrap(), &a).unwrap();
+    let who = Identity {
+        trainee: Some(trainee.into()),
+        ..Identity::default()
+    };
+    let r = marrowsim_core::records::store::Recorded::new(&a, &s, scenario, None, &who, 5, "app")
+        .unwrap();
+    (r, s)
+}
+
+/// Runs `app` until the older attempts are marked again (at most 10 s).
+fn wait_for_regrading(app: &mut App) {
+    for _ in 0..2000 {
+        app.update();
+        if !app.world().resource::<HistoryStore>().busy() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    panic!("older attempts not marked within 10 s");
+}
+
 /// An attempt an older rubric passed, which the current rubric fails: the app marks it again
 /// in the background after launch and shows both marks; the progress lists only the trainee
 /// at the station (and attempts from before names were kept), not another trainee's.
 #[test]
 fn the_panel_shows_what_the_current_rubric_gives_an_older_mark() {
     use marrowsim_core::grading::scoring::Verdict;
-    use marrowsim_core::records::history::Identity;
     use marrowsim_core::records::regrade::Now;
-    use marrowsim_core::records::store::{Recorded, Store};
+    use marrowsim_core::records::store::Store;
     let data = scratch("rubric");
     let scenario = Scenario::load(&ws("scenes/psis_standard.ron")).unwrap();
-    let record = |golden: &str, trainee: &str| {
-        let a = Attempt::load(&ws(&format!("tests/golden/{golden}.ron"))).unwrap();
-        let s = score(&scenario, &Anatomy::build(&a.patient).unwrap(), &a).unwrap();
-        let who = Identity {
-            trainee: Some(trainee.into()),
-            ..Identity::default()
-        };
-        (
-            Recorded::new(&a, &s, &scenario, None, &who, 5, "app").unwrap(),
-            s,
-        )
-    };
-    let (mut old, fails) = record("shallow_in_cortex", "Ada");
+    let (mut old, fails) = recorded_golden(&scenario, "shallow_in_cortex", "Ada");
     assert_eq!(fails.verdict, Verdict::Fail);
     old.rubric = None;
     old.total = 82.0;
     old.verdict = Verdict::Pass;
-    let (other, _) = record("expert_psis_to_asis", "Ben");
+    let (other, _) = recorded_golden(&scenario, "expert_psis_to_asis", "Ben");
     {
         let mut h = History::open(&data).unwrap();
         h.add(&old).unwrap();
         h.add(&other).unwrap();
     }
     let mut app = recording_app(&data);
-    for _ in 0..2000 {
-        app.update();
-        if !app.world().resource::<HistoryStore>().busy() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    wait_for_regrading(&mut app);
     let store = app.world().resource::<HistoryStore>();
-    assert!(!store.busy(), "marked within 10 s");
     let ada = store.entries[0].clone();
     assert_eq!(
         store.now.get(&ada.id),
@@ -200,5 +214,41 @@ fn the_panel_shows_what_the_current_rubric_gives_an_older_mark() {
     );
     let mine: Vec<i64> = store.for_scene(&scenario.title).map(|e| e.id).collect();
     assert_eq!(mine, vec![ada.id], "Ada's progress, not Ben's");
+    std::fs::remove_dir_all(&data).ok();
+}
+
+/// An older attempt whose text the record cannot give back (a damaged row) neither keeps the
+/// record from opening nor keeps its old mark silently: the panel says it cannot be marked
+/// again, and why. The text is read after launch, with the marking, not on the launch's path.
+#[test]
+fn an_older_attempt_that_cannot_be_read_is_said_to_be_unmarkable() {
+    use marrowsim_core::records::regrade::Now;
+    use marrowsim_core::records::store::Store;
+    let data = scratch("unreadable");
+    let scenario = Scenario::load(&ws("scenes/psis_standard.ron")).unwrap();
+    let (mut old, _) = recorded_golden(&scenario, "shallow_in_cortex", "Ada");
+    old.rubric = None;
+    let id = History::open(&data).unwrap().add(&old).unwrap().entry.id;
+    rusqlite::Connection::open(History::db_path(&data))
+        .unwrap()
+        .execute(
+            "UPDATE attempts SET attempt_ron = CAST(x'ff00' AS BLOB) WHERE id = ?1",
+            [id],
+        )
+        .unwrap();
+    let mut app = recording_app(&data);
+    {
+        let store = app.world().resource::<HistoryStore>();
+        assert!(store.last.is_none(), "the record opened: {:?}", store.last);
+        assert_eq!(store.entries.len(), 1);
+    }
+    wait_for_regrading(&mut app);
+    let store = app.world().resource::<HistoryStore>();
+    match store.now.get(&id) {
+        Some(Now::Unmarkable { reason }) => {
+            assert!(reason.contains("could not be read"), "{reason}")
+        }
+        other => panic!("expected unmarkable, got {other:?}"),
+    }
     std::fs::remove_dir_all(&data).ok();
 }
