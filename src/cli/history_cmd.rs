@@ -139,7 +139,7 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
     let now = if format == Format::Csv {
         Default::default()
     } else {
-        regrade::mark_stale(store, &entries)?
+        regrade::mark_stale(store, &entries)
     };
     match format {
         Format::Json => {

