@@ -282,3 +282,83 @@ fn the_report_shows_what_the_current_rubric_gives_an_older_mark() {
     assert!(out.contains(&format!("rubric (version {RUBRIC})")), "{out}");
     std::fs::remove_dir_all(&root).ok();
 }
+
+/// A mark changed after marking (here a fail rewritten as a pass, as a station's login or a
+/// hand on the database could): `--verify` marks every attempt again from what the record
+/// keeps, names the one whose mark its attempt does not give, and fails, in the report and
+/// in `history`. Before the change, both pass verification.
+#[test]
+fn verification_names_a_mark_that_its_attempt_does_not_give() {
+    use marrowsim_core::records::store::{Recorded, Store};
+    let root = std::env::temp_dir().join(format!("marrowsim-report-verify-{}", std::process::id()));
+    std::fs::remove_dir_all(&root).ok();
+    let data = root.join("data");
+    let d = data.to_str().unwrap().to_string();
+    let path = Path::new("scenes/psis_standard.ron");
+    let scenario = Scenario::load(path).unwrap();
+    let novices = subjects(&scenario, Skill::Novice, 12, 11).unwrap();
+    let mut fails = novices
+        .iter()
+        .map(|(anatomy, attempt)| (attempt, score(&scenario, anatomy, attempt).unwrap()))
+        .filter(|(_, s)| s.verdict == Verdict::Fail);
+    let who = Identity {
+        trainee: Some("Eve".into()),
+        station: None,
+        course: None,
+    };
+    let mut history = History::open(&data).unwrap();
+    let (honest, s) = fails.next().expect("a novice who fails");
+    let rec = |a, s| Recorded::new(a, s, &scenario, Some(path), &who, 1_796_083_200, "app");
+    history.add(&rec(honest, &s).unwrap()).unwrap();
+    let html = root.join("report.html");
+    let h = html.to_str().unwrap().to_string();
+    let (ok, out, err) = marrowsim(&["history", "--data", &d, "--verify"]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("each mark is what its attempt gives"), "{out}");
+    let (ok, out, err) = marrowsim(&["report", "--data", &d, "--verify", "--out", &h]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        std::fs::read_to_string(&html)
+            .unwrap()
+            .contains(r#"id="verified""#)
+    );
+
+    let (changed, s) = fails.next().expect("a second novice who fails");
+    let mut forged = rec(changed, &s).unwrap();
+    forged.total = 88.0;
+    forged.verdict = Verdict::Pass;
+    let id = history.add(&forged).unwrap().entry.id;
+    drop(history);
+    let (ok, out, err) = marrowsim(&["history", "--data", &d, "--verify"]);
+    assert!(!ok, "verification fails: {out}");
+    assert!(
+        err.contains(&format!("1 mark is not what its attempt gives: #{id}")),
+        "{err}"
+    );
+    let row = out
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{id} ")))
+        .expect("its row");
+    assert!(
+        row.ends_with(&format!("pass   ! the attempt gives fail {:.1}", s.total)),
+        "{row}"
+    );
+    let (ok, _, _) = marrowsim(&["history", "--data", &d]);
+    assert!(ok, "without --verify, the listing alone");
+    let (ok, out, err) = marrowsim(&["report", "--data", &d, "--verify", "--out", &h]);
+    assert!(!ok, "{out}");
+    assert!(
+        err.contains("1 mark is not what its attempt gives"),
+        "{err}"
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains(&format!(
+            "1 of the 2 marks given by this rubric (version {}) is not what its attempt gives under the same rubric: #{id} is recorded as pass 88.0; its attempt gives fail {:.1}.",
+            marrowsim_core::grading::scoring::RUBRIC,
+            s.total
+        )),
+        "the notice names it"
+    );
+    std::fs::remove_dir_all(&root).ok();
+}

@@ -50,6 +50,10 @@ pub struct HistoryArgs {
     /// Remove this attempt from the record (in a room's record, the instructor's right).
     #[arg(long, value_name = "ID")]
     pub remove: Option<i64>,
+    /// Mark every listed attempt again from the attempt and scene the record keeps, and fail
+    /// if any mark is not what its attempt gives (check a record before certifying with it).
+    #[arg(long, conflicts_with_all = ["export", "export_all", "remove", "set_trainee"])]
+    pub verify: bool,
     /// Correct who made an attempt: --set-trainee ID NAME (the instructor's right).
     #[arg(long, num_args = 2, value_names = ["ID", "NAME"])]
     pub set_trainee: Option<Vec<String>>,
@@ -136,11 +140,14 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
     let mine: Vec<&Entry> = entries.iter().collect();
     let format = if args.json { Format::Json } else { args.format };
     let twins = store::twins(&entries);
-    let now = if format == Format::Csv {
+    let now = if args.verify {
+        regrade::verify(store, &entries)
+    } else if format == Format::Csv {
         Default::default()
     } else {
         regrade::mark_stale(store, &entries)
     };
+    let wrong = regrade::mismatches(&entries, &now);
     match format {
         Format::Json => {
             for e in &mine {
@@ -197,6 +204,10 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
                 let then = format!("{:?}", e.verdict).to_lowercase();
                 let mut verdict = match now.get(&e.id) {
                     None => then,
+                    Some(n) if n.contradicts(e) => {
+                        format!("{then:<7}! the attempt gives {}", n.brief())
+                    }
+                    Some(_) if regrade::is_current(e) => then,
                     Some(n) if n.differs(e) => format!("{then:<7}* now {}", n.brief()),
                     Some(_) => format!("{then:<7}* the same now"),
                 };
@@ -214,9 +225,13 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
                     verdict,
                 );
             }
-            if !now.is_empty() {
+            if entries.iter().any(|e| !regrade::is_current(e)) && !now.is_empty() {
                 out!("");
-                out!("{}", older_rubric_note(&now));
+                out!("{}", older_rubric_note(&entries, &now));
+            }
+            if args.verify {
+                out!("");
+                out!("{}", verified_note(&entries, &now, &wrong));
             }
             if !twins.is_empty() {
                 let ids: Vec<String> = twins.keys().map(|i| i.to_string()).collect();
@@ -228,7 +243,62 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
             }
         }
     }
-    Ok(())
+    match wrong.as_slice() {
+        [] => Ok(()),
+        ids => Err(format!(
+            "{} not what {}: {}",
+            if ids.len() == 1 {
+                "1 mark is".to_string()
+            } else {
+                format!("{} marks are", ids.len())
+            },
+            if ids.len() == 1 {
+                "its attempt gives"
+            } else {
+                "their attempts give"
+            },
+            ids.iter()
+                .map(|i| format!("#{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// What `--verify` found, under the table.
+fn verified_note(
+    entries: &[Entry],
+    now: &std::collections::BTreeMap<i64, Now>,
+    wrong: &[i64],
+) -> String {
+    let current = entries.iter().filter(|e| regrade::is_current(e)).count();
+    if current == 0 {
+        return format!(
+            "Verified: none of these attempts was marked by this rubric (version {RUBRIC}); what it gives the older ones is above."
+        );
+    }
+    let mut note = format!(
+        "Verified: {} marked by this rubric (version {RUBRIC}) marked again from the attempt and scene the record keeps",
+        super::count(current, "attempt")
+    );
+    if wrong.is_empty() {
+        note.push_str(": each mark is what its attempt gives.");
+        return note;
+    }
+    note.push_str(&format!(
+        ". ! {} not what {} under the same rubric: the record was changed after marking, or the row is damaged. Do not certify with {}.",
+        if wrong.len() == 1 { "1 mark is".to_string() } else { format!("{} marks are", wrong.len()) },
+        if wrong.len() == 1 { "its attempt gives" } else { "their attempts give" },
+        if wrong.len() == 1 { "it" } else { "them" }
+    ));
+    for id in wrong {
+        if let Some(Now::Unmarkable { reason }) = now.get(id) {
+            note.push_str(&format!(
+                "\n  attempt {id} cannot be marked again: {reason}"
+            ));
+        }
+    }
+    note
 }
 
 /// One attempt as `--json` lists it: the entry, and what the current rubric gives it when an
@@ -245,14 +315,15 @@ struct Listed<'a> {
 }
 
 /// What the `*` in the table means, and why any attempt could not be marked again.
-fn older_rubric_note(now: &std::collections::BTreeMap<i64, Now>) -> String {
+fn older_rubric_note(entries: &[Entry], now: &std::collections::BTreeMap<i64, Now>) -> String {
     let mut note = format!(
         "* marked by an older rubric, or before records kept one. `now` is what this marrowsim's \
          rubric (version {RUBRIC}) gives the same attempt on the same scene; the record keeps the \
          mark as it was given. docs/scoring.md lists what each version changed."
     );
-    for (id, n) in now {
-        if let Now::Unmarkable { reason } = n {
+    for e in entries.iter().filter(|e| !regrade::is_current(e)) {
+        if let Some(Now::Unmarkable { reason }) = now.get(&e.id) {
+            let id = e.id;
             note.push_str(&format!(
                 "\n  attempt {id} cannot be marked again: {reason}"
             ));

@@ -10,6 +10,7 @@ use super::replay_view::ReplayRequest;
 use bevy::prelude::*;
 use bevy::tasks::{Task, block_on, futures_lite::future::poll_once};
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use marrowsim_core::grading::scoring::Verdict;
 use marrowsim_core::records::class::Board;
 use marrowsim_core::records::history::Entry;
 use marrowsim_core::records::regrade::{self, Now};
@@ -25,6 +26,9 @@ pub const POLL: Duration = Duration::from_secs(3);
 const NEW_FOR: Duration = Duration::from_secs(20);
 /// The rows of recent attempts shown.
 const RECENT_ROWS: usize = 12;
+/// Marks given by the current rubric checked against their attempts in one read: about
+/// 25 ms each on a core, so a read of a large record still comes back within a poll.
+const VERIFY_A_READ: usize = 32;
 
 /// A read: the entries, their summary, and the current rubric's marks of the older rubric's
 /// entries that no earlier read marked.
@@ -148,14 +152,17 @@ fn poll(time: Res<Time<Real>>, mut board: ResMut<ClassBoard>) {
             let entries = store.entries(&filter)?;
             let components = store.components(&filter)?;
             let summary = Board::build(&entries, &components);
-            let unmarked: Vec<Entry> = entries
+            // Every older mark, and the newest few of the current rubric's: each mark is
+            // checked once against its own attempt, without holding back a first read of a
+            // large record.
+            let unmarked = entries
                 .iter()
-                .filter(|e| marked.binary_search(&e.id).is_err())
-                .cloned()
-                .collect();
-            let stale = regrade::stale(store.as_mut(), &unmarked);
+                .filter(|e| marked.binary_search(&e.id).is_err());
+            let older = unmarked.clone().filter(|e| !regrade::is_current(e));
+            let current = unmarked.filter(|e| regrade::is_current(e)).rev();
+            let texts = regrade::texts(store.as_mut(), older.chain(current.take(VERIFY_A_READ)));
             drop(store);
-            Ok((entries, summary, regrade::mark(&stale)))
+            Ok((entries, summary, regrade::mark(&texts)))
         }));
     }
 }
@@ -292,16 +299,36 @@ fn draw(
         });
         ui.separator();
         ui.label(egui::RichText::new("Latest attempts").heading());
+        let wrong = regrade::mismatches(&board.entries, &board.now);
+        if !wrong.is_empty() {
+            let ids: Vec<String> = wrong.iter().map(|id| format!("#{id}")).collect();
+            ui.add(
+                egui::Label::new(
+                    egui::RichText::new(format!(
+                        "! {} not what {} under this rubric: {}. The record was changed after marking, or the row is damaged. Do not certify with {}.",
+                        if wrong.len() == 1 { "1 mark is".to_string() } else { format!("{} marks are", wrong.len()) },
+                        if wrong.len() == 1 { "its attempt gives" } else { "their attempts give" },
+                        ids.join(", "),
+                        if wrong.len() == 1 { "it" } else { "them" },
+                    ))
+                    .color(super::hud::verdict_colour(Verdict::Unsafe))
+                    .strong(),
+                )
+                .wrap(),
+            );
+        }
         let older = board
             .entries
             .iter()
-            .filter(|e| board.now.contains_key(&e.id))
+            .filter(|e| !regrade::is_current(e) && board.now.contains_key(&e.id))
             .count();
         if older > 0 {
             let differ = board
                 .entries
                 .iter()
-                .filter(|e| board.now.get(&e.id).is_some_and(|n| n.differs(e)))
+                .filter(|e| {
+                    !regrade::is_current(e) && board.now.get(&e.id).is_some_and(|n| n.differs(e))
+                })
                 .count();
             ui.add(
                 egui::Label::new(
@@ -353,6 +380,12 @@ fn draw(
                     ),
                 );
                 match board.now.get(&e.id).filter(|n| n.differs(e)) {
+                    Some(n) if n.contradicts(e) => {
+                        ui.colored_label(
+                            super::hud::verdict_colour(Verdict::Unsafe),
+                            format!("! its attempt gives {}", n.brief()),
+                        );
+                    }
                     Some(n) => {
                         ui.colored_label(
                             super::charts::OLDER_RUBRIC,

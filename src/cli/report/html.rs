@@ -11,8 +11,11 @@ use std::fmt::Write as _;
 pub struct Page<'a> {
     pub board: &'a Board,
     pub entries: &'a [Entry],
-    /// What the current rubric gives the attempts an older one marked, by id.
+    /// What the current rubric gives the attempts an older one marked, by id; with
+    /// `verified`, every attempt.
     pub now: &'a BTreeMap<i64, Now>,
+    /// Whether every attempt was marked again (`--verify`), and the page says what it found.
+    pub verified: bool,
     pub course: Option<&'a str>,
     pub trainee: Option<&'a str>,
     pub source: &'a str,
@@ -65,6 +68,8 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .fail { color: #e65100; font-weight: 600; }
 .unsafe { color: #c62828; font-weight: 700; }
 .notice { background: #fff4d6; border-left: 5px solid #b7791f; padding: 10px 14px; margin-top: 18px; }
+.notice.alert { background: #fde8e8; border-left-color: #c62828; }
+.notice.checked { background: #e8f5e9; border-left-color: #2e7d32; }
 select { font: inherit; padding: 2px 6px; }
 .hidden { display: none; }
 "#;
@@ -132,6 +137,9 @@ pub fn page(p: &Page<'_>) -> String {
         escape(&worst)
     );
 
+    if p.verified {
+        let _ = write!(s, "{}", verified_notice(p));
+    }
     if let Some(notice) = older_rubric_notice(p) {
         let _ = write!(s, r#"<p class="notice" id="older-rubric">{notice}</p>"#);
     }
@@ -267,19 +275,73 @@ fn any_differs(p: &Page<'_>) -> bool {
         .any(|e| p.now.get(&e.id).is_some_and(|n| n.differs(e)))
 }
 
+/// What `--verify` found: each mark the current rubric gave checked against the attempt and
+/// scene the record keeps.
+fn verified_notice(p: &Page<'_>) -> String {
+    let wrong = marrowsim_core::records::regrade::mismatches(p.entries, p.now);
+    let current = p
+        .entries
+        .iter()
+        .filter(|e| marrowsim_core::records::regrade::is_current(e))
+        .count();
+    if current == 0 {
+        return format!(
+            r#"<p class="notice" id="verified">Verified: none of these attempts was marked by this rubric (version {RUBRIC}); the table of attempts shows what it gives the older ones.</p>"#
+        );
+    }
+    if wrong.is_empty() {
+        return format!(
+            r#"<p class="notice checked" id="verified">Verified: {} marked by this rubric (version {RUBRIC}) marked again from the attempt and scene the record keeps. Each mark is what its attempt gives.</p>"#,
+            crate::cli::count(current, "attempt")
+        );
+    }
+    let listed: Vec<String> = p
+        .entries
+        .iter()
+        .filter(|e| wrong.contains(&e.id))
+        .map(|e| {
+            let recorded = format!("{} {:.1}", verdict_class(e.verdict), e.total);
+            let now = p.now.get(&e.id).map(Now::brief).unwrap_or_default();
+            format!(
+                "#{} is recorded as {recorded}; its attempt gives {now}",
+                e.id
+            )
+        })
+        .collect();
+    format!(
+        r#"<p class="notice alert" id="mismatch">{} of the {} given by this rubric (version {RUBRIC}) {} not what {} under the same rubric: {}. The record was changed after marking, or the row is damaged. Do not certify with {}.</p>"#,
+        wrong.len(),
+        crate::cli::count(current, "mark"),
+        if wrong.len() == 1 { "is" } else { "are" },
+        if wrong.len() == 1 {
+            "its attempt gives"
+        } else {
+            "their attempts give"
+        },
+        escape(&listed.join("; ")),
+        if wrong.len() == 1 {
+            "this mark"
+        } else {
+            "these marks"
+        },
+    )
+}
+
 /// The line that tells an instructor that some marks came from an older rubric, and how many
 /// of them the current one would change.
 fn older_rubric_notice(p: &Page<'_>) -> Option<String> {
+    let is_older = |e: &&Entry| !marrowsim_core::records::regrade::is_current(e);
     let older = p
         .entries
         .iter()
+        .filter(is_older)
         .filter(|e| p.now.contains_key(&e.id))
         .count();
     if older == 0 {
         return None;
     }
     let (mut changed, mut unmarkable) = (0, 0);
-    for e in p.entries {
+    for e in p.entries.iter().filter(is_older) {
         match p.now.get(&e.id) {
             Some(Now::Unmarkable { .. }) => unmarkable += 1,
             Some(n) if n.differs(e) => changed += 1,

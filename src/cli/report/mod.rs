@@ -13,6 +13,7 @@ use super::records::RecordsArgs;
 use clap::{Args, ValueEnum};
 use marrowsim_core::records::class::Board;
 use marrowsim_core::records::history::{ComponentRow, Entry};
+use marrowsim_core::records::regrade;
 use marrowsim_core::records::store::Filter;
 use std::path::PathBuf;
 
@@ -37,6 +38,10 @@ pub struct ReportArgs {
     pub trainee: Option<String>,
     #[arg(long, value_enum, default_value = "html")]
     pub format: Format,
+    /// Mark every attempt again from the attempt and scene the record keeps, and say at the
+    /// top whether each mark is what its attempt gives (check a record before certifying).
+    #[arg(long)]
+    pub verify: bool,
     #[command(flatten)]
     pub records: RecordsArgs,
 }
@@ -97,6 +102,12 @@ pub fn csv(entries: &[Entry], components: &[ComponentRow]) -> String {
 }
 
 pub fn run(args: &ReportArgs) -> Result<(), String> {
+    if args.verify && args.format == Format::Csv {
+        return Err(
+            "--verify: the HTML report says what it finds; for a list, `marrowsim history --verify`"
+                .into(),
+        );
+    }
     let mut store = args.records.reader()?;
     let filter = Filter {
         trainee: args.trainee.as_ref().map(|t| t.trim().to_string()),
@@ -105,15 +116,22 @@ pub fn run(args: &ReportArgs) -> Result<(), String> {
     };
     let entries = store.entries(&filter)?;
     let components = store.components(&filter)?;
+    let mut wrong = Vec::new();
     let text = match args.format {
         Format::Csv => csv(&entries, &components),
         Format::Html => {
             let board = Board::build(&entries, &components);
-            let now = marrowsim_core::records::regrade::mark_stale(store.as_mut(), &entries);
+            let now = if args.verify {
+                regrade::verify(store.as_mut(), &entries)
+            } else {
+                regrade::mark_stale(store.as_mut(), &entries)
+            };
+            wrong = regrade::mismatches(&entries, &now);
             html::page(&html::Page {
                 board: &board,
                 entries: &entries,
                 now: &now,
+                verified: args.verify,
                 course: filter.course.as_deref(),
                 trainee: filter.trainee.as_deref(),
                 source: &store.describe(),
@@ -135,7 +153,23 @@ pub fn run(args: &ReportArgs) -> Result<(), String> {
         None if args.format == Format::Csv => out!("{}", text.trim_end()),
         None => return Err("--out: name the HTML file to write (report.html)".into()),
     }
-    Ok(())
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} not what {}; the report says which",
+            if wrong.len() == 1 {
+                "1 mark is".to_string()
+            } else {
+                format!("{} marks are", wrong.len())
+            },
+            if wrong.len() == 1 {
+                "its attempt gives"
+            } else {
+                "their attempts give"
+            }
+        ))
+    }
 }
 
 #[cfg(test)]

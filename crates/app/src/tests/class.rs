@@ -161,11 +161,12 @@ fn the_case_keys_leave_the_board_alone() {
 }
 
 /// An attempt an older rubric passed reaches the board with the current rubric's mark beside
-/// it; attempts the current rubric marked are not marked again.
+/// it; an attempt the current rubric marked is checked against its own attempt, and one whose
+/// mark was changed after marking is named as not what its attempt gives.
 #[test]
 fn the_board_shows_what_the_current_rubric_gives_an_older_mark() {
     use marrowsim_core::grading::scoring::Verdict;
-    use marrowsim_core::records::regrade::Now;
+    use marrowsim_core::records::regrade::{Now, mismatches};
     use marrowsim_core::records::store::{Recorded, Store};
     let dir = std::env::temp_dir().join(format!("marrowsim-board-old-{}", std::process::id()));
     std::fs::remove_dir_all(&dir).ok();
@@ -179,15 +180,36 @@ fn the_board_shows_what_the_current_rubric_gives_an_older_mark() {
     old.total = 82.0;
     old.verdict = Verdict::Pass;
     let old_id = writer.add(&old).unwrap().entry.id;
-    let app = board_app(&scenario, &dir);
+    let mut app = board_app(&scenario, &dir);
+    {
+        let board = app.world().resource::<ClassBoard>();
+        assert_eq!(board.board.passes, 2, "the counts are the marks as given");
+        assert_eq!(board.now.len(), 2, "every mark is marked again once");
+        assert_eq!(
+            board.now[&old_id],
+            Now::Marked {
+                total: s.total,
+                verdict: Verdict::Fail
+            }
+        );
+        assert!(mismatches(&board.entries, &board.now).is_empty());
+    }
+    let b = Attempt::load(&ws("tests/golden/low_lateral_toward_notch.ron")).unwrap();
+    let t = score(&scenario, &Anatomy::build(&b.patient).unwrap(), &b).unwrap();
+    let mut forged =
+        Recorded::new(&b, &t, &scenario, None, &Identity::default(), 6, "app").unwrap();
+    forged.total = 90.0;
+    forged.verdict = Verdict::Pass;
+    let forged_id = writer.add(&forged).unwrap().entry.id;
+    let reads = app.world().resource::<ClassBoard>().reads;
+    wait_reads(&mut app, reads + 1);
     let board = app.world().resource::<ClassBoard>();
-    assert_eq!(board.board.passes, 2, "the counts are the marks as given");
-    assert_eq!(board.now.len(), 1, "only the older mark is marked again");
+    assert_eq!(mismatches(&board.entries, &board.now), vec![forged_id]);
     assert_eq!(
-        board.now[&old_id],
+        board.now[&forged_id],
         Now::Marked {
-            total: s.total,
-            verdict: Verdict::Fail
+            total: t.total,
+            verdict: t.verdict
         }
     );
     std::fs::remove_dir_all(&dir).ok();

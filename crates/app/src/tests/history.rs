@@ -92,6 +92,13 @@ fn a_marked_attempt_is_recorded_and_graded_again_from_the_record() {
         assert_eq!(again.total, e.total, "attempt {} grades the same", e.id);
         assert_eq!(again.verdict, e.verdict);
     }
+    let mut history = history;
+    let checked = marrowsim_core::records::regrade::verify(&mut history, &entries);
+    assert_eq!(
+        marrowsim_core::records::regrade::mismatches(&entries, &checked),
+        Vec::<i64>::new(),
+        "`--verify` admits what the app records and finds each mark: {checked:?}"
+    );
     let components = history.components().unwrap();
     assert!(
         components

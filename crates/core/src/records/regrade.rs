@@ -38,6 +38,12 @@ impl Now {
         }
     }
 
+    /// Whether `e` claims the current rubric's mark and this is not it. Under one rubric an
+    /// attempt always gets the same mark, so the record was changed after marking, or damaged.
+    pub fn contradicts(&self, e: &Entry) -> bool {
+        is_current(e) && self.differs(e)
+    }
+
     /// Short words for a table: `pass 84.0`, or `cannot mark`.
     pub fn brief(&self) -> String {
         match self {
@@ -92,9 +98,13 @@ pub struct Stale {
 /// The attempts among `entries` that an older rubric (or an unknown one) marked, read from
 /// the record.
 pub fn stale(store: &mut dyn Store, entries: &[Entry]) -> Vec<Stale> {
+    texts(store, entries.iter().filter(|e| !is_current(e)))
+}
+
+/// The attempt and scene of each of `entries`, read from the record, to [`mark`] once the
+/// record is free again.
+pub fn texts<'a>(store: &mut dyn Store, entries: impl Iterator<Item = &'a Entry>) -> Vec<Stale> {
     entries
-        .iter()
-        .filter(|e| !is_current(e))
         .map(|e| Stale {
             id: e.id,
             text: store
@@ -140,6 +150,23 @@ pub fn mark(stale: &[Stale]) -> BTreeMap<i64, Now> {
 /// rubric, by id. Entries the current rubric marked are left out.
 pub fn mark_stale(store: &mut dyn Store, entries: &[Entry]) -> BTreeMap<i64, Now> {
     mark(&stale(store, entries))
+}
+
+/// Every entry marked again by the current rubric, by id, whichever rubric marked it: an
+/// instructor's check before certifying that each mark is what its attempt gives (see
+/// [`Now::contradicts`]).
+pub fn verify(store: &mut dyn Store, entries: &[Entry]) -> BTreeMap<i64, Now> {
+    mark(&texts(store, entries.iter()))
+}
+
+/// The entries the current rubric marked whose mark is not what their own attempt and scene
+/// give: changed after marking, or damaged.
+pub fn mismatches(entries: &[Entry], now: &BTreeMap<i64, Now>) -> Vec<i64> {
+    entries
+        .iter()
+        .filter(|e| now.get(&e.id).is_some_and(|n| n.contradicts(e)))
+        .map(|e| e.id)
+        .collect()
 }
 
 fn mark_stale_one(s: &Stale) -> Now {
