@@ -1,7 +1,8 @@
 //! One suite for both stores: three trainees on two stations record 30 attempts; the class
 //! board agrees with the database; an attempt sent twice is kept once; corrections work for
-//! whoever may make them. Then what only a shared record has: the roles' guard, and a server
-//! killed midway while a station keeps recording.
+//! whoever may make them. Then what only a shared record has: the roles' guard, a server
+//! killed midway while a station keeps recording, and a false mark a station sent in its own
+//! row, found by verification.
 
 mod common;
 
@@ -510,4 +511,38 @@ fn a_room_of_schema_1_takes_attempts_until_setup_upgrades_it() {
         listed[2].rubric,
         Some(marrowsim_core::grading::scoring::RUBRIC)
     );
+}
+
+/// Row-level security keeps a station out of other stations' rows, not from writing a false
+/// mark in its own: here station 1 sends a fail as a pass. The instructor's verification
+/// marks each attempt again from what the room keeps and names that one, and only that one.
+#[test]
+fn verification_finds_a_mark_a_station_changed_before_sending() {
+    use marrowsim_core::grading::scoring::Verdict;
+    use marrowsim_core::records::regrade::{Now, mismatches, verify};
+    if common::skipped() {
+        return;
+    }
+    let cluster = room("verify");
+    let attempts = class_attempts();
+    let mut one = Server::connect(&cluster.remote("station1", "station1-password")).unwrap();
+    let honest = one.add(&attempts[0]).unwrap().entry.id;
+    let (fail, total) = (&attempts[2], attempts[2].total);
+    assert_eq!(fail.verdict, Verdict::Fail);
+    let mut forged = fail.clone();
+    forged.total = 95.0;
+    forged.verdict = Verdict::Pass;
+    let changed = one.add(&forged).unwrap().entry.id;
+    let mut teacher = Server::connect(&cluster.remote("teacher", "teacher-password")).unwrap();
+    let entries = teacher.entries(&Filter::everything()).unwrap();
+    let now = verify(&mut teacher, &entries);
+    assert_eq!(mismatches(&entries, &now), vec![changed]);
+    assert_eq!(
+        now[&changed],
+        Now::Marked {
+            total,
+            verdict: Verdict::Fail
+        }
+    );
+    assert!(!now[&honest].differs(&entries[0]));
 }
