@@ -354,7 +354,7 @@ fn verification_names_a_mark_that_its_attempt_does_not_give() {
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(
         page.contains(&format!(
-            "1 of the 2 marks given by this rubric (version {}) is not what its attempt gives under the same rubric: #{id} is recorded as pass 88.0; its attempt gives fail {:.1}.",
+            "Of the 2 marks given by this rubric (version {}), 1 mark is not what its attempt gives under the same rubric: #{id} is recorded as pass 88.0; its attempt gives fail {:.1}.",
             marrowsim_core::grading::scoring::RUBRIC,
             s.total
         )),

@@ -243,25 +243,14 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
             }
         }
     }
-    match wrong.as_slice() {
-        [] => Ok(()),
-        ids => Err(format!(
-            "{} not what {}: {}",
-            if ids.len() == 1 {
-                "1 mark is".to_string()
-            } else {
-                format!("{} marks are", ids.len())
-            },
-            if ids.len() == 1 {
-                "its attempt gives"
-            } else {
-                "their attempts give"
-            },
-            ids.iter()
-                .map(|i| format!("#{i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}: {}",
+            regrade::not_given(wrong.len()),
+            regrade::numbered(&wrong)
+        ))
     }
 }
 
@@ -286,9 +275,9 @@ fn verified_note(
         return note;
     }
     note.push_str(&format!(
-        ". ! {} not what {} under the same rubric: the record was changed after marking, or the row is damaged. Do not certify with {}.",
-        if wrong.len() == 1 { "1 mark is".to_string() } else { format!("{} marks are", wrong.len()) },
-        if wrong.len() == 1 { "its attempt gives" } else { "their attempts give" },
+        ". ! {} under the same rubric. {} Do not certify with {}.",
+        regrade::not_given(wrong.len()),
+        regrade::CHANGED,
         if wrong.len() == 1 { "it" } else { "them" }
     ));
     for id in wrong {

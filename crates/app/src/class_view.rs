@@ -301,14 +301,13 @@ fn draw(
         ui.label(egui::RichText::new("Latest attempts").heading());
         let wrong = regrade::mismatches(&board.entries, &board.now);
         if !wrong.is_empty() {
-            let ids: Vec<String> = wrong.iter().map(|id| format!("#{id}")).collect();
             ui.add(
                 egui::Label::new(
                     egui::RichText::new(format!(
-                        "! {} not what {} under this rubric: {}. The record was changed after marking, or the row is damaged. Do not certify with {}.",
-                        if wrong.len() == 1 { "1 mark is".to_string() } else { format!("{} marks are", wrong.len()) },
-                        if wrong.len() == 1 { "its attempt gives" } else { "their attempts give" },
-                        ids.join(", "),
+                        "! {} under this rubric: {}. {} Do not certify with {}.",
+                        regrade::not_given(wrong.len()),
+                        regrade::numbered(&wrong),
+                        regrade::CHANGED,
                         if wrong.len() == 1 { "it" } else { "them" },
                     ))
                     .color(super::hud::verdict_colour(Verdict::Unsafe))

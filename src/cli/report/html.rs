@@ -4,7 +4,7 @@ use super::{escape, svg};
 use marrowsim_core::grading::scoring::{RUBRIC, Verdict};
 use marrowsim_core::records::class::Board;
 use marrowsim_core::records::history::Entry;
-use marrowsim_core::records::regrade::Now;
+use marrowsim_core::records::regrade::{self, Now};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -278,12 +278,8 @@ fn any_differs(p: &Page<'_>) -> bool {
 /// What `--verify` found: each mark the current rubric gave checked against the attempt and
 /// scene the record keeps.
 fn verified_notice(p: &Page<'_>) -> String {
-    let wrong = marrowsim_core::records::regrade::mismatches(p.entries, p.now);
-    let current = p
-        .entries
-        .iter()
-        .filter(|e| marrowsim_core::records::regrade::is_current(e))
-        .count();
+    let wrong = regrade::mismatches(p.entries, p.now);
+    let current = p.entries.iter().filter(|e| regrade::is_current(e)).count();
     if current == 0 {
         return format!(
             r#"<p class="notice" id="verified">Verified: none of these attempts was marked by this rubric (version {RUBRIC}); the table of attempts shows what it gives the older ones.</p>"#
@@ -309,16 +305,11 @@ fn verified_notice(p: &Page<'_>) -> String {
         })
         .collect();
     format!(
-        r#"<p class="notice alert" id="mismatch">{} of the {} given by this rubric (version {RUBRIC}) {} not what {} under the same rubric: {}. The record was changed after marking, or the row is damaged. Do not certify with {}.</p>"#,
-        wrong.len(),
+        r#"<p class="notice alert" id="mismatch">Of the {} given by this rubric (version {RUBRIC}), {} under the same rubric: {}. {} Do not certify with {}.</p>"#,
         crate::cli::count(current, "mark"),
-        if wrong.len() == 1 { "is" } else { "are" },
-        if wrong.len() == 1 {
-            "its attempt gives"
-        } else {
-            "their attempts give"
-        },
+        regrade::not_given(wrong.len()),
         escape(&listed.join("; ")),
+        regrade::CHANGED,
         if wrong.len() == 1 {
             "this mark"
         } else {
@@ -330,7 +321,7 @@ fn verified_notice(p: &Page<'_>) -> String {
 /// The line that tells an instructor that some marks came from an older rubric, and how many
 /// of them the current one would change.
 fn older_rubric_notice(p: &Page<'_>) -> Option<String> {
-    let is_older = |e: &&Entry| !marrowsim_core::records::regrade::is_current(e);
+    let is_older = |e: &&Entry| !regrade::is_current(e);
     let older = p
         .entries
         .iter()

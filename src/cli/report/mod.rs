@@ -157,17 +157,8 @@ pub fn run(args: &ReportArgs) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "{} not what {}; the report says which",
-            if wrong.len() == 1 {
-                "1 mark is".to_string()
-            } else {
-                format!("{} marks are", wrong.len())
-            },
-            if wrong.len() == 1 {
-                "its attempt gives"
-            } else {
-                "their attempts give"
-            }
+            "{}; the report says which",
+            regrade::not_given(wrong.len())
         ))
     }
 }

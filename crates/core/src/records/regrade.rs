@@ -169,6 +169,27 @@ pub fn mismatches(entries: &[Entry], now: &BTreeMap<i64, Now>) -> Vec<i64> {
         .collect()
 }
 
+/// "1 mark is not what its attempt gives", or "3 marks are not what their attempts give": the
+/// words every view puts in front of [`mismatches`].
+pub fn not_given(n: usize) -> String {
+    if n == 1 {
+        "1 mark is not what its attempt gives".into()
+    } else {
+        format!("{n} marks are not what their attempts give")
+    }
+}
+
+/// What a mark its attempt does not give means, for every view.
+pub const CHANGED: &str = "The record was changed after marking, or the row is damaged.";
+
+/// "#3, #7".
+pub fn numbered(ids: &[i64]) -> String {
+    ids.iter()
+        .map(|i| format!("#{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn mark_stale_one(s: &Stale) -> Now {
     match &s.text {
         Ok((attempt, scene)) => mark_again(attempt, scene.as_deref()),
