@@ -103,15 +103,12 @@ fn lines(scene: Option<&PathBuf>, samples: usize, runs: u32, seed: u64) -> Resul
     let n = tally.samples.max(1) as f64;
     let each = |count: usize| count as f64 / n;
     let p = &tally.path;
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(8);
+    let threads = feasibility::threads();
     out!(
-        "{}: {} insertions a run on {} threads, the grid warm",
+        "{}: {} insertions a run on {}, the grid warm",
         scenario.title,
         tally.samples,
-        threads
+        super::count(threads, "thread")
     );
     out!(
         "  median of {} runs: {:.1} ms, {:.0} insertions/s",

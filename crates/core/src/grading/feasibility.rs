@@ -368,7 +368,7 @@ pub(super) fn run_chunks<T: Send>(
 }
 
 /// The cores to share sampling over (at most 8).
-pub(super) fn threads() -> usize {
+pub fn threads() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
