@@ -86,9 +86,9 @@ pub fn mark_again(attempt_ron: &str, scene_ron: Option<&str>) -> Now {
     }
 }
 
-/// An attempt an older rubric marked, as the record holds it.
+/// An attempt as the record holds it, to be marked again.
 #[derive(Clone, Debug)]
-pub struct Stale {
+pub struct Kept {
     pub id: i64,
     /// The attempt's text and the scene's, or why the record could not give them back (a
     /// damaged row): that attempt is unmarkable, and the others are still marked.
@@ -97,15 +97,15 @@ pub struct Stale {
 
 /// The attempts among `entries` that an older rubric (or an unknown one) marked, read from
 /// the record.
-pub fn stale(store: &mut dyn Store, entries: &[Entry]) -> Vec<Stale> {
+pub fn stale(store: &mut dyn Store, entries: &[Entry]) -> Vec<Kept> {
     texts(store, entries.iter().filter(|e| !is_current(e)))
 }
 
 /// The attempt and scene of each of `entries`, read from the record, to [`mark`] once the
 /// record is free again.
-pub fn texts<'a>(store: &mut dyn Store, entries: impl Iterator<Item = &'a Entry>) -> Vec<Stale> {
+pub fn texts<'a>(store: &mut dyn Store, entries: impl Iterator<Item = &'a Entry>) -> Vec<Kept> {
     entries
-        .map(|e| Stale {
+        .map(|e| Kept {
             id: e.id,
             text: store
                 .attempt_text(e.id)
@@ -115,16 +115,16 @@ pub fn texts<'a>(store: &mut dyn Store, entries: impl Iterator<Item = &'a Entry>
 }
 
 /// Each of them marked by the current rubric, by id, on every core.
-pub fn mark(stale: &[Stale]) -> BTreeMap<i64, Now> {
+pub fn mark(kept: &[Kept]) -> BTreeMap<i64, Now> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = stale.len().div_ceil(threads).max(1);
+    let chunk = kept.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = stale
+        let handles: Vec<_> = kept
             .chunks(chunk)
             .map(|part| {
                 let handle = scope.spawn(move || {
                     part.iter()
-                        .map(|s| (s.id, mark_stale_one(s)))
+                        .map(|s| (s.id, mark_kept(s)))
                         .collect::<Vec<_>>()
                 });
                 (part, handle)
@@ -190,7 +190,7 @@ pub fn numbered(ids: &[i64]) -> String {
         .join(", ")
 }
 
-fn mark_stale_one(s: &Stale) -> Now {
+fn mark_kept(s: &Kept) -> Now {
     match &s.text {
         Ok((attempt, scene)) => mark_again(attempt, scene.as_deref()),
         Err(e) => Now::Unmarkable {
