@@ -513,6 +513,13 @@ fn perf_lines_counts_the_insertions_feasibility_draws() {
     assert_eq!(report["runs"].as_array().unwrap().len(), 2);
     let tally = &report["tally"];
     assert_eq!(tally["samples"], 600, "two sites, 300 each");
+    let phases = &report["phases"];
+    assert_eq!(phases["samples"], 600, "{phases}");
+    assert!(phases["path_ns"].as_u64().unwrap() > 0, "{phases}");
+    assert!(
+        stdout.contains("in µs of one core") && stdout.contains("µs for all of it"),
+        "{stdout}"
+    );
     assert!(
         tally["path"]["steps"].as_u64().unwrap() > 20 * 600,
         "{tally}"

@@ -81,6 +81,7 @@ struct LinesReport<'a> {
     median_s: f64,
     per_second: f64,
     tally: marrowsim_core::grading::feasibility::LineTally,
+    phases: marrowsim_core::grading::feasibility::Phases,
 }
 
 fn lines(scene: Option<&PathBuf>, samples: usize, runs: u32, seed: u64) -> Result<(), String> {
@@ -100,6 +101,7 @@ fn lines(scene: Option<&PathBuf>, samples: usize, runs: u32, seed: u64) -> Resul
     sorted.sort_by(f64::total_cmp);
     let median = sorted[sorted.len() / 2];
     let tally = feasibility::tally(&scenario, &anatomy, samples, seed)?;
+    let phases = feasibility::phases(&scenario, &anatomy, samples, seed)?;
     let n = tally.samples.max(1) as f64;
     let each = |count: usize| count as f64 / n;
     let p = &tally.path;
@@ -125,6 +127,18 @@ fn lines(scene: Option<&PathBuf>, samples: usize, runs: u32, seed: u64) -> Resul
         each(p.field_reads),
         each(tally.skid_tests),
         each(tally.scored)
+    );
+    let us = |ns: u64| ns as f64 / 1e3 / phases.samples.max(1) as f64;
+    out!(
+        "  each insertion, in µs of one core (a timed run of the same insertions): path {:.1}, skid test and push {:.1}, scoring {:.1}, drawing and the rest {:.1}; 1,000,000 insertions/s on {} would leave {:.1} µs for all of it",
+        us(phases.path_ns),
+        us(phases.push_ns),
+        us(phases.score_ns),
+        us(phases
+            .all_ns
+            .saturating_sub(phases.path_ns + phases.push_ns + phases.score_ns)),
+        super::count(threads, "thread"),
+        threads as f64
     );
     let by_tissue: Vec<String> = Tissue::ALL
         .iter()
@@ -161,6 +175,7 @@ fn lines(scene: Option<&PathBuf>, samples: usize, runs: u32, seed: u64) -> Resul
         median_s: median,
         per_second: n / median.max(1e-9),
         tally,
+        phases,
     };
     out!(
         "{}",

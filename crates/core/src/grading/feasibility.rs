@@ -47,16 +47,36 @@ fn sample_pose(
     needle_len: f32,
     rng: &mut ChaCha8Rng,
     mut tally: Option<&mut LineTally>,
+    clock: Option<&mut Phases>,
 ) -> Option<(Pose, Vec<Interval>)> {
+    let on = clock.is_some();
+    let mut idle = Phases::default();
+    let clock = clock.unwrap_or(&mut idle);
     let (target, dir) = sample_line(zone, rng);
     let path = tally.as_deref_mut().map(|t| &mut t.path);
-    let (entry, shaft) = skin_and_shaft(anatomy, zone, target, dir, needle_len, path)?;
+    let (entry, shaft) = lap(on, &mut clock.path_ns, || {
+        skin_and_shaft(anatomy, zone, target, dir, needle_len, path)
+    })?;
     if let Some(t) = tally {
         t.skid_tests += usize::from(shaft.iter().any(|i| i.tissue == Tissue::Cortex));
     }
-    push_to_window(anatomy, zone, entry, dir, shaft, |lo, hi| {
-        rng.random_range(lo..hi)
+    lap(on, &mut clock.push_ns, || {
+        push_to_window(anatomy, zone, entry, dir, shaft, |lo, hi| {
+            rng.random_range(lo..hi)
+        })
     })
+}
+
+/// Runs `f`, and adds the time it took to `into` when the clock is `on`.
+#[inline]
+fn lap<T>(on: bool, into: &mut u64, f: impl FnOnce() -> T) -> T {
+    if !on {
+        return f();
+    }
+    let start = std::time::Instant::now();
+    let r = f();
+    *into += start.elapsed().as_nanos() as u64;
+    r
 }
 
 /// An entry point in the zone's disc and a direction in its cone, uniform over both.
@@ -235,8 +255,15 @@ impl<'a> Chunk<'a> {
     }
 
     /// Samples `n` insertions of chunk number `chunk` and scores each, counting their cost
-    /// in `tally` if given.
-    fn sample(&self, chunk: usize, n: usize, mut tally: Option<&mut LineTally>) -> ChunkResult {
+    /// in `tally` and timing its phases on `clock`, if given.
+    fn sample(
+        &self,
+        chunk: usize,
+        n: usize,
+        mut tally: Option<&mut LineTally>,
+        mut clock: Option<&mut Phases>,
+    ) -> ChunkResult {
+        let whole = std::time::Instant::now();
         // Each chunk has its own stream, fixed by the seed, the site and the chunk's number,
         // so the result does not depend on how many cores share the work.
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
@@ -253,17 +280,23 @@ impl<'a> Chunk<'a> {
                 needle,
                 &mut rng,
                 tally.as_deref_mut(),
+                clock.as_deref_mut(),
             ) else {
                 continue;
             };
-            let (total, verdict) = scoring::quick_with(
-                self.scenario,
-                self.anatomy,
-                self.site,
-                &self.zone,
-                &pose,
-                shaft,
-            );
+            let on = clock.is_some();
+            let mut spare = 0;
+            let score_ns = clock.as_deref_mut().map_or(&mut spare, |c| &mut c.score_ns);
+            let (total, verdict) = lap(on, score_ns, || {
+                scoring::quick_with(
+                    self.scenario,
+                    self.anatomy,
+                    self.site,
+                    &self.zone,
+                    &pose,
+                    shaft,
+                )
+            });
             if let Some(t) = tally.as_deref_mut() {
                 t.scored += 1;
             }
@@ -274,8 +307,54 @@ impl<'a> Chunk<'a> {
                 r.best = Some((total, pose));
             }
         }
+        if let Some(c) = clock {
+            c.samples += n;
+            c.all_ns += whole.elapsed().as_nanos() as u64;
+        }
         r
     }
+}
+
+/// Where the cores' time goes in [`run_on`]'s insertions, in nanoseconds summed over the
+/// threads (see [`phases`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Phases {
+    pub samples: usize,
+    /// The path query: the skin point and the tissues of the shaft.
+    pub path_ns: u64,
+    /// The skid test at the bone and the push into the depth window.
+    pub push_ns: u64,
+    /// Scoring each push.
+    pub score_ns: u64,
+    /// Everything, the drawing of the lines among it.
+    pub all_ns: u64,
+}
+
+/// [`run_on`]'s sampling on its own fast path, timed by phase: the same samples and work,
+/// and a clock read around each phase (tens of nanoseconds against tens of microseconds).
+pub fn phases(
+    scenario: &Scenario,
+    anatomy: &Anatomy,
+    samples: usize,
+    seed: u64,
+) -> Result<Phases, String> {
+    let mut all = Phases::default();
+    for site in 0..scenario.sites.len() {
+        let draw = Chunk::new(scenario, anatomy, site, seed)?;
+        let chunks = run_chunks(samples, threads(), |chunk, n| {
+            let mut p = Phases::default();
+            draw.sample(chunk, n, None, Some(&mut p));
+            p
+        })?;
+        for p in chunks {
+            all.samples += p.samples;
+            all.path_ns += p.path_ns;
+            all.push_ns += p.push_ns;
+            all.score_ns += p.score_ns;
+            all.all_ns += p.all_ns;
+        }
+    }
+    Ok(all)
 }
 
 /// What [`run_on`]'s insertions cost, counted (see [`tally`]).
@@ -306,7 +385,7 @@ pub fn tally(
         let draw = Chunk::new(scenario, anatomy, site, seed)?;
         let chunks = run_chunks(samples, threads(), |chunk, n| {
             let mut t = LineTally::default();
-            let r = draw.sample(chunk, n, Some(&mut t));
+            let r = draw.sample(chunk, n, Some(&mut t), None);
             (t.samples, t.passes) = (r.samples, r.passes);
             t
         })?;
@@ -398,7 +477,9 @@ pub fn run_on(
     let mut sites = Vec::new();
     for site in 0..scenario.sites.len() {
         let draw = Chunk::new(scenario, anatomy, site, seed)?;
-        let chunks = run_chunks(samples, threads, |chunk, n| draw.sample(chunk, n, None))?;
+        let chunks = run_chunks(samples, threads, |chunk, n| {
+            draw.sample(chunk, n, None, None)
+        })?;
         let mut f = SiteFeasibility {
             site,
             samples: 0,
@@ -524,7 +605,7 @@ mod tests {
         let (mut pushes, mut cut) = (0, 0);
         for _ in 0..300 {
             let mut again = rng.clone();
-            let reached = sample_pose(&anatomy, &zone, needle, &mut rng, None);
+            let reached = sample_pose(&anatomy, &zone, needle, &mut rng, None, None);
             let (target, dir) = sample_line(&zone, &mut again);
             let start = target - dir * 200.0;
             let whole = anatomy.intervals(start, target + dir * needle, 0.25);
@@ -543,6 +624,18 @@ mod tests {
             pushes > 100 && cut > 100,
             "{pushes} pushes, {cut} lines cut"
         );
+    }
+
+    /// The phases' clocks run: every sample counted, each phase some time, and the phases
+    /// within the whole.
+    #[test]
+    fn the_phases_of_a_run_add_up_within_its_time() {
+        let scenario = crate::scenario::default_scenario();
+        let anatomy = Anatomy::build(&scenario.patient(3)).unwrap();
+        let p = phases(&scenario, &anatomy, 600, 5).unwrap();
+        assert_eq!(p.samples, 600 * scenario.sites.len());
+        assert!(p.path_ns > 0 && p.push_ns > 0 && p.score_ns > 0, "{p:?}");
+        assert!(p.path_ns + p.push_ns + p.score_ns <= p.all_ns, "{p:?}");
     }
 
     /// A tally draws the samples a run draws (the same passes, one path each) and counts
