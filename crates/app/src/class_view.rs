@@ -340,6 +340,19 @@ fn draw(
                 .wrap(),
             );
         }
+        let current = board.entries.iter().filter(|e| regrade::is_current(e));
+        let (given, checked) = current.fold((0, 0), |(g, c), e| {
+            (g + 1, c + usize::from(board.now.contains_key(&e.id)))
+        });
+        if given > 0 && wrong.is_empty() {
+            ui.weak(if checked == given && given == 1 {
+                "The one mark, checked against its attempt, is what its attempt gives.".to_string()
+            } else if checked == given {
+                format!("All {given} marks checked against their attempts: each is what its attempt gives.")
+            } else {
+                format!("Marks checked against their attempts: {checked} of {given} so far, none wrong.")
+            });
+        }
         if board.entries.is_empty() && board.reads > 0 {
             ui.weak(format!(
                 "None yet: a station's attempt appears here within {} s of its score card.",
