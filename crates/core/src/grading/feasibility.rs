@@ -338,21 +338,35 @@ pub fn phases(
     samples: usize,
     seed: u64,
 ) -> Result<Phases, String> {
-    let mut all = Phases::default();
+    let chunks = every_chunk(scenario, anatomy, samples, seed, |draw, chunk, n| {
+        let mut p = Phases::default();
+        draw.sample(chunk, n, None, Some(&mut p));
+        p
+    })?;
+    Ok(chunks.iter().fold(Phases::default(), |all, p| Phases {
+        samples: all.samples + p.samples,
+        path_ns: all.path_ns + p.path_ns,
+        push_ns: all.push_ns + p.push_ns,
+        score_ns: all.score_ns + p.score_ns,
+        all_ns: all.all_ns + p.all_ns,
+    }))
+}
+
+/// `work(draw, chunk, samples_in_it)` on every chunk of every site's samples, shared over
+/// the threads, in site and then chunk order.
+fn every_chunk<T: Send>(
+    scenario: &Scenario,
+    anatomy: &Anatomy,
+    samples: usize,
+    seed: u64,
+    work: impl Fn(&Chunk, usize, usize) -> T + Sync,
+) -> Result<Vec<T>, String> {
+    let mut all = Vec::new();
     for site in 0..scenario.sites.len() {
         let draw = Chunk::new(scenario, anatomy, site, seed)?;
-        let chunks = run_chunks(samples, threads(), |chunk, n| {
-            let mut p = Phases::default();
-            draw.sample(chunk, n, None, Some(&mut p));
-            p
-        })?;
-        for p in chunks {
-            all.samples += p.samples;
-            all.path_ns += p.path_ns;
-            all.push_ns += p.push_ns;
-            all.score_ns += p.score_ns;
-            all.all_ns += p.all_ns;
-        }
+        all.extend(run_chunks(samples, threads(), |chunk, n| {
+            work(&draw, chunk, n)
+        })?);
     }
     Ok(all)
 }
@@ -380,22 +394,19 @@ pub fn tally(
     samples: usize,
     seed: u64,
 ) -> Result<LineTally, String> {
+    let chunks = every_chunk(scenario, anatomy, samples, seed, |draw, chunk, n| {
+        let mut t = LineTally::default();
+        let r = draw.sample(chunk, n, Some(&mut t), None);
+        (t.samples, t.passes) = (r.samples, r.passes);
+        t
+    })?;
     let mut all = LineTally::default();
-    for site in 0..scenario.sites.len() {
-        let draw = Chunk::new(scenario, anatomy, site, seed)?;
-        let chunks = run_chunks(samples, threads(), |chunk, n| {
-            let mut t = LineTally::default();
-            let r = draw.sample(chunk, n, Some(&mut t), None);
-            (t.samples, t.passes) = (r.samples, r.passes);
-            t
-        })?;
-        for t in chunks {
-            all.samples += t.samples;
-            all.passes += t.passes;
-            all.path.add(&t.path);
-            all.skid_tests += t.skid_tests;
-            all.scored += t.scored;
-        }
+    for t in chunks {
+        all.samples += t.samples;
+        all.passes += t.passes;
+        all.path.add(&t.path);
+        all.skid_tests += t.skid_tests;
+        all.scored += t.scored;
     }
     Ok(all)
 }
