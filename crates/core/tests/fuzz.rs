@@ -2,7 +2,8 @@
 //! and every golden attempt, mutated by a seeded mutator that knows RON's shape (numbers
 //! swapped for extremes, brackets and commas dropped or doubled, bytes flipped). No input may
 //! panic or take over 5 s. `MARROWSIM_FUZZ_CASES` sets the cases of each kind (default
-//! 25 000, so 50 000 in all).
+//! 25 000, so 50 000 in all), and `MARROWSIM_FUZZ_SEED` the mutator's seed, for a longer
+//! campaign over other mutations than the test's own.
 
 use marrowsim_core::anatomy::Anatomy;
 use marrowsim_core::grading::admit;
@@ -43,6 +44,13 @@ fn cases() -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(25_000)
+}
+
+fn seed() -> u64 {
+    std::env::var("MARROWSIM_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(0x5EED_F022_0000_0001, |s| s | 1)
 }
 
 /// xorshift64*: the same mutations on every machine.
@@ -159,7 +167,7 @@ fn mutated_scenes_and_attempts_never_panic_or_hang() {
     let scenes = ron_texts("scenes");
     let attempts = ron_texts("tests/golden");
     let standard = Scenario::load(&ws("scenes/psis_standard.ron")).unwrap();
-    let mut rng = Rng(0x5EED_F022_0000_0001);
+    let mut rng = Rng(seed());
     let mut valid_scenes = 0;
     for _ in 0..n {
         let (name, text) = &scenes[rng.below(scenes.len())];
