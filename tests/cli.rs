@@ -489,6 +489,49 @@ fn perf_headless_reports_the_frame_budget() {
     assert!(median > 0.0 && median < 50.0, "median {median} ms");
 }
 
+/// `perf coherence` marks its cells' insertions and counts those that agree, deterministically,
+/// and refuses a measurement too large to finish.
+#[test]
+fn perf_coherence_counts_the_cells_where_the_verdict_changes() {
+    let args = [
+        "perf",
+        "coherence",
+        "scenes/psis_standard.ron",
+        "--cells",
+        "3",
+        "--per-cell",
+        "4",
+    ];
+    let o = run(&args);
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stdout.contains("of the cells agree"), "{stdout}");
+    let json = |out: &str| -> serde_json::Value {
+        serde_json::from_str(out.lines().last().unwrap()).expect("JSON")
+    };
+    let c = json(&stdout)["coherence"].clone();
+    assert_eq!(
+        (c["cells"].as_u64(), c["samples"].as_u64()),
+        (Some(81), Some(324))
+    );
+    let (pass, fail) = (
+        c["all_pass"].as_u64().unwrap(),
+        c["all_fail"].as_u64().unwrap(),
+    );
+    assert!(pass > 0 && pass + fail < 81, "{c}");
+    let again = run(&args);
+    assert_eq!(
+        json(&text(&again).0)["coherence"],
+        c,
+        "the same seed, the same cells"
+    );
+
+    let o = run(&["perf", "coherence", "--cells", "48", "--per-cell", "256"]);
+    let (_, stderr) = text(&o);
+    assert!(!o.status.success());
+    assert!(stderr.contains("at most 20000000"), "{stderr}");
+}
+
 /// `perf lines` times and counts the insertions that `feasibility` draws: the same passes
 /// for the same seed, on every site, and the path's work per insertion.
 #[test]

@@ -1,6 +1,7 @@
 //! `marrowsim perf`: the app's frame budget headless, frame rate and start-up time in a
 //! window against a bare scene with the same meshes, what an idle window costs against
-//! one that draws every frame, and where a feasibility insertion's time goes.
+//! one that draws every frame, where a feasibility insertion's time goes, and how much of
+//! feasibility's sample space could be decided a cell at a time.
 
 use clap::{Args, Subcommand};
 use marrowsim_app::AppOptions;
@@ -69,6 +70,75 @@ pub enum PerfCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// How much of feasibility's sample space a design that decides whole cells at once
+    /// could decide: the space cut into cells of equal probability, a few insertions
+    /// marked exactly in each, and the cells where they disagree counted.
+    Coherence {
+        /// A scenario file (default: the built-in standard scene).
+        scene: Option<PathBuf>,
+        /// Cells along each of the four draws (entry radius and angle, tilt and spin).
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=48))]
+        cells: u32,
+        /// Insertions marked in each cell.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
+        per_cell: u32,
+        /// The patient's and the sampling's seed, as `marrowsim feasibility --seed`.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+/// Insertions `perf coherence` marks at most, about ten minutes on two cores.
+const COHERENCE_LIMIT: usize = 20_000_000;
+
+fn coherence(
+    scene: Option<&PathBuf>,
+    per_axis: usize,
+    per_cell: usize,
+    seed: u64,
+) -> Result<(), String> {
+    use marrowsim_core::grading::feasibility;
+    let (scenario, _, name) = scene_of(scene)?;
+    let wanted = per_axis.pow(4) * per_cell * scenario.sites.len();
+    if wanted > COHERENCE_LIMIT {
+        return Err(format!(
+            "{per_axis}⁴ cells of {per_cell} insertions on {} would mark {wanted} insertions; at most {COHERENCE_LIMIT} are allowed",
+            super::count(scenario.sites.len(), "site")
+        ));
+    }
+    let anatomy = marrowsim_core::anatomy::Anatomy::build(&scenario.patient(seed))
+        .map_err(|e| e.to_string())?;
+    let start = std::time::Instant::now();
+    let c = feasibility::coherence(&scenario, &anatomy, per_axis, per_cell, seed)?;
+    let secs = start.elapsed().as_secs_f64();
+    out!(
+        "{}: {} cells ({per_axis} along each of the four draws, on {}), {} insertions marked in each, {} in all, {:.1} s",
+        scenario.title,
+        c.cells,
+        super::count(scenario.sites.len(), "site"),
+        per_cell,
+        c.samples,
+        secs
+    );
+    out!(
+        "  {:.1}% of the insertions pass; {:.1}% of the cells agree ({} all pass, {} all fail); the verdict changes in {:.1}%",
+        100.0 * c.passes as f64 / c.samples.max(1) as f64,
+        100.0 * (1.0 - c.mixed_share()),
+        c.all_pass,
+        c.all_fail,
+        100.0 * c.mixed_share()
+    );
+    out!(
+        "  a cell that agrees in {per_cell} insertions may still hide the other verdict: the shares of agreement are upper bounds"
+    );
+    out!(
+        "{}",
+        serde_json::to_string(
+            &serde_json::json!({ "scene": name, "seconds": secs, "coherence": c })
+        )
+        .map_err(|e| e.to_string())?
+    );
+    Ok(())
 }
 
 /// What `perf lines` measured.
@@ -295,6 +365,12 @@ pub fn run(args: &PerfArgs) -> Result<(), String> {
             runs,
             seed,
         } => lines(scene.as_ref(), *samples as usize, *runs, *seed),
+        PerfCommand::Coherence {
+            scene,
+            cells,
+            per_cell,
+            seed,
+        } => coherence(scene.as_ref(), *cells as usize, *per_cell as usize, *seed),
         PerfCommand::Headless { scene, frames } => {
             let (scenario, _, _) = scene_of(scene.as_ref())?;
             let budget = headless_budget(scenario, *frames)?;

@@ -81,15 +81,27 @@ fn lap<T>(on: bool, into: &mut u64, f: impl FnOnce() -> T) -> T {
 
 /// An entry point in the zone's disc and a direction in its cone, uniform over both.
 fn sample_line(zone: &crate::scenario::ResolvedSite, rng: &mut ChaCha8Rng) -> (Vec3, Vec3) {
+    let radius = rng.random_range(0.0f32..1.0);
+    let angle = rng.random_range(0.0..std::f32::consts::TAU);
+    let tilt = rng.random_range(0.0f32..1.0);
+    let spin = rng.random_range(0.0..std::f32::consts::TAU);
+    line_at(zone, [radius, angle, tilt, spin])
+}
+
+/// The line that `[radius², angle, tilt², spin]` name: the squares as shares of the zone's
+/// radius and tolerance (so that uniform draws are uniform over the disc and the cone), the
+/// angles in radians.
+fn line_at(
+    zone: &crate::scenario::ResolvedSite,
+    [radius, a, tilt, spin]: [f32; 4],
+) -> (Vec3, Vec3) {
     let aim = zone.aim;
     let helper = if aim.x.abs() < 0.9 { Vec3::X } else { Vec3::Y };
     let u = aim.cross(helper).normalize();
     let v = aim.cross(u);
-    let r = zone.entry_radius * rng.random_range(0.0f32..1.0).sqrt();
-    let a = rng.random_range(0.0..std::f32::consts::TAU);
+    let r = zone.entry_radius * radius.sqrt();
     let target = zone.entry_centre + (u * a.cos() + v * a.sin()) * r;
-    let tilt = zone.tolerance_deg.to_radians() * rng.random_range(0.0f32..1.0).sqrt();
-    let spin = rng.random_range(0.0..std::f32::consts::TAU);
+    let tilt = zone.tolerance_deg.to_radians() * tilt.sqrt();
     let axis = u * spin.cos() + v * spin.sin();
     let dir = (Quat::from_axis_angle(axis, tilt) * aim).normalize();
     (target, dir)
@@ -411,6 +423,100 @@ pub fn tally(
     Ok(all)
 }
 
+/// How much of the sample space a design that decides whole cells of it at once could
+/// decide: the space cut into `per_axis`⁴ cells of equal probability (on the four uniform
+/// draws of [`sample_line`]), `per_cell` insertions marked exactly in each, and the cells
+/// whose insertions all pass or all fail counted. Few insertions a cell miss small pockets
+/// of the other verdict, so the shares are upper bounds.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Coherence {
+    pub per_axis: usize,
+    pub per_cell: usize,
+    /// Over every site: `per_axis`⁴ a site.
+    pub cells: usize,
+    pub all_pass: usize,
+    pub all_fail: usize,
+    pub samples: usize,
+    pub passes: usize,
+}
+
+impl Coherence {
+    /// The share of cells in which the verdict changes.
+    pub fn mixed_share(&self) -> f64 {
+        (self.cells - self.all_pass - self.all_fail) as f64 / self.cells.max(1) as f64
+    }
+}
+
+/// Measures [`Coherence`] on a built patient: deterministic for a seed, whatever the
+/// thread count.
+pub fn coherence(
+    scenario: &Scenario,
+    anatomy: &Anatomy,
+    per_axis: usize,
+    per_cell: usize,
+    seed: u64,
+) -> Result<Coherence, String> {
+    let per_axis = per_axis.max(1);
+    let per_cell = per_cell.max(1);
+    let cells = per_axis.pow(4);
+    let mut all = Coherence {
+        per_axis,
+        per_cell,
+        ..Coherence::default()
+    };
+    let needle = scenario.needle.length_mm;
+    for site in 0..scenario.sites.len() {
+        let draw = Chunk::new(scenario, anatomy, site, seed)?;
+        let chunks = run_chunks(cells, threads(), |chunk, n| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream((1 << 63) | ((site as u64) << 40) | chunk as u64);
+            let mut c = Coherence::default();
+            for cell in chunk * CHUNK..chunk * CHUNK + n {
+                let at = [0, 1, 2, 3].map(|axis| (cell / per_axis.pow(axis)) % per_axis);
+                let mut passes = 0;
+                for _ in 0..per_cell {
+                    let q =
+                        at.map(|i| (i as f32 + rng.random_range(0.0f32..1.0)) / per_axis as f32);
+                    let share: f32 = rng.random_range(0.0..1.0);
+                    let (target, dir) = line_at(
+                        &draw.zone,
+                        [
+                            q[0],
+                            q[1] * std::f32::consts::TAU,
+                            q[2],
+                            q[3] * std::f32::consts::TAU,
+                        ],
+                    );
+                    let pass = skin_and_shaft(anatomy, &draw.zone, target, dir, needle, None)
+                        .and_then(|(entry, shaft)| {
+                            push_to_window(anatomy, &draw.zone, entry, dir, shaft, |lo, hi| {
+                                lo + share * (hi - lo)
+                            })
+                        })
+                        .is_some_and(|(pose, shaft)| {
+                            scoring::quick_with(scenario, anatomy, site, &draw.zone, &pose, shaft).1
+                                == Verdict::Pass
+                        });
+                    passes += usize::from(pass);
+                }
+                c.samples += per_cell;
+                c.passes += passes;
+                c.all_pass += usize::from(passes == per_cell);
+                c.all_fail += usize::from(passes == 0);
+            }
+            c
+        })?;
+        all.cells += cells;
+        for c in chunks {
+            all.samples += c.samples;
+            all.passes += c.passes;
+            all.all_pass += c.all_pass;
+            all.all_fail += c.all_fail;
+        }
+    }
+    Ok(all)
+}
+
 /// Runs `work(chunk, samples_in_it)` for every chunk of `samples` on up to `threads` threads
 /// and returns the results in chunk order, whichever thread did them. A worker that panics
 /// is reported as an error.
@@ -594,6 +700,25 @@ fn best_attempt(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Smaller cells agree more often: the measure sees where the verdict changes, and a
+    /// single insertion a cell is always one verdict.
+    #[test]
+    fn coherence_grows_as_the_cells_shrink() {
+        let scenario = crate::scenario::default_scenario();
+        let anatomy = Anatomy::build(&scenario.patient(1)).unwrap();
+        let coarse = coherence(&scenario, &anatomy, 1, 64, 2).unwrap();
+        let fine = coherence(&scenario, &anatomy, 4, 8, 2).unwrap();
+        assert_eq!((coarse.cells, fine.cells, fine.samples), (1, 256, 2048));
+        assert_eq!(coarse.mixed_share(), 1.0, "{coarse:?}");
+        assert!(fine.mixed_share() < 0.6, "{fine:?}");
+        let rate = fine.passes as f64 / fine.samples as f64;
+        let sampled = run_on(&scenario, &anatomy, 2048, 2).unwrap().success_rate() as f64;
+        assert!((rate - sampled).abs() < 0.05, "{rate} against {sampled}");
+        let single = coherence(&scenario, &anatomy, 3, 1, 2).unwrap();
+        assert_eq!(single.all_pass + single.all_fail, single.cells);
+        assert_eq!(single.all_pass, single.passes);
+    }
 
     #[test]
     fn chunks_come_back_in_order_whatever_the_thread_count() {
