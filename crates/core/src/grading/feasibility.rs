@@ -458,7 +458,12 @@ pub fn coherence(
 ) -> Result<Coherence, String> {
     let per_axis = per_axis.max(1);
     let per_cell = per_cell.max(1);
-    let cells = per_axis.pow(4);
+    let cells = per_axis
+        .checked_pow(4)
+        .filter(|c| c.checked_mul(per_cell).is_some())
+        .ok_or_else(|| {
+            format!("{per_axis}⁴ cells of {per_cell} insertions are too many to count")
+        })?;
     let mut all = Coherence {
         per_axis,
         per_cell,
@@ -718,6 +723,7 @@ mod tests {
         let single = coherence(&scenario, &anatomy, 3, 1, 2).unwrap();
         assert_eq!(single.all_pass + single.all_fail, single.cells);
         assert_eq!(single.all_pass, single.passes);
+        assert!(coherence(&scenario, &anatomy, 1 << 16, 2, 2).is_err());
     }
 
     #[test]
