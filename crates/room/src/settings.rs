@@ -56,19 +56,21 @@ impl Settings {
             }
             Err(e) => return Err(e.to_string()),
         };
-        let settings: Settings = ron::from_str(&text).map_err(|e| {
-            format!(
-                "{}:{}:{}: {}",
-                path.display(),
-                e.span.start.line,
-                e.span.start.col,
-                e.code
-            )
-        })?;
+        let settings = Settings::parse(&text, &path.display().to_string())?;
         if settings.password.is_some() {
             private_to_owner(path)?;
         }
         Ok(settings)
+    }
+
+    /// Settings from the text of `file`, or an error that names its line and column.
+    pub fn parse(text: &str, file: &str) -> Result<Settings, String> {
+        ron::from_str(text).map_err(|e| {
+            format!(
+                "{file}:{}:{}: {}",
+                e.span.start.line, e.span.start.col, e.code
+            )
+        })
     }
 
     /// The settings from their usual place (none if there is no such file).
@@ -229,6 +231,46 @@ mod tests {
                 .unwrap_err()
                 .contains("no user")
         );
+    }
+
+    proptest::proptest! {
+        /// Any text is settings or an error that names the file, its line and its column.
+        #[test]
+        fn any_text_is_settings_or_a_located_error(text in "\\PC{0,200}") {
+            if let Err(e) = Settings::parse(&text, "settings.ron") {
+                let at: Vec<&str> = e.splitn(4, ':').collect();
+                proptest::prop_assert!(at.len() == 4 && at[0] == "settings.ron", "{}", e);
+                proptest::prop_assert!(at[1].parse::<usize>().is_ok() && at[2].parse::<usize>().is_ok(), "{}", e);
+            }
+        }
+
+        /// A settings file broken anywhere but inside its password never shows the password
+        /// in the error, which a terminal, a log or a screen share would keep.
+        #[test]
+        fn an_error_never_shows_the_password(
+            password in "[A-Za-z0-9]{8,16}",
+            at in 0usize..1000,
+            edit in 0u8..3,
+            with in proptest::char::any(),
+        ) {
+            let head = "(\n  records: Some(\"postgres://station1@room/class\"),\n  password: Some(\"";
+            let text = format!("{head}{password}\"),\n  course: Some(\"autumn\"),\n)\n");
+            let outside: Vec<usize> = text
+                .char_indices()
+                .map(|(i, _)| i)
+                .filter(|&i| i < head.len() || i >= head.len() + password.len())
+                .collect();
+            let i = outside[at % outside.len()];
+            let mut broken = text.clone();
+            match edit {
+                0 => { broken.remove(i); }
+                1 => broken.insert(i, with),
+                _ => { broken.remove(i); broken.insert(i, with); }
+            }
+            if let Err(e) = Settings::parse(&broken, "settings.ron") {
+                proptest::prop_assert!(!e.contains(&password), "{}\n{}", e, broken);
+            }
+        }
     }
 
     #[cfg(unix)]
