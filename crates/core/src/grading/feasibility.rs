@@ -46,13 +46,34 @@ fn sample_pose(
     zone: &crate::scenario::ResolvedSite,
     needle_len: f32,
     rng: &mut ChaCha8Rng,
+    tally: Option<&mut LineTally>,
+    clock: Option<&mut Phases>,
+) -> Option<(Pose, Vec<Interval>)> {
+    let line = sample_line(zone, rng);
+    pose_along(
+        anatomy,
+        zone,
+        needle_len,
+        line,
+        |lo, hi| rng.random_range(lo..hi),
+        tally,
+        clock,
+    )
+}
+
+/// [`sample_pose`] on a given line, the push's depth in the window given by `pick(min, max)`.
+fn pose_along(
+    anatomy: &Anatomy,
+    zone: &crate::scenario::ResolvedSite,
+    needle_len: f32,
+    (target, dir): (Vec3, Vec3),
+    pick: impl FnOnce(f32, f32) -> f32,
     mut tally: Option<&mut LineTally>,
     clock: Option<&mut Phases>,
 ) -> Option<(Pose, Vec<Interval>)> {
     let on = clock.is_some();
     let mut idle = Phases::default();
     let clock = clock.unwrap_or(&mut idle);
-    let (target, dir) = sample_line(zone, rng);
     let path = tally.as_deref_mut().map(|t| &mut t.path);
     let (entry, shaft) = lap(on, &mut clock.path_ns, || {
         skin_and_shaft(anatomy, zone, target, dir, needle_len, path)
@@ -61,9 +82,7 @@ fn sample_pose(
         t.skid_tests += usize::from(shaft.iter().any(|i| i.tissue == Tissue::Cortex));
     }
     lap(on, &mut clock.push_ns, || {
-        push_to_window(anatomy, zone, entry, dir, shaft, |lo, hi| {
-            rng.random_range(lo..hi)
-        })
+        push_to_window(anatomy, zone, entry, dir, shaft, pick)
     })
 }
 
@@ -483,7 +502,7 @@ pub fn coherence(
                     let q =
                         at.map(|i| (i as f32 + rng.random_range(0.0f32..1.0)) / per_axis as f32);
                     let share: f32 = rng.random_range(0.0..1.0);
-                    let (target, dir) = line_at(
+                    let line = line_at(
                         &draw.zone,
                         [
                             q[0],
@@ -492,12 +511,8 @@ pub fn coherence(
                             q[3] * std::f32::consts::TAU,
                         ],
                     );
-                    let pass = skin_and_shaft(anatomy, &draw.zone, target, dir, needle, None)
-                        .and_then(|(entry, shaft)| {
-                            push_to_window(anatomy, &draw.zone, entry, dir, shaft, |lo, hi| {
-                                lo + share * (hi - lo)
-                            })
-                        })
+                    let pick = |lo: f32, hi: f32| lo + share * (hi - lo);
+                    let pass = pose_along(anatomy, &draw.zone, needle, line, pick, None, None)
                         .is_some_and(|(pose, shaft)| {
                             scoring::quick_with(scenario, anatomy, site, &draw.zone, &pose, shaft).1
                                 == Verdict::Pass
