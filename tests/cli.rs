@@ -372,7 +372,26 @@ fn feasibility_writes_an_attempt_that_scores_as_a_pass() {
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{:?}", text(&o));
-    assert!(text(&o).0.contains("success rate"));
+    let stdout = text(&o).0;
+    assert!(stdout.contains("success rate"));
+    // "  site 0 (…): 243 of 300 pass (81.0%; 95% interval 76.2–85.0%), best 100.0"
+    let line = stdout.lines().find(|l| l.contains(" pass (")).unwrap();
+    let pct = |s: &str| s.trim_end_matches('%').parse::<f32>().unwrap();
+    let rate = pct(line
+        .split(" pass (")
+        .nth(1)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap());
+    let (lo, hi) = line
+        .split("95% interval ")
+        .nth(1)
+        .and_then(|r| r.split("%)").next())
+        .and_then(|r| r.split_once('–'))
+        .map(|(l, h)| (pct(l), pct(h)))
+        .unwrap_or_else(|| panic!("no interval in {line}"));
+    assert!(lo < rate && rate < hi && hi - lo < 10.0, "{line}");
     let s = run(&[
         "score",
         "--scene",

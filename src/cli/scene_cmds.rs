@@ -194,13 +194,16 @@ pub fn feasibility(args: &FeasibilityArgs) -> Result<(), String> {
         total as f32 / secs.max(1e-6)
     );
     for s in &f.sites {
+        let (lo, hi) = s.interval();
         out!(
-            "  site {} ({}): {} of {} pass ({:.1}%), best {:.1}",
+            "  site {} ({}): {} of {} pass ({:.1}%; 95% interval {:.1}–{:.1}%), best {:.1}",
             s.site,
             scenario.sites[s.site].name,
             s.passes,
             s.samples,
             100.0 * s.passes as f32 / s.samples.max(1) as f32,
+            100.0 * lo,
+            100.0 * hi,
             s.best_total
         );
     }

@@ -20,6 +20,28 @@ pub struct SiteFeasibility {
     pub best: Option<Pose>,
 }
 
+impl SiteFeasibility {
+    /// The 95% Wilson score interval of the share of insertions that pass: where the site's
+    /// rate lies, given how many were sampled. Unlike the normal approximation it stays
+    /// within 0 and 1 and is honest at 0 or all passes.
+    pub fn interval(&self) -> (f32, f32) {
+        if self.samples == 0 {
+            return (0.0, 1.0);
+        }
+        const Z: f64 = 1.959_964;
+        let n = self.samples as f64;
+        let p = self.passes as f64 / n;
+        let z2 = Z * Z;
+        let denom = 1.0 + z2 / n;
+        let centre = (p + z2 / (2.0 * n)) / denom;
+        let half = Z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
+        (
+            (centre - half).max(0.0) as f32,
+            (centre + half).min(1.0) as f32,
+        )
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Feasibility {
     pub patient: Patient,
@@ -739,6 +761,33 @@ mod tests {
         assert_eq!(single.all_pass + single.all_fail, single.cells);
         assert_eq!(single.all_pass, single.passes);
         assert!(coherence(&scenario, &anatomy, 1 << 16, 2, 2).is_err());
+    }
+
+    /// Wilson intervals as published (Newcombe 1998, Statistics in Medicine 17:857, the
+    /// score method: 1 of 29 is 0.0061–0.1718, 81 of 263 is 0.2553–0.3662), and at the
+    /// ends, where the bound is z²/(n + z²).
+    #[test]
+    fn a_site_s_interval_is_the_wilson_score_interval() {
+        let site = |passes, samples| SiteFeasibility {
+            site: 0,
+            samples,
+            passes,
+            best_total: 0.0,
+            best: None,
+        };
+        for (passes, samples, lo, hi) in [
+            (0, 10, 0.0, 0.2775),
+            (1, 29, 0.0061, 0.1718),
+            (81, 263, 0.2553, 0.3662),
+            (10, 10, 0.7225, 1.0),
+        ] {
+            let (l, h) = site(passes, samples).interval();
+            assert!(
+                (l - lo).abs() < 5e-4 && (h - hi).abs() < 5e-4,
+                "{passes} of {samples}: {l}–{h}"
+            );
+        }
+        assert_eq!(site(0, 0).interval(), (0.0, 1.0));
     }
 
     #[test]
