@@ -271,6 +271,53 @@ fn an_older_folder_is_imported_once_whatever_its_damage() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// An older folder's log can only bring in attempts from inside the folder, with totals and
+/// pass marks a rubric could give: a line naming a file elsewhere, by an absolute path or by
+/// `..`, or carrying a total over 100 is a bad line.
+#[test]
+fn an_older_folder_brings_in_only_its_own_attempts_and_marks_in_range() {
+    let dir = scratch("legacy-bounds");
+    let elsewhere = scratch("legacy-elsewhere");
+    std::fs::create_dir_all(dir.join("attempts")).unwrap();
+    for d in [&dir.join("attempts"), &elsewhere] {
+        std::fs::copy(
+            ws("tests/golden/expert_psis_to_asis.ron"),
+            d.join("1-psis.ron"),
+        )
+        .unwrap();
+    }
+    let line = |file: &str, total: &str, pass_mark: &str| {
+        format!(
+            r#"{{"when":1,"scene":"PSIS harvest","scene_file":null,"total":{total},"pass_mark":{pass_mark},"verdict":"pass","attempt_file":{}}}"#,
+            serde_json::to_string(file).unwrap()
+        )
+    };
+    let outside = elsewhere.join("1-psis.ron");
+    let up = format!(
+        "../{}/1-psis.ron",
+        elsewhere.file_name().unwrap().to_string_lossy()
+    );
+    let log = [
+        line("attempts/1-psis.ron", "91.5", "70.0"),
+        line(outside.to_str().unwrap(), "91.5", "70.0"),
+        line(&up, "91.5", "70.0"),
+        line("attempts/1-psis.ron", "250.0", "70.0"),
+        line("attempts/1-psis.ron", "91.5", "-1.0"),
+    ]
+    .join("\n");
+    std::fs::write(dir.join("history.jsonl"), log).unwrap();
+
+    let history = History::open(&dir).unwrap();
+    let imported = history.imported.clone().expect("imported");
+    assert_eq!(imported.attempts, 1, "{imported:?}");
+    assert_eq!(imported.bad_lines, 4, "{imported:?}");
+    let entries = history.entries().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!((entries[0].total, entries[0].pass_mark), (91.5, 70.0));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::remove_dir_all(&elsewhere).ok();
+}
+
 #[cfg(unix)]
 #[test]
 fn a_record_that_is_not_a_file_is_refused() {

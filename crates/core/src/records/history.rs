@@ -819,6 +819,18 @@ struct LegacyLine {
     attempt_file: String,
 }
 
+impl LegacyLine {
+    /// Whether the line names a file inside the folder (a path of plain names: not
+    /// absolute, no `..`) and marks a rubric could give.
+    fn in_range(&self) -> bool {
+        let inside = Path::new(&self.attempt_file)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        let mark = |m: f32| (0.0..=100.0).contains(&m);
+        inside && !self.attempt_file.is_empty() && mark(self.total) && mark(self.pass_mark)
+    }
+}
+
 /// Reads `history.jsonl` and the attempt files it names into the record. Lines that cannot be
 /// read are counted, never fatal; nothing in the old folder is changed.
 fn import_legacy(tx: &Transaction<'_>, dir: &Path) -> Result<Imported, String> {
@@ -858,6 +870,10 @@ fn import_legacy(tx: &Transaction<'_>, dir: &Path) -> Result<Imported, String> {
                 }
             }
         };
+        if !legacy.in_range() {
+            out.bad_lines += 1;
+            continue;
+        }
         let file = dir.join(&legacy.attempt_file);
         listed.insert(file.clone());
         let Some((attempt, text)) =
