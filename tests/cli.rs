@@ -1069,6 +1069,42 @@ fn an_attempt_exported_in_a_newer_format_imports_as_the_same_attempt() {
     std::fs::remove_dir_all(&root).ok();
 }
 
+/// `history --export-all` names its files from the record's hashes; a row whose hash is not
+/// one (a hand-edited record: a character of two bytes, a path) is still written, inside the
+/// folder, instead of panicking or writing elsewhere.
+#[test]
+fn exporting_a_record_with_a_damaged_hash_writes_inside_the_folder() {
+    let root = std::env::temp_dir().join(format!("marrowsim-badhash-{}", std::process::id()));
+    std::fs::remove_dir_all(&root).ok();
+    let data = root.join("data");
+    let d = data.to_str().unwrap();
+    let golden = "tests/golden/expert_psis_to_asis.ron";
+    let (out, err) = text(&run(&["import", golden, "--data", d, "--trainee", "Ada"]));
+    assert!(out.contains("1 file: 1 recorded"), "{out}{err}");
+    let db = rusqlite::Connection::open(data.join("marrowsim.db")).unwrap();
+    db.execute(
+        "UPDATE attempts SET attempt_hash = '0123456789a\u{e9}/../../x'",
+        [],
+    )
+    .unwrap();
+    drop(db);
+    let exported = root.join("exported");
+    let o = run(&[
+        "history",
+        "--data",
+        d,
+        "--export-all",
+        exported.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let files: Vec<_> = std::fs::read_dir(&exported)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(files, ["attempt-00001-0123456789a.ron"]);
+    std::fs::remove_dir_all(&root).ok();
+}
+
 /// `import` grades collected files again, records each attempt once (a second import of the
 /// same folder adds nothing), names what it refused and why, and takes the trainee's name
 /// from the file; `history --export-all` writes files that import back to the same attempts.

@@ -121,12 +121,17 @@ pub fn run(args: &HistoryArgs) -> Result<(), String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         for e in &entries {
             let text = attempt_file(store, e)?;
-            let hash = e.attempt_hash.as_deref().unwrap_or("");
-            let path = dir.join(format!(
-                "attempt-{:05}-{}.ron",
-                e.id,
-                &hash[..hash.len().min(12)]
-            ));
+            // The record's hash names the file; what is not a hex digit in a hand-edited
+            // record (a path, a character of two bytes) is left out of the name.
+            let hash: String = e
+                .attempt_hash
+                .as_deref()
+                .unwrap_or("")
+                .chars()
+                .filter(char::is_ascii_hexdigit)
+                .take(12)
+                .collect();
+            let path = dir.join(format!("attempt-{:05}-{hash}.ron", e.id));
             marrowsim_core::files::write_atomic(&path, text.as_bytes())
                 .map_err(|err| format!("{}: cannot write: {err}", path.display()))?;
         }
