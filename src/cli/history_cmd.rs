@@ -59,12 +59,19 @@ pub struct HistoryArgs {
     pub set_trainee: Option<Vec<String>>,
 }
 
-/// A CSV field, quoted when it holds a separator, a quote or a line break.
+/// A text field of a CSV, quoted when it holds a separator, a quote or a line break. Text
+/// that a spreadsheet would take for a formula (a trainee's name typed as `=…`) gets a
+/// leading `'`, so that opening the file shows it and runs nothing.
 pub(super) fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+    let text = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
     } else {
         s.to_string()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
     }
 }
 
