@@ -81,6 +81,17 @@ CREATE TABLE IF NOT EXISTS components (
     severity TEXT,
     PRIMARY KEY (attempt_id, position)
 );
+-- Marks a rubric can give: a station's login cannot record a total or a pass mark outside
+-- 0-100, nor NaN (which PostgreSQL orders above every number). NOT VALID leaves rows
+-- already recorded alone; older marrowsim versions only ever send marks in range.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_constraint WHERE conname = 'attempts_marks_in_range') THEN
+        ALTER TABLE attempts ADD CONSTRAINT attempts_marks_in_range
+            CHECK (total BETWEEN 0 AND 100 AND pass_mark BETWEEN 0 AND 100) NOT VALID;
+    END IF;
+END
+$$;
 CREATE INDEX IF NOT EXISTS attempts_by_trainee ON attempts (trainee, id);
 CREATE INDEX IF NOT EXISTS attempts_by_course ON attempts (course, id);
 ";

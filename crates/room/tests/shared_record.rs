@@ -339,6 +339,45 @@ fn a_station_cannot_alter_another_trainees_attempt() {
     assert!(!wrong.contains("not-the-password"), "{wrong}");
 }
 
+/// A station's login may insert its own rows, but not a mark that no rubric gives: a total
+/// or pass mark outside 0–100, or NaN, which the board and the report would show as marks.
+#[test]
+fn a_station_cannot_record_a_mark_outside_the_rubric_s_range() {
+    if common::skipped() {
+        return;
+    }
+    let cluster = room("ranges");
+    let mut raw = postgres::Config::new()
+        .host("127.0.0.1")
+        .port(cluster.port)
+        .user("station1")
+        .password("station1-password")
+        .dbname(common::DATABASE)
+        .connect(postgres::NoTls)
+        .unwrap();
+    let insert = |hash: &str, total: &str, pass_mark: &str| {
+        format!(
+            "INSERT INTO attempts (recorded_at, scene_title, preset, sex, bmi, scale, total,
+                 pass_mark, verdict, attempt_ron, source, attempt_hash)
+             VALUES (1, 'x', 'p', 'male', 25, 1, {total}, {pass_mark}, 'pass', 'x', 'app', '{hash}')"
+        )
+    };
+    for (hash, total, pass_mark) in [
+        ("a", "250", "70"),
+        ("b", "-1", "70"),
+        ("c", "'NaN'", "70"),
+        ("d", "'Infinity'", "70"),
+        ("e", "80", "101"),
+    ] {
+        let statement = insert(hash, total, pass_mark);
+        let e = raw.batch_execute(&statement).unwrap_err();
+        let code = e.code().map(|c| c.code().to_string()).unwrap_or_default();
+        assert_eq!(code, "23514", "a station could run `{statement}`: {e}");
+    }
+    raw.batch_execute(&insert("f", "100", "0"))
+        .expect("the same row with marks in range is recorded");
+}
+
 #[test]
 fn killing_the_server_midway_loses_nothing_and_doubles_nothing() {
     if common::skipped() {
